@@ -1,0 +1,200 @@
+package importer
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Column is a canonical spreadsheet column, in the template's order.
+type Column int
+
+// The canonical columns (product.md "The spreadsheet").
+const (
+	ColAction Column = iota
+	ColID
+	ColFirstName
+	ColMiddleName
+	ColLastName
+	ColSuffix
+	ColEmail
+	ColPassword
+	ColTitle
+	ColPhone
+	ColCellPhone
+	ColFax
+	ColEmployeeID
+	ColNMLSOriginatorID
+	ColNMLSExpirationDate
+	ColChumID
+	ColWorkingFolder
+	ColPersonas
+	ColGroups
+	ColLicenses
+	ColOrgID
+	ColSourceOrgID
+	ColAPIUser
+	ColOAuthClientID
+	ColAllowImpersonation
+	ColIsSSOOnly
+	ColRequirePasswordChange
+	ColPeerLoanAccess
+	ColSubordinateLoanAccess
+	ColAccountEnabled
+	ColLoginEnabled
+	ColCCSiteID
+	ColComments
+	ColEmailSignature
+	NumColumns
+)
+
+var columnNames = [NumColumns]string{
+	"action", "id", "firstName", "middleName", "lastName", "suffix", "email", "password", "title",
+	"phone", "cellPhone", "fax", "employeeId", "nmlsOriginatorId", "nmlsExpirationDate", "chumId",
+	"workingFolder", "personas", "groups", "licenses", "orgId", "sourceOrgId", "apiUser",
+	"oAuthClientId", "allowImpersonation", "isSsoOnly", "requirePasswordChange", "peerLoanAccess",
+	"subordinateLoanAccess", "accountEnabled", "loginEnabled", "ccSiteId", "comments", "emailSignature",
+}
+
+// String returns the canonical header of c.
+func (c Column) String() string {
+	if c < 0 || c >= NumColumns {
+		return "unknown"
+	}
+	return columnNames[c]
+}
+
+// Columns returns every canonical column in the template's order.
+func Columns() []Column {
+	cs := make([]Column, NumColumns)
+	for i := range cs {
+		cs[i] = Column(i)
+	}
+	return cs
+}
+
+// ClearToken is the cell text that asks for a value to be removed (JSON null).
+const ClearToken = "<clear>"
+
+// Actions a row may ask for (lower case, as normalised by the reader).
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionMove    = "move"
+	ActionDisable = "disable"
+	ActionEnable  = "enable"
+	ActionUpsert  = "upsert"
+)
+
+// Severity tells a row-level problem from a file-level warning.
+type Severity int
+
+// Severities.
+const (
+	SeverityError Severity = iota
+	SeverityWarning
+)
+
+// Problem is one thing wrong with the input, located as a person sees it.
+// Column is the canonical name, or the header text for unknown columns;
+// empty for whole-row or whole-file problems.
+type Problem struct {
+	File     string   `json:"file,omitempty"`
+	Sheet    string   `json:"sheet,omitempty"`
+	Row      int      `json:"row,omitempty"`
+	Column   string   `json:"column,omitempty"`
+	Message  string   `json:"message"`
+	Severity Severity `json:"severity,omitempty"`
+}
+
+// Error formats the problem as "file, sheet S, row R, column C: message".
+func (p Problem) Error() string {
+	var b strings.Builder
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+	}
+	if p.File != "" {
+		b.WriteString(p.File)
+	}
+	if p.Sheet != "" {
+		sep()
+		b.WriteString("sheet " + p.Sheet)
+	}
+	if p.Row > 0 {
+		sep()
+		b.WriteString("row ")
+		b.WriteString(strconv.Itoa(p.Row))
+	}
+	if p.Column != "" {
+		sep()
+		b.WriteString("column " + p.Column)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Record is one data row of the spreadsheet, normalised by the reader:
+//   - every cell but password trimmed (spaces, NBSP, zero-width spaces);
+//   - action lower case; booleans "true"/"false"; dates "yyyy-MM-dd";
+//     loan-access enumerations in the API's spelling;
+//   - lists (personas, groups, licenses) as trimmed items joined by ";",
+//     licenses upper case;
+//   - the cell text "<clear>" recorded by Clear, with an empty value.
+//
+// A cell that could not be parsed keeps its raw text out of Values and adds
+// a Problem naming the column.
+type Record struct {
+	Sheet    string
+	Row      int // row number a person sees in Excel; headers are row 1
+	Values   [NumColumns]string
+	clear    uint64
+	Problems []Problem
+}
+
+// Get returns the normalised value of column c ("" when empty or cleared).
+func (r *Record) Get(c Column) string { return r.Values[c] }
+
+// Set stores the normalised value of column c.
+func (r *Record) Set(c Column, v string) { r.Values[c] = v }
+
+// IsClear reports whether the cell held "<clear>".
+func (r *Record) IsClear(c Column) bool { return r.clear&(1<<uint(c)) != 0 }
+
+// SetClear marks column c as "<clear>".
+func (r *Record) SetClear(c Column) { r.clear |= 1 << uint(c); r.Values[c] = "" }
+
+// Has reports whether the cell asks for anything: a value or "<clear>".
+func (r *Record) Has(c Column) bool { return r.Values[c] != "" || r.IsClear(c) }
+
+// Bool returns a boolean cell; ok is false when the cell is empty.
+func (r *Record) Bool(c Column) (v, ok bool) {
+	switch r.Values[c] {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// List returns a list cell's items (nil when empty).
+func (r *Record) List(c Column) []string {
+	if r.Values[c] == "" {
+		return nil
+	}
+	return strings.Split(r.Values[c], ";")
+}
+
+// AddProblem records an error located at this row and column c (use
+// NumColumns for a whole-row problem).
+func (r *Record) AddProblem(c Column, msg string) {
+	p := Problem{Sheet: r.Sheet, Row: r.Row, Message: msg}
+	if c >= 0 && c < NumColumns {
+		p.Column = c.String()
+	}
+	r.Problems = append(r.Problems, p)
+}

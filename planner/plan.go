@@ -1,0 +1,134 @@
+package planner
+
+import (
+	"encoding/json"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+// Row statuses, shared by the plan and the per-row report (product.md).
+const (
+	StatusPlanned   = "planned"
+	StatusUnchanged = "unchanged"
+	StatusInvalid   = "invalid"
+	StatusCreated   = "created"
+	StatusUpdated   = "updated"
+	StatusMoved     = "moved"
+	StatusDisabled  = "disabled"
+	StatusEnabled   = "enabled"
+	StatusFailed    = "failed"
+	StatusSkipped   = "skipped"
+)
+
+// PlanVersion is the version of the plan's JSON form.
+const PlanVersion = 1
+
+// Plan is everything apply will do, decided before anything is done. It is
+// plain data: printed by plan/--dry-run, serialised by `plan -o`, executed by
+// apply. It never holds a password: those live only in Row.Password, which is
+// not serialised and is filled again from the input file on `apply --plan`.
+type Plan struct {
+	Version  int                `json:"version"`
+	Input    Input              `json:"input"`
+	Options  Options            `json:"options"`
+	Caller   string             `json:"caller,omitempty"`
+	Rows     []Row              `json:"rows"`            // one per data row, input order
+	Moves    []MoveCall         `json:"moves,omitempty"` // bulk-move calls, in execution order
+	Reads    ReadStats          `json:"reads"`
+	Warnings []importer.Problem `json:"warnings,omitempty"` // file-level: unknown columns, ...
+}
+
+// Input identifies the file a plan was made from.
+type Input struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Sheet  string `json:"sheet,omitempty"`
+}
+
+// Options are the flags that change what the plan decides.
+type Options struct {
+	DefaultAction  string `json:"defaultAction"`
+	MergePersonas  bool   `json:"mergePersonas,omitempty"`
+	ExactLicenses  bool   `json:"exactLicenses,omitempty"`
+	ResetPasswords bool   `json:"resetPasswords,omitempty"`
+	MoveBatchSize  int    `json:"moveBatchSize"`
+	// Company defaults configured on the server ("Default Org Id / Persona Id /
+	// Working Folder for creating an internal user"): when set, create may
+	// leave the matching value empty.
+	DefaultOrg           bool `json:"defaultOrg,omitempty"`
+	DefaultPersona       bool `json:"defaultPersona,omitempty"`
+	DefaultWorkingFolder bool `json:"defaultWorkingFolder,omitempty"`
+}
+
+// ReadStats counts the read-only calls made to build the plan.
+type ReadStats struct {
+	UserPages    int `json:"userPages"`
+	OrgCalls     int `json:"orgCalls"`
+	PersonaCalls int `json:"personaCalls"`
+	OtherCalls   int `json:"otherCalls"` // e.g. GET users/me
+}
+
+// Total is the number of read calls.
+func (r ReadStats) Total() int { return r.UserPages + r.OrgCalls + r.PersonaCalls + r.OtherCalls }
+
+// Row is the plan for one data row.
+type Row struct {
+	Sheet  string `json:"sheet"`
+	Row    int    `json:"row"`
+	ID     string `json:"id"`
+	Action string `json:"action"` // requested action, after --action default
+
+	// Status is planned, unchanged or invalid.
+	Status string `json:"status"`
+	// Outcome is the report status when every step succeeds: created,
+	// updated, moved, disabled or enabled (the most significant step).
+	Outcome  string             `json:"outcome,omitempty"`
+	Problems []importer.Problem `json:"problems,omitempty"`
+
+	// Steps, executed in this order: Create, else Patch then Move.
+	Create *Create  `json:"create,omitempty"`
+	Patch  *Patch   `json:"patch,omitempty"`
+	Move   *MoveRef `json:"move,omitempty"`
+
+	// NeedsPassword says Create (or Patch with --reset-passwords) must send
+	// the row's password cell, which the executor takes from Password.
+	NeedsPassword bool   `json:"needsPassword,omitempty"`
+	Password      string `json:"-"`
+}
+
+// Create is a POST /encompass/v3/users?orgId=OrgID. User.Password is always
+// empty here; the executor adds Row.Password.
+type Create struct {
+	OrgID string         `json:"orgId,omitempty"`
+	User  apiclient.User `json:"user"`
+}
+
+// Patch is a PATCH /encompass/v3/users/{id}. Body maps wire names to JSON
+// values (null clears); it never holds a password.
+type Patch struct {
+	Body    map[string]json.RawMessage `json:"body"`
+	Changes []Change                   `json:"changes"`
+}
+
+// Change is one field's before and after, for people to read (passwords masked).
+type Change struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// MoveRef places a row's user in one of the plan's bulk-move calls.
+type MoveRef struct {
+	Call        int    `json:"call"` // index into Plan.Moves
+	SourceOrgID string `json:"sourceOrgId"`
+	TargetOrgID string `json:"targetOrgId"`
+}
+
+// MoveCall is one PATCH /encompass/v3/users?action=move call.
+type MoveCall struct {
+	SourceOrgID string   `json:"sourceOrgId"`
+	TargetOrgID string   `json:"targetOrgId"`
+	UserIDs     []string `json:"userIds"`
+	Rows        []int    `json:"rows"` // indices into Plan.Rows, parallel to UserIDs
+}
