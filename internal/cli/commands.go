@@ -1,0 +1,389 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/report"
+	"github.com/encimport/encimport/templates"
+)
+
+// The sandbox's default world credentials (product.md); --sandbox logs in with them.
+const (
+	sandboxInstance = "BE11111111"
+	sandboxUser     = "admin"
+	sandboxPassword = "sandbox"
+	sandboxClient   = "sandbox-client"
+	sandboxSecret   = "sandbox-secret"
+)
+
+// read reads the input file: every record, and the plan's Input.
+func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner.Input, error) {
+	in := planner.Input{Path: path, Sheet: a.opts.sheet}
+	digest, err := planner.Digest(path)
+	if err != nil {
+		return nil, nil, in, fmt.Errorf("%s: %w", path, err)
+	}
+	in.SHA256 = digest
+	recs, warns, err := importer.ReadAll(path, importer.Options{Sheet: a.opts.sheet})
+	if err != nil {
+		return nil, nil, in, err
+	}
+	if in.Sheet == "" && len(recs) > 0 {
+		in.Sheet = recs[0].Sheet
+	}
+	for _, w := range warns {
+		a.log.Warn(w.Error())
+	}
+	return recs, warns, in, nil
+}
+
+func (a *app) plannerOptions() planner.Options {
+	return planner.Options{
+		DefaultAction:        a.opts.action,
+		MergePersonas:        a.opts.mergePersonas,
+		ExactLicenses:        a.opts.exactLicenses,
+		ResetPasswords:       a.opts.resetPasswords,
+		MoveBatchSize:        a.opts.moveBatchSize,
+		DefaultOrg:           a.cfg.DefaultOrg,
+		DefaultPersona:       a.cfg.DefaultPersona,
+		DefaultWorkingFolder: a.cfg.DefaultWorkingFolder,
+	}
+}
+
+// loadConfig resolves config file, environment and flags into a.cfg.
+func (a *app) loadConfig() error {
+	cfg, err := resolveConfig(a.opts.config, a.getenv)
+	if err != nil {
+		return err
+	}
+	o := a.opts
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&cfg.APIURL, o.apiURL}, {&cfg.InstanceID, o.instanceID}, {&cfg.ClientID, o.clientID}, {&cfg.Username, o.username}, {&cfg.StateDir, o.stateDir}} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	if o.concurrency > 0 {
+		cfg.Concurrency = o.concurrency
+	}
+	if o.rate >= 0 {
+		cfg.Rate = o.rate
+	}
+	if o.companyDefaults != "" {
+		if err := cfg.setCompanyDefaults(o.companyDefaults); err != nil {
+			return usagef("--company-defaults: %v", err)
+		}
+	}
+	a.cfg = cfg
+	return nil
+}
+
+// connect returns a client for the configured Encompass, or for an
+// in-process sandbox with --sandbox. close releases the sandbox.
+func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, closeFn func(), err error) {
+	var opts []apiclient.Option
+	if observer != nil {
+		opts = append(opts, apiclient.WithObserver(observer))
+	}
+	if a.opts.sandbox {
+		run, err := sandbox.Start(sandbox.Options{StatePath: a.opts.sandboxState})
+		if err != nil {
+			return nil, nil, fmt.Errorf("starting the sandbox: %w", err)
+		}
+		d := run.Server.Defaults()
+		a.cfg.DefaultOrg = a.cfg.DefaultOrg || d.OrgID != ""
+		a.cfg.DefaultPersona = a.cfg.DefaultPersona || d.PersonaID != ""
+		a.cfg.DefaultWorkingFolder = a.cfg.DefaultWorkingFolder || d.WorkingFolder != ""
+		opts = append(opts, apiclient.WithUserLogin(sandboxInstance, sandboxUser, sandboxPassword, sandboxClient, sandboxSecret))
+		c, err := apiclient.New(run.URL, opts...)
+		if err != nil {
+			run.Close()
+			return nil, nil, err
+		}
+		a.log.Info("using the in-process sandbox", "url", run.URL)
+		return c, run.Close, nil
+	}
+	cfg := a.cfg
+	var missing []string
+	for _, m := range []struct{ name, v string }{
+		{"ENCOMPASS_INSTANCE_ID", cfg.InstanceID}, {"ENCOMPASS_CLIENT_ID", cfg.ClientID}, {"ENCOMPASS_CLIENT_SECRET", cfg.ClientSecret},
+	} {
+		if m.v == "" {
+			missing = append(missing, m.name)
+		}
+	}
+	if cfg.Password != "" && cfg.Username == "" {
+		missing = append(missing, "ENCOMPASS_USERNAME")
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("connection settings missing: %v; set them in the environment or the --config file (or use --sandbox)", missing)
+	}
+	if cfg.Password != "" {
+		opts = append(opts, apiclient.WithUserLogin(cfg.InstanceID, cfg.Username, cfg.Password, cfg.ClientID, cfg.ClientSecret))
+	} else {
+		opts = append(opts, apiclient.WithClientCredentials(cfg.InstanceID, cfg.ClientID, cfg.ClientSecret))
+	}
+	c, err = apiclient.New(cfg.APIURL, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() {}, nil
+}
+
+func (a *app) reportPath(input string) string {
+	if a.opts.report != "" {
+		return a.opts.report
+	}
+	return report.DefaultPath(input, time.Now())
+}
+
+func (a *app) writeReport(input string, rows []report.Row) error {
+	path := a.reportPath(input)
+	if err := report.Write(path, rows); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	fmt.Fprintf(a.io.Err, "Report: %s\n", path)
+	return nil
+}
+
+// validate reads and checks every row offline.
+func (a *app) validate(ctx context.Context) error {
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	path := a.opts.args[0]
+	recs, _, in, err := a.read(path)
+	if err != nil {
+		return err
+	}
+	p := planner.OfflinePlan(recs, in, a.plannerOptions())
+	bad := 0
+	for _, r := range p.Rows {
+		for _, pr := range r.Problems {
+			fmt.Fprintln(a.io.Out, pr.Error())
+		}
+		if r.Status == planner.StatusInvalid {
+			bad++
+		}
+	}
+	fmt.Fprintf(a.io.Out, "%s: %d rows, %d valid, %d invalid\n", path, len(p.Rows), len(p.Rows)-bad, bad)
+	if a.opts.report != "" {
+		if err := a.writeReport(path, p.ReportRows()); err != nil {
+			return err
+		}
+	}
+	if bad > 0 {
+		return errRowProblems
+	}
+	return nil
+}
+
+// buildPlan reads the file and the server and decides every row.
+func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (*planner.Plan, error) {
+	recs, _, in, err := a.read(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := planner.Fetch(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("reading users, organizations and personas: %w", err)
+	}
+	return planner.Build(recs, w, in, a.plannerOptions()), nil
+}
+
+// plan is the dry-run: read-only calls, the plan printed, the report written.
+func (a *app) plan(ctx context.Context) error {
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	c, closeFn, err := a.connect(nil)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return a.planWith(ctx, c)
+}
+
+func (a *app) planWith(ctx context.Context, c *apiclient.Client) error {
+	path := a.opts.args[0]
+	p, err := a.buildPlan(ctx, c, path)
+	if err != nil {
+		return err
+	}
+	if err := planner.WritePlan(a.io.Out, p); err != nil {
+		return err
+	}
+	if a.opts.out != "" {
+		if err := writeFileAtomic(a.opts.out, func(w io.Writer) error { return planner.Save(w, p) }); err != nil {
+			return fmt.Errorf("writing the plan: %w", err)
+		}
+		fmt.Fprintf(a.io.Err, "Plan: %s\n", a.opts.out)
+	}
+	if err := a.writeReport(path, p.ReportRows()); err != nil {
+		return err
+	}
+	if p.Counts()[planner.StatusInvalid] > 0 {
+		return errRowProblems
+	}
+	return nil
+}
+
+// apply plans (or loads a reviewed plan) and executes it.
+func (a *app) apply(ctx context.Context) error {
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	unlock, err := executor.Lock(a.cfg.StateDir)
+	if err != nil {
+		if errors.Is(err, executor.ErrLocked) {
+			return fmt.Errorf("another encimport run holds the lock in %s: %w", a.cfg.StateDir, err)
+		}
+		return err
+	}
+	defer unlock()
+
+	limiter := executor.NewAdaptiveLimiter(a.cfg.Concurrency)
+	c, closeFn, err := a.connect(limiter.Observe)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if a.opts.dryRun {
+		return a.planWith(ctx, c)
+	}
+
+	var p *planner.Plan
+	var input string
+	if a.opts.planFile != "" {
+		p, input, err = a.loadReviewedPlan()
+	} else {
+		input = a.opts.args[0]
+		p, err = a.buildPlan(ctx, c, input)
+	}
+	if err != nil {
+		return err
+	}
+	s := p.Summary()
+	a.log.Info("plan", "summary", s.String())
+
+	j, err := executor.OpenJournal(a.cfg.StateDir, p.Input.SHA256)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer j.Close()
+
+	prog := newProgress(a.io, a.log, a.opts.quiet)
+	res, runErr := executor.Run(ctx, c, p, executor.Options{
+		Concurrency: a.cfg.Concurrency,
+		Rate:        a.cfg.Rate,
+		Journal:     j,
+		Limiter:     limiter,
+		Progress:    prog.update,
+		Logger:      a.log,
+	})
+	prog.finish()
+	if res != nil {
+		if err := a.writeReport(input, res.Rows); err != nil {
+			return err
+		}
+		report.WriteSummary(a.io.Err, res.Summary())
+	}
+	switch {
+	case runErr != nil:
+		return runErr
+	case res.Interrupted || ctx.Err() != nil:
+		return errInterrupted
+	case res.HasProblems():
+		return errRowProblems
+	}
+	if err := j.Complete(); err != nil {
+		a.log.Warn("could not clear the journal", "err", err)
+	}
+	return nil
+}
+
+// loadReviewedPlan loads apply --plan FILE, checks the input file has not
+// changed since, and fills the passwords back in from it.
+func (a *app) loadReviewedPlan() (*planner.Plan, string, error) {
+	f, err := os.Open(a.opts.planFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("plan file: %w", err)
+	}
+	defer f.Close()
+	p, err := planner.Load(f)
+	if err != nil {
+		return nil, "", fmt.Errorf("plan file %s: %w", a.opts.planFile, err)
+	}
+	input := p.Input.Path
+	if len(a.opts.args) == 1 {
+		input = a.opts.args[0]
+	}
+	digest, err := planner.Digest(input)
+	if err != nil {
+		return nil, "", fmt.Errorf("the plan's input file %s: %w", input, err)
+	}
+	if digest != p.Input.SHA256 {
+		return nil, "", fmt.Errorf("%s changed since the plan %s was made; run 'encimport plan' again and review the new plan", input, a.opts.planFile)
+	}
+	recs, _, err := importer.ReadAll(input, importer.Options{Sheet: p.Input.Sheet})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := p.FillPasswords(recs); err != nil {
+		return nil, "", err
+	}
+	return p, input, nil
+}
+
+// template writes the blank spreadsheet.
+func (a *app) template() error {
+	out := a.opts.out
+	if out == "" {
+		out = "encimport-template." + a.opts.format
+	}
+	write := templates.WriteXLSX
+	if a.opts.format == "csv" {
+		write = templates.WriteCSV
+	}
+	if out == "-" {
+		return write(a.io.Out)
+	}
+	if err := writeFileAtomic(out, write); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.Err, "Template: %s\n", out)
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file and a rename.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config holds the connection and run settings, resolved flag > environment
+// > config file. Secrets come only from the environment or the config file.
+type Config struct {
+	APIURL       string
+	InstanceID   string
+	ClientID     string
+	ClientSecret string
+	Username     string
+	Password     string
+
+	Concurrency int
+	Rate        float64
+	StateDir    string
+	// Company defaults configured on the server (the API cannot read them).
+	DefaultOrg, DefaultPersona, DefaultWorkingFolder bool
+}
+
+// DefaultAPIURL is Encompass's production API.
+const DefaultAPIURL = "https://api.elliemae.com"
+
+// configKeys maps config-file keys (and environment variables) to setters.
+var configKeys = map[string]func(c *Config, v string) error{
+	"ENCOMPASS_API_URL":       func(c *Config, v string) error { c.APIURL = v; return nil },
+	"ENCOMPASS_INSTANCE_ID":   func(c *Config, v string) error { c.InstanceID = v; return nil },
+	"ENCOMPASS_CLIENT_ID":     func(c *Config, v string) error { c.ClientID = v; return nil },
+	"ENCOMPASS_CLIENT_SECRET": func(c *Config, v string) error { c.ClientSecret = v; return nil },
+	"ENCOMPASS_USERNAME":      func(c *Config, v string) error { c.Username = v; return nil },
+	"ENCOMPASS_PASSWORD":      func(c *Config, v string) error { c.Password = v; return nil },
+	"ENCIMPORT_CONCURRENCY": func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("concurrency %q: give a whole number of at least 1", v)
+		}
+		c.Concurrency = n
+		return nil
+	},
+	"ENCIMPORT_RATE": func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("rate %q: give calls per second as a number, 0 for no limit", v)
+		}
+		c.Rate = f
+		return nil
+	},
+	"ENCIMPORT_STATE_DIR":        func(c *Config, v string) error { c.StateDir = v; return nil },
+	"ENCIMPORT_COMPANY_DEFAULTS": func(c *Config, v string) error { return c.setCompanyDefaults(v) },
+}
+
+// setCompanyDefaults parses "org,persona,workingFolder" (any subset, or "none").
+func (c *Config) setCompanyDefaults(v string) error {
+	c.DefaultOrg, c.DefaultPersona, c.DefaultWorkingFolder = false, false, false
+	for _, part := range strings.Split(v, ",") {
+		switch strings.ToLower(strings.TrimSpace(part)) {
+		case "", "none":
+		case "org", "orgid":
+			c.DefaultOrg = true
+		case "persona", "personas":
+			c.DefaultPersona = true
+		case "workingfolder", "folder":
+			c.DefaultWorkingFolder = true
+		default:
+			return fmt.Errorf("company defaults %q: use a comma-separated subset of org, persona, workingFolder", v)
+		}
+	}
+	return nil
+}
+
+// loadConfigFile reads KEY=VALUE lines ('#' comments, optional quotes).
+// Keys are the environment variable names, case-insensitive.
+func loadConfigFile(path string, c *Config) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return fmt.Errorf("config file %s, line %d: expected KEY=VALUE", path, n)
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		set, ok := configKeys[k]
+		if !ok {
+			return fmt.Errorf("config file %s, line %d: unknown key %s; known keys are the ENCOMPASS_* and ENCIMPORT_* names in README", path, n, k)
+		}
+		if err := set(c, v); err != nil {
+			return fmt.Errorf("config file %s, line %d: %w", path, n, err)
+		}
+	}
+	return sc.Err()
+}
+
+// resolveConfig applies config file, then environment (flags are applied by
+// the caller afterwards, as they win).
+func resolveConfig(path string, getenv func(string) string) (Config, error) {
+	c := Config{APIURL: DefaultAPIURL, Concurrency: 8}
+	if path != "" {
+		if err := loadConfigFile(path, &c); err != nil {
+			return c, err
+		}
+	}
+	for k, set := range configKeys {
+		if v := getenv(k); v != "" {
+			if err := set(&c, v); err != nil {
+				return c, fmt.Errorf("environment %s: %w", k, err)
+			}
+		}
+	}
+	if c.StateDir == "" {
+		c.StateDir = defaultStateDir(getenv)
+	}
+	return c, nil
+}
+
+func defaultStateDir(getenv func(string) string) string {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "encimport")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "encimport")
+	}
+	return filepath.Join(os.TempDir(), "encimport-state")
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/executor"
+)
+
+// Exit codes (product.md, README "Exit codes").
+const (
+	ExitOK          = 0   // every row done, or nothing to do
+	ExitFatal       = 1   // bad config, auth refused, unreadable file
+	ExitUsage       = 2   // bad command line
+	ExitRowProblems = 3   // finished, but some rows invalid or failed
+	ExitLocked      = 4   // another run holds the lock
+	ExitInterrupted = 130 // interrupted; the report is still written
+)
+
+// errRowProblems says the run finished but some rows are invalid or failed.
+var errRowProblems = errors.New("some rows are invalid or failed; see the report")
+
+// errInterrupted says the run was stopped by a signal.
+var errInterrupted = errors.New("interrupted; the report lists what was done and what was skipped")
+
+// usageError is a bad command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitCode is the one place that maps an error to the process's exit code.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.Is(err, executor.ErrLocked):
+		return ExitLocked
+	case errors.Is(err, errRowProblems):
+		return ExitRowProblems
+	case errors.Is(err, apiclient.ErrAuth):
+		return ExitFatal
+	default:
+		return ExitFatal
+	}
+}
