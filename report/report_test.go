@@ -1,0 +1,275 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// sampleRows covers every status and every character that needs care:
+// formula triggers, quotes, commas, line breaks, non-ASCII.
+func sampleRows() []Row {
+	return []Row{
+		{Sheet: "People", Row: 2, ID: "jdoe", Action: "create", Status: "created", HTTPStatus: 201, CorrelationID: "c-1", Attempts: 1, DurationMS: 12},
+		{Sheet: "People", Row: 3, ID: "asmith", Action: "update", Status: "updated", HTTPStatus: 204, CorrelationID: "c-2", Attempts: 3, DurationMS: 1500},
+		{Sheet: "People", Row: 4, ID: "bjones", Action: "move", Status: "moved", HTTPStatus: 204, Attempts: 1, DurationMS: 40},
+		{Sheet: "People", Row: 5, ID: "=HYPERLINK(\"http://x\")", Action: "create", Status: "invalid", Message: "column id: the user id \"=HYPERLINK(\"http://x\")\" contains \"; remove it"},
+		{Sheet: "People", Row: 6, ID: "cwu", Action: "create", Status: "failed", HTTPStatus: 400, ErrorCode: "EBS-404", Message: "Bad Request: phone: use ###-###-####, e.g. 303-555-0100", CorrelationID: "c-3", Attempts: 1, DurationMS: 8},
+		{Sheet: "People", Row: 7, ID: "+plus", Action: "upsert", Status: "unchanged"},
+		{Sheet: "People", Row: 8, ID: "-minus", Action: "disable", Status: "skipped", Message: "run interrupted; rerun to finish"},
+		{Sheet: "People", Row: 9, ID: "@at", Action: "enable", Status: "enabled", HTTPStatus: 200, Attempts: 2, DurationMS: 300},
+		{Sheet: "People", Row: 10, ID: "\ttab", Action: "disable", Status: "disabled", Message: "\rcarriage, \"quoted\"\nsecond line", Attempts: 1},
+		{Sheet: "Personnes", Row: 11, ID: "zoë", Action: "create", Status: "planned", Message: "Prénom trop long, 64 caractères au plus"},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	for _, ext := range []string{".csv", ".jsonl"} {
+		t.Run(ext, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report"+ext)
+			if err := Write(path, sampleRows()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "report"+ext, got)
+		})
+	}
+}
+
+func TestSafeCell(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{"=SUM(A1:A9)", "'=SUM(A1:A9)"},
+		{"+1", "'+1"},
+		{"-1", "'-1"},
+		{"@cmd", "'@cmd"},
+		{"\tx", "'\tx"},
+		{"\rx", "'\rx"},
+		{"a=b", "a=b"},
+		{" =x", " =x"},
+		{"'already", "'already"},
+	}
+	for _, tt := range tests {
+		if got := SafeCell(tt.in); got != tt.want {
+			t.Errorf("SafeCell(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestJSONLIsRaw(t *testing.T) {
+	var buf bytes.Buffer
+	rows := sampleRows()
+	if err := WriteJSONL(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != len(rows) {
+		t.Fatalf("%d lines, want %d", len(lines), len(rows))
+	}
+	for i, line := range lines {
+		var r Row
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if r != rows[i] {
+			t.Errorf("line %d round-trips to %+v, want %+v", i+1, r, rows[i])
+		}
+	}
+}
+
+func TestWriteXLSX(t *testing.T) {
+	rows := sampleRows()
+	path := filepath.Join(t.TempDir(), "report.XLSX")
+	if err := Write(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 1 || got[0] != SheetName {
+		t.Fatalf("sheets %v, want [%s]", got, SheetName)
+	}
+	got, err := f.GetRows(SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{Header}
+	for _, r := range rows {
+		rec := record(r)
+		// GetRows drops trailing empty cells; record never ends with one
+		// (duration_ms is always present).
+		want = append(want, rec)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d = %q, want %q", i+1, got[i], want[i])
+		}
+	}
+	// Excel-safe: the formula-looking id is text with a leading quote, not a formula.
+	if v, _ := f.GetCellValue(SheetName, "C5"); v != `'=HYPERLINK("http://x")` {
+		t.Errorf("C5 = %q", v)
+	}
+	if fm, _ := f.GetCellFormula(SheetName, "C5"); fm != "" {
+		t.Errorf("C5 has formula %q", fm)
+	}
+	// Numbers are numbers.
+	if typ, _ := f.GetCellType(SheetName, "B2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("B2 type %v, want number", typ)
+	}
+	panes, err := f.GetPanes(SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
+		t.Errorf("panes %+v, want the header row frozen", panes)
+	}
+	fillOf := func(cell string) string {
+		t.Helper()
+		id, err := f.GetCellStyle(SheetName, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Fill.Color) == 0 {
+			return ""
+		}
+		c := strings.ToUpper(st.Fill.Color[0])
+		if len(c) == 8 { // ARGB
+			c = c[2:]
+		}
+		return c
+	}
+	if got := fillOf("A1"); got != HeaderFill {
+		t.Errorf("header fill %q, want %q", got, HeaderFill)
+	}
+	for i, r := range rows {
+		for _, col := range []string{"A", "E", "K"} {
+			cell := col + strconv.Itoa(i+2)
+			if got, want := fillOf(cell), StatusFills[r.Status]; got != want {
+				t.Errorf("%s (status %s) fill %q, want %q", cell, r.Status, got, want)
+			}
+		}
+	}
+	if w, _ := f.GetColWidth(SheetName, "H"); w < 40 {
+		t.Errorf("message column width %v, want a wide column", w)
+	}
+	// Every status has its own colour.
+	seen := map[string]string{}
+	for st, c := range StatusFills {
+		if other, dup := seen[c]; dup {
+			t.Errorf("statuses %s and %s share fill %s", st, other, c)
+		}
+		seen[c] = st
+	}
+}
+
+func TestWriteUnknownExtension(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.txt")
+	err := Write(path, sampleRows())
+	if err == nil || !strings.Contains(err.Error(), ".csv, .xlsx or .jsonl") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want one naming the file and the known formats", err)
+	}
+	if _, statErr := os.Stat(path); !os.IsNotExist(statErr) {
+		t.Errorf("a file was created for an unknown format")
+	}
+}
+
+func TestWriteIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, sampleRows()[:1]); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("directory holds %v, want only r.csv (no temporary file left)", names)
+	}
+	got, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(got), strings.Join(Header, ",")) {
+		t.Errorf("report not replaced: %q", got)
+	}
+	if err := Write(filepath.Join(dir, "missing", "r.csv"), nil); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	now := time.Date(2025, 3, 7, 9, 5, 1, 0, time.UTC)
+	tests := []struct{ in, want string }{
+		{"people.xlsx", "people-report-20250307-090501.csv"},
+		{"/data/hr/People List.csv", "/data/hr/People List-report-20250307-090501.csv"},
+		{"dir.v2/people", "dir.v2/people-report-20250307-090501.csv"},
+	}
+	for _, tt := range tests {
+		if got := DefaultPath(tt.in, now); got != tt.want {
+			t.Errorf("DefaultPath(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	var buf bytes.Buffer
+	s := Summary{
+		Rows:     6,
+		ByStatus: Count([]Row{{Status: "failed"}, {Status: "created"}, {Status: "created"}, {Status: "skipped"}, {Status: "unchanged"}, {Status: "weird"}}),
+		Calls:    9, Retries: 3, TooMany429: 2, Reconciles: 1,
+		Elapsed: 1234567 * time.Microsecond, Interrupted: true, ReportPath: "out.csv",
+	}
+	if err := WriteSummary(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	want := "rows: 6 (created 2, unchanged 1, failed 1, skipped 1, weird 1)\n" +
+		"api calls: 9, retries: 3, 429s: 2, reconciles: 1\n" +
+		"elapsed: 1.235s\n" +
+		"interrupted: rows not done are marked skipped; rerun to finish\n" +
+		"report: out.csv\n"
+	if buf.String() != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
