@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/importer"
+)
+
+type result struct {
+	code          int
+	stdout, stder string
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := Main(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, Err: &errb}, getenv)
+	return result{code, out.String(), errb.String()}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readReport(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no command", nil, ExitUsage},
+		{"unknown command", []string{"frobnicate"}, ExitUsage},
+		{"validate without file", []string{"validate"}, ExitUsage},
+		{"two files", []string{"plan", "a.csv", "b.csv"}, ExitUsage},
+		{"bad flag", []string{"validate", "--no-such-flag", "a.csv"}, ExitUsage},
+		{"bad action", []string{"validate", "--action", "destroy", "a.csv"}, ExitUsage},
+		{"bad template format", []string{"template", "--format", "pdf"}, ExitUsage},
+		{"bad log format", []string{"validate", "--log-format", "xml", "a.csv"}, ExitUsage},
+		{"help", []string{"--help"}, ExitOK},
+		{"missing file is fatal", []string{"validate", "/nonexistent/file.csv"}, ExitFatal},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			if r.code != tc.want {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tc.want, r.stder)
+			}
+		})
+	}
+}
+
+func TestTemplateRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"xlsx", "csv"} {
+		out := filepath.Join(dir, "t."+format)
+		r := runCLI(t, nil, "template", "--format", format, "-o", out)
+		if r.code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.stder)
+		}
+		rd, err := importer.Open(out, importer.Options{})
+		if err != nil {
+			t.Fatalf("%s: reading the template back: %v", format, err)
+		}
+		if got := len(rd.Headers()); got != int(importer.NumColumns) {
+			t.Errorf("%s: %d headers, want %d", format, got, importer.NumColumns)
+		}
+		rd.Close()
+	}
+}
+
+const goodCSV = `action,id,firstName,lastName,email,password,workingFolder,personas,orgId,phone
+create,new.hire1,Ann,Able,ann.able@example.com,Secr3t!pass,My Pipeline,Loan Officer,Administration/Retail/West Region/Denver Branch,303-555-0101
+create,new.hire2,Bob,Baker,bob.baker@example.com,Secr3t!pass,My Pipeline,Loan Officer,Phoenix Branch,
+`
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "bad.csv", "id,firstName,lastName,email,phone\nok.user,A,B,a@example.com,303-555-0100\nbad:id,A,B,not-an-email,12345\n")
+	rep := filepath.Join(dir, "r.csv")
+	r := runCLI(t, nil, "validate", in, "--action", "update", "--report", rep)
+	if r.code != ExitRowProblems {
+		t.Fatalf("exit %d, want 3; stdout %s stderr %s", r.code, r.stdout, r.stder)
+	}
+	for _, want := range []string{"row 3", "column id", "column email", "column phone"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	rows := readReport(t, rep)
+	if len(rows) != 2 || rows[0]["status"] != "planned" || rows[1]["status"] != "invalid" {
+		t.Fatalf("report rows: %+v", rows)
+	}
+}
+
+func TestApplySandboxThenRerunIsUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	world := filepath.Join(dir, "world.json")
+	state := filepath.Join(dir, "state")
+	rep := filepath.Join(dir, "r1.csv")
+	r := runCLI(t, nil, "apply", "--sandbox", "--sandbox-state", world, "--state-dir", state, "--report", rep, in)
+	if r.code != ExitOK {
+		t.Fatalf("first apply: exit %d\n%s", r.code, r.stder)
+	}
+	for _, row := range readReport(t, rep) {
+		if row["status"] != "created" {
+			t.Errorf("row %s: status %s (%s), want created", row["row"], row["status"], row["message"])
+		}
+	}
+	rep2 := filepath.Join(dir, "r2.csv")
+	r = runCLI(t, nil, "apply", "--sandbox", "--sandbox-state", world, "--state-dir", state, "--report", rep2, in)
+	if r.code != ExitOK {
+		t.Fatalf("second apply: exit %d\n%s", r.code, r.stder)
+	}
+	for _, row := range readReport(t, rep2) {
+		if row["status"] != "unchanged" {
+			t.Errorf("rerun row %s: status %s, want unchanged", row["row"], row["status"])
+		}
+	}
+	if strings.Contains(r.stder+r.stdout, "Secr3t!pass") {
+		t.Error("a password appeared in the output")
+	}
+}
+
+func TestApplyRefusesChangedFileAfterPlan(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	planFile := filepath.Join(dir, "plan.json")
+	world := filepath.Join(dir, "world.json")
+	r := runCLI(t, nil, "plan", "--sandbox", "--sandbox-state", world, "-o", planFile, "--report", filepath.Join(dir, "p.csv"), in)
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stder)
+	}
+	if !strings.Contains(r.stdout, "2 to create") {
+		t.Errorf("plan output lacks the create count:\n%s", r.stdout)
+	}
+	b, _ := os.ReadFile(planFile)
+	if bytes.Contains(b, []byte("Secr3t!pass")) {
+		t.Fatal("the plan file holds a password")
+	}
+	writeFile(t, dir, "people.csv", goodCSV+"create,late.add,C,D,c@example.com,x,F,Loan Officer,Wholesale,\n")
+	r = runCLI(t, nil, "apply", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"), "--plan", planFile)
+	if r.code != ExitFatal || !strings.Contains(r.stder, "changed since the plan") {
+		t.Fatalf("apply --plan on a changed file: exit %d\n%s", r.code, r.stder)
+	}
+}
+
+func TestApplyLocked(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := executor.Lock(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	r := runCLI(t, nil, "apply", "--sandbox", "--state-dir", state, "--report", filepath.Join(dir, "r.csv"), in)
+	if r.code != ExitLocked {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitLocked, r.stder)
+	}
+}
+
+func TestMissingConnectionSettingsIsFatal(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	r := runCLI(t, map[string]string{"HOME": dir}, "plan", in)
+	if r.code != ExitFatal || !strings.Contains(r.stder, "ENCOMPASS_CLIENT_SECRET") {
+		t.Fatalf("exit %d\n%s", r.code, r.stder)
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := writeFile(t, dir, "enc.conf", "# comment\nENCOMPASS_INSTANCE_ID=FROMFILE\nENCOMPASS_CLIENT_ID=file-client\nENCIMPORT_CONCURRENCY=4\n")
+	a := &app{opts: &options{config: cfgFile, instanceID: "FROMFLAG", rate: -1}, getenv: func(k string) string {
+		return map[string]string{"ENCOMPASS_CLIENT_ID": "env-client", "ENCOMPASS_INSTANCE_ID": "FROMENV"}[k]
+	}}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if a.cfg.InstanceID != "FROMFLAG" || a.cfg.ClientID != "env-client" || a.cfg.Concurrency != 4 {
+		t.Fatalf("config %+v", a.cfg)
+	}
+	bad := writeFile(t, dir, "bad.conf", "ENCOMPASS_NOPE=1\n")
+	a = &app{opts: &options{config: bad, rate: -1}, getenv: func(string) string { return "" }}
+	if err := a.loadConfig(); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("want a line-numbered error, got %v", err)
+	}
+}
