@@ -1,0 +1,42 @@
+// Package apiclient speaks the ICE Encompass V3 internal-users API (and the
+// few V1 endpoints the importer needs) over HTTP.
+//
+// Map of the package:
+//
+//   - types.go: every wire name (paths, headers, JSON fields) in one place.
+//   - client.go: [Client], [New] and its [Option]s, [Client.NewRequest] and
+//     [Client.Do], the one place a request is sent.
+//   - token.go: OAuth2 tokens through golang.org/x/oauth2 (password grant for
+//     a user login, client_credentials for an API user), cached, shared by
+//     all goroutines and refreshed by one goroutine at a time.
+//   - response.go: [Response], the limit and tracing headers of a reply.
+//   - errors.go: [Error] (a non-2xx reply), [CheckResponse], [ErrAuth].
+//   - retry.go: [ShouldRetry] (the one place that decides retries) and
+//     [Backoff].
+//   - users.go: one thin method per endpoint.
+//
+// # Retries
+//
+// [Client.Do] never repeats a call, with one exception: when the API answers
+// 401 it drops the cached token, obtains a fresh one and sends the request
+// once more (replaying the body through http.Request.GetBody). A second 401
+// is returned as an [*Error].
+//
+// The read helpers ([Client.GetUser], [Client.ListUsers],
+// [Client.Organizations], [Client.Personas]) retry transient failures as
+// decided by [ShouldRetry], up to the attempts set by [WithRetry], waiting
+// Retry-After when the server sends it and [Backoff] otherwise.
+//
+// The writes ([Client.CreateUser], [Client.PatchUser], [Client.MoveUsers])
+// are NOT retried inside the client (apart from the single 401 re-auth): a
+// write that failed with a 5xx or a dropped connection may have been applied,
+// so the caller (the executor) owns write retries and must reconcile with a
+// GET before repeating one.
+//
+// # Secrets
+//
+// No error, log line or String() output of this package contains the access
+// token, the password or the client secret. Token endpoint failures are
+// re-worded (x/oauth2's RetrieveError carries the raw response body) and any
+// occurrence of the configured password or secret is redacted.
+package apiclient

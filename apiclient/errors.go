@@ -1,0 +1,162 @@
+package apiclient
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrAuth is wrapped by failures to obtain a token because the credentials
+// were refused (the token endpoint answered 400, 401 or 403). It is fatal for
+// a run: test with errors.Is(err, ErrAuth).
+var ErrAuth = errors.New("authentication failed")
+
+// Error is a non-2xx API reply.
+type Error struct {
+	StatusCode    int
+	Method, Path  string      // of the request; the path carries no query
+	Summary       string      // Encompass "summary"
+	Details       string      // Encompass "details", the gateway "message" or the start of a non-JSON body
+	ErrorCode     string      // Encompass "errorCode" (e.g. EBS-909) or the gateway "code" (e.g. 100002)
+	Errors        []ErrorBody // nested Encompass errors, when sent
+	CorrelationID string
+	RetryAfter    time.Duration
+}
+
+// Error renders e.g. "POST /encompass/v3/users: 409 Conflict: EBS-909: user
+// id exists (correlation id abc)". It never includes headers, tokens or
+// request bodies.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Method != "" || e.Path != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	}
+	b.WriteString(strings.TrimSpace(fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))))
+	if e.ErrorCode != "" {
+		b.WriteString(": " + e.ErrorCode)
+	}
+	msg := e.Details
+	if msg == "" && !strings.EqualFold(e.Summary, http.StatusText(e.StatusCode)) {
+		msg = e.Summary
+	}
+	if msg != "" {
+		b.WriteString(": " + msg)
+	}
+	for i, n := range e.Errors {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Errors)-i)
+			break
+		}
+		b.WriteString("; ")
+		if n.ErrorCode != "" {
+			b.WriteString(n.ErrorCode + ": ")
+		}
+		if n.Details != "" {
+			b.WriteString(n.Details)
+		} else {
+			b.WriteString(n.Summary)
+		}
+	}
+	if e.CorrelationID != "" {
+		b.WriteString(" (correlation id " + e.CorrelationID + ")")
+	}
+	return b.String()
+}
+
+// CheckResponse returns nil for a 2xx reply and an *Error otherwise, reading
+// at most maxBody bytes of the body (maxBody <= 0 means DefaultMaxErrorBody).
+// It does not close the body.
+func CheckResponse(resp *http.Response, maxBody int64) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	if maxBody <= 0 {
+		maxBody = DefaultMaxErrorBody
+	}
+	e := &Error{
+		StatusCode:    resp.StatusCode,
+		CorrelationID: resp.Header.Get(HeaderCorrelationID),
+		RetryAfter:    parseRetryAfter(resp.Header.Get(HeaderRetryAfter), time.Now()),
+	}
+	if resp.Request != nil {
+		e.Method = resp.Request.Method
+		if resp.Request.URL != nil {
+			e.Path = resp.Request.URL.Path
+		}
+	}
+	var data []byte
+	if resp.Body != nil {
+		data, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	}
+	parseErrorBody(e, data)
+	return e
+}
+
+func parseErrorBody(e *Error, data []byte) {
+	data = []byte(strings.TrimSpace(string(data)))
+	if len(data) == 0 {
+		return
+	}
+	var body struct {
+		ErrorBody
+		Code    json.RawMessage `json:"code"`
+		Message string          `json:"message"`
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		e.Details = snippet(string(data), 200)
+		return
+	}
+	e.Summary, e.Details, e.ErrorCode, e.Errors = body.Summary, body.Details, body.ErrorCode, body.Errors
+	if e.ErrorCode == "" && len(body.Code) > 0 {
+		// The gateway sends "code" as a string; accept a number too.
+		var s string
+		if json.Unmarshal(body.Code, &s) != nil {
+			s = string(body.Code)
+		}
+		e.ErrorCode = s
+	}
+	if e.Details == "" && body.Message != "" {
+		e.Details = body.Message
+	}
+}
+
+// snippet shortens a non-JSON body (an HTML page from a proxy, say) to one
+// printable line.
+func snippet(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// IsStatus reports whether err is (or wraps) an *Error with the given status.
+func IsStatus(err error, code int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == code
+}
+
+// IsNotFound reports whether err is a 404 reply.
+func IsNotFound(err error) bool { return IsStatus(err, http.StatusNotFound) }
+
+// IsConflict reports whether err is a 409 reply (e.g. the user id exists).
+func IsConflict(err error) bool { return IsStatus(err, http.StatusConflict) }
