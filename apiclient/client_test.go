@@ -1,0 +1,450 @@
+package apiclient
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestNewURLScheme(t *testing.T) {
+	tests := []struct {
+		url    string
+		wantOK bool
+	}{
+		{"https://api.elliemae.com", true},
+		{"https://api.elliemae.com/", true},
+		{"http://127.0.0.1:8080", true},
+		{"http://127.9.9.9:8080", true},
+		{"http://[::1]:8080", true},
+		{"http://localhost:8080", true},
+		{"http://LOCALHOST", true},
+		{"http://api.elliemae.com", false},
+		{"http://10.0.0.1:8080", false},
+		{"http://localhost.evil.example", false},
+		{"http://127.0.0.1.nip.io", false},
+		{"ftp://127.0.0.1", false},
+		{"api.elliemae.com", false},
+		{"https://", false},
+		{"https://user:pw@api.elliemae.com", false},
+		{"https://api.elliemae.com?x=1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			c, err := New(tt.url)
+			if tt.wantOK && err != nil {
+				t.Fatalf("New(%q) = %v, want ok", tt.url, err)
+			}
+			if !tt.wantOK && err == nil {
+				t.Fatalf("New(%q) succeeded, want an error", tt.url)
+			}
+			if err == nil && strings.HasSuffix(c.BaseURL(), "/") {
+				t.Errorf("BaseURL %q keeps a trailing slash", c.BaseURL())
+			}
+			if err != nil && strings.Contains(err.Error(), ":pw@") {
+				t.Errorf("error leaks URL password: %v", err)
+			}
+		})
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  Option
+	}{
+		{"nil http client", WithHTTPClient(nil)},
+		{"zero max body", WithMaxErrorBody(0)},
+		{"zero page size", WithPageSize(0)},
+		{"zero attempts", WithRetry(0, time.Millisecond, time.Second)},
+		{"max below base", WithRetry(3, time.Second, time.Millisecond)},
+		{"nil token source", WithTokenSource(nil)},
+		{"user login without password", WithUserLogin("BE1", "u", "", "cid", "sec")},
+		{"client credentials without secret", WithClientCredentials("BE1", "cid", "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := New("https://api.elliemae.com", tt.opt); err == nil {
+				t.Fatal("New succeeded, want an option error")
+			}
+		})
+	}
+}
+
+func TestNewRequest(t *testing.T) {
+	c, err := New("https://api.example.com/prefix/", WithUserAgent("encimport-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := c.NewRequest(ctxT(t), http.MethodPatch, userPath("a b/c"), url.Values{"x": {"1"}}, map[string]string{"firstName": "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := req.URL.String(), "https://api.example.com/prefix/encompass/v3/users/a%20b%2Fc?x=1"; got != want {
+		t.Errorf("URL = %q, want %q", got, want)
+	}
+	for h, want := range map[string]string{"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "encimport-test"} {
+		if got := req.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if req.GetBody == nil {
+		t.Fatal("GetBody is nil: body cannot be replayed after a 401")
+	}
+	if _, err := c.NewRequest(ctxT(t), http.MethodGet, "no-slash", nil, nil); err == nil {
+		t.Error("NewRequest accepted a path without a leading slash")
+	}
+}
+
+func TestDoReauth(t *testing.T) {
+	tests := []struct {
+		name          string
+		acceptToken   func(auth string) bool
+		wantStatus    int // 0: success
+		wantCalls     int
+		wantTokenReqs int64
+		wantReauths   int64
+	}{
+		{"401 then fresh token succeeds", func(a string) bool { return a == "Bearer tok2" }, 0, 2, 2, 1},
+		{"401 twice is returned, no loop", func(string) bool { return false }, 401, 2, 2, 1},
+		{"valid token needs no reauth", func(string) bool { return true }, 0, 1, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				if !tt.acceptToken(r.Header.Get("Authorization")) {
+					w.WriteHeader(http.StatusUnauthorized)
+					_, _ = w.Write([]byte(`{"summary":"Unauthorized","details":"token expired","errorCode":"EBS-901"}`))
+					return
+				}
+				w.WriteHeader(http.StatusCreated)
+			})
+			var observed atomic.Int64
+			c, ts := newTestClient(t, f, WithObserver(func(*Response) { observed.Add(1) }))
+			resp, err := c.CreateUser(ctxT(t), "12", &User{ID: "ann", FirstName: "Ann"})
+			reqs := f.requests()
+			if len(reqs) != tt.wantCalls {
+				t.Fatalf("server saw %d calls, want %d", len(reqs), tt.wantCalls)
+			}
+			for i, r := range reqs {
+				if r.Body != reqs[0].Body || !strings.Contains(r.Body, `"id":"ann"`) {
+					t.Errorf("call %d body = %q, want the replayed create body", i, r.Body)
+				}
+			}
+			if tt.wantStatus == 0 {
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("CreateUser = %v, %v; want 201", resp, err)
+				}
+			} else if !IsStatus(err, tt.wantStatus) {
+				t.Fatalf("CreateUser error = %v, want status %d", err, tt.wantStatus)
+			}
+			st := c.Stats()
+			if ts.n.Load() != tt.wantTokenReqs || st.TokenRequests != tt.wantTokenReqs {
+				t.Errorf("token requests = %d (stats %d), want %d", ts.n.Load(), st.TokenRequests, tt.wantTokenReqs)
+			}
+			if st.Reauths != tt.wantReauths || st.Calls != int64(tt.wantCalls) {
+				t.Errorf("stats = %+v, want Reauths %d Calls %d", st, tt.wantReauths, tt.wantCalls)
+			}
+			if observed.Load() != int64(tt.wantCalls) {
+				t.Errorf("observer saw %d responses, want %d", observed.Load(), tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestTokenCachedAndSharedAcrossGoroutines(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		_, _ = w.Write([]byte(`{"id":"x"}`))
+	})
+	c, ts := newTestClient(t, f)
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			if _, _, err := c.GetUser(ctxT(t), "x"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := ts.n.Load(); n != 1 {
+		t.Errorf("token fetched %d times for 40 concurrent calls, want 1 (token without expiry lives %v)", n, DefaultTokenLifetime)
+	}
+}
+
+func TestConcurrent401sRefreshOnce(t *testing.T) {
+	// Every request with tok1 is refused; tok2 and later are accepted.
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if r.Header.Get("Authorization") == "Bearer tok1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"x"}`))
+	})
+	c, ts := newTestClient(t, f)
+	// Prime the cache with tok1 so that all goroutines start with it.
+	if _, err := c.tokens.token(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			if _, err := c.PatchUser(ctxT(t), "x", map[string]string{"title": "t"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := ts.n.Load(); n != 2 {
+		t.Errorf("token fetched %d times, want 2 (one initial, one refresh shared by all goroutines that saw the 401)", n)
+	}
+}
+
+func TestMoveUsersBodyAndQuery(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(http.StatusNoContent) })
+	c, _ := newTestClient(t, f)
+	if _, err := c.MoveUsers(ctxT(t), "3", "7", []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.requests()[0]
+	if r.Method != http.MethodPatch || r.Path != PathUsers {
+		t.Errorf("request = %s %s, want PATCH %s", r.Method, r.Path, PathUsers)
+	}
+	if r.Body != `[{"id":"a"},{"id":"b"}]` {
+		t.Errorf("body = %s, want exactly [{\"id\":\"a\"},{\"id\":\"b\"}]", r.Body)
+	}
+	q, _ := url.ParseQuery(r.RawQuery)
+	want := url.Values{"action": {"move"}, "sourceOrgId": {"3"}, "targetOrgId": {"7"}}
+	if q.Encode() != want.Encode() {
+		t.Errorf("query = %s, want %s", q.Encode(), want.Encode())
+	}
+	if r.Auth != "Bearer tok1" {
+		t.Errorf("Authorization = %q, want Bearer tok1", r.Auth)
+	}
+}
+
+func TestCreateAndPatchRequests(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(http.StatusCreated) })
+	c, _ := newTestClient(t, f)
+	ctx := ctxT(t)
+	if _, err := c.CreateUser(ctx, "12", &User{ID: "ann", FirstName: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, "", &User{ID: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	patch := map[string]json.RawMessage{FieldTitle: json.RawMessage(`null`), FieldFirstName: json.RawMessage(`"Ann"`)}
+	if _, err := c.PatchUser(ctx, "ann", patch); err != nil {
+		t.Fatal(err)
+	}
+	want := []recorded{
+		{Method: "POST", Path: "/encompass/v3/users", RawQuery: "orgId=12&view=id", Body: `{"id":"ann","firstName":"Ann"}`},
+		{Method: "POST", Path: "/encompass/v3/users", RawQuery: "view=id", Body: `{"id":"bob"}`},
+		{Method: "PATCH", Path: "/encompass/v3/users/ann", RawQuery: "", Body: `{"firstName":"Ann","title":null}`},
+	}
+	got := f.requests()
+	if len(got) != len(want) {
+		t.Fatalf("got %d requests, want %d", len(got), len(want))
+	}
+	for i := range want {
+		got[i].Auth = ""
+		if got[i] != want[i] {
+			t.Errorf("request %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestListUsersPaging(t *testing.T) {
+	tests := []struct {
+		name       string
+		total      int
+		pageSize   int // 0: default
+		wantStarts []int
+		wantSizes  []int // sizes passed to fn
+	}{
+		{"three pages, short last", 2500, 0, []int{0, 1000, 2000}, []int{1000, 1000, 500}},
+		{"exact multiple ends on empty page", 2000, 0, []int{0, 1000, 2000}, []int{1000, 1000}},
+		{"empty instance", 0, 0, []int{0}, nil},
+		{"small pages", 5, 2, []int{0, 2, 4}, []int{2, 2, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				q := r.URL.Query()
+				start, _ := strconv.Atoi(q.Get("start"))
+				limit, _ := strconv.Atoi(q.Get("limit"))
+				page := []User{}
+				for i := start; i < tt.total && i < start+limit; i++ {
+					page = append(page, User{ID: "u" + strconv.Itoa(i)})
+				}
+				_ = json.NewEncoder(w).Encode(page)
+			})
+			var opts []Option
+			limit := DefaultListPageSize
+			if tt.pageSize > 0 {
+				opts = append(opts, WithPageSize(tt.pageSize))
+				limit = tt.pageSize
+			}
+			c, _ := newTestClient(t, f, opts...)
+			var sizes []int
+			seen := map[string]bool{}
+			pages, err := c.ListUsers(ctxT(t), func(p []User) error {
+				sizes = append(sizes, len(p))
+				for _, u := range p {
+					seen[u.ID] = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pages != len(tt.wantStarts) {
+				t.Errorf("pages = %d, want %d", pages, len(tt.wantStarts))
+			}
+			if len(seen) != tt.total {
+				t.Errorf("saw %d distinct users, want %d", len(seen), tt.total)
+			}
+			if !equalInts(sizes, tt.wantSizes) {
+				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
+			}
+			reqs := f.requests()
+			if len(reqs) != len(tt.wantStarts) {
+				t.Fatalf("server saw %d requests, want %d", len(reqs), len(tt.wantStarts))
+			}
+			for i, r := range reqs {
+				want := url.Values{"orgId": {"0"}, "isRecursive": {"true"}, "start": {strconv.Itoa(tt.wantStarts[i])}, "limit": {strconv.Itoa(limit)}}
+				if r.RawQuery != want.Encode() || r.Method != http.MethodGet || r.Path != PathUsers {
+					t.Errorf("request %d = %s %s?%s, want GET %s?%s", i, r.Method, r.Path, r.RawQuery, PathUsers, want.Encode())
+				}
+			}
+		})
+	}
+}
+
+func TestListUsersStopsOnCallbackError(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		_, _ = w.Write([]byte(`[{"id":"a"},{"id":"b"}]`))
+	})
+	c, _ := newTestClient(t, f, WithPageSize(2))
+	stop := errors.New("stop")
+	pages, err := c.ListUsers(ctxT(t), func([]User) error { return stop })
+	if !errors.Is(err, stop) || pages != 1 || len(f.requests()) != 1 {
+		t.Errorf("ListUsers = %d, %v after %d requests; want 1, stop, 1", pages, err, len(f.requests()))
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReadsRetryWritesDoNot(t *testing.T) {
+	tests := []struct {
+		name      string
+		call      func(c *Client) error
+		failures  int // 503s before success
+		wantCalls int
+		wantErr   bool
+	}{
+		{"GetUser retries 503 then succeeds", func(c *Client) error {
+			u, _, err := c.GetUser(ctxT(t), "me")
+			if err == nil && u.ID != "me" {
+				return errors.New("wrong user " + u.ID)
+			}
+			return err
+		}, 2, 3, false},
+		{"GetUser gives up after max attempts", func(c *Client) error { _, _, err := c.GetUser(ctxT(t), "me"); return err }, 100, 5, true},
+		{"Organizations retries", func(c *Client) error { _, _, err := c.Organizations(ctxT(t)); return err }, 1, 2, false},
+		{"Personas retries", func(c *Client) error { _, _, err := c.Personas(ctxT(t)); return err }, 1, 2, false},
+		{"ListUsers retries a page", func(c *Client) error {
+			_, err := c.ListUsers(ctxT(t), func([]User) error { return nil })
+			return err
+		}, 1, 2, false},
+		{"CreateUser is not retried", func(c *Client) error { _, err := c.CreateUser(ctxT(t), "", &User{ID: "a"}); return err }, 1, 1, true},
+		{"PatchUser is not retried", func(c *Client) error { _, err := c.PatchUser(ctxT(t), "a", map[string]string{}); return err }, 1, 1, true},
+		{"MoveUsers is not retried", func(c *Client) error { _, err := c.MoveUsers(ctxT(t), "1", "2", []string{"a"}); return err }, 1, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int64
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				if int(n.Add(1)) <= tt.failures {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					_, _ = w.Write([]byte(`{"summary":"Service Unavailable","errorCode":"EBS-503"}`))
+					return
+				}
+				switch {
+				case strings.HasPrefix(r.URL.Path, PathUsers+"/"):
+					_, _ = w.Write([]byte(`{"id":"me"}`))
+				case r.Method == http.MethodGet && r.URL.Path == PathUsers:
+					_, _ = w.Write([]byte(`[]`))
+				case strings.HasPrefix(r.URL.Path, PathOrganizations):
+					_, _ = w.Write([]byte(`{"id":"0","name":"Administration"}`))
+				default:
+					_, _ = w.Write([]byte(`[]`))
+				}
+			})
+			c, _ := newTestClient(t, f)
+			err := tt.call(c)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if tt.wantErr && !IsStatus(err, http.StatusServiceUnavailable) {
+				t.Errorf("err = %v, want a 503 *Error", err)
+			}
+			if got := len(f.requests()); got != tt.wantCalls {
+				t.Errorf("server saw %d calls, want %d", got, tt.wantCalls)
+			}
+			if st := c.Stats(); st.Retries != int64(tt.wantCalls-1) {
+				t.Errorf("Stats.Retries = %d, want %d", st.Retries, tt.wantCalls-1)
+			}
+		})
+	}
+}
+
+func TestReadsDecode(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		switch r.URL.Path {
+		case PathOrganizations + "/root":
+			if r.URL.RawQuery != "view=hierarchy" {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			_, _ = w.Write([]byte(`{"id":"0","name":"Administration","children":[{"id":"1","name":"Retail","parentOrg":{"entityId":"0"}}]}`))
+		case PathPersonas:
+			_, _ = w.Write([]byte(`[{"id":"1","name":"Super Administrator"},{"id":"7","name":"Loan Officer"}]`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"summary":"Not Found","details":"user nobody not found","errorCode":"EBS-904"}`))
+		}
+	})
+	c, _ := newTestClient(t, f)
+	ctx := ctxT(t)
+	org, _, err := c.Organizations(ctx)
+	if err != nil || org.Name != "Administration" || len(org.Children) != 1 || org.Children[0].ParentOrg.EntityID != "0" {
+		t.Errorf("Organizations = %+v, %v", org, err)
+	}
+	ps, _, err := c.Personas(ctx)
+	if err != nil || len(ps) != 2 || ps[1].Name != "Loan Officer" {
+		t.Errorf("Personas = %+v, %v", ps, err)
+	}
+	u, resp, err := c.GetUser(ctx, "nobody")
+	if !IsNotFound(err) || u != nil || resp == nil || resp.StatusCode != 404 {
+		t.Errorf("GetUser(nobody) = %v, %v, %v; want a 404", u, resp, err)
+	}
+	if n := len(f.requests()); n != 3 {
+		t.Errorf("server saw %d calls, want 3 (404 is not retried)", n)
+	}
+}
