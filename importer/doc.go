@@ -1,0 +1,27 @@
+// Package importer reads the people spreadsheet (CSV or XLSX) row by row the
+// way a person sees it in Excel, and normalises every cell (product.md "The
+// spreadsheet").
+//
+// Map of the package:
+//   - record.go: the shared contract (Column, Record, Problem).
+//   - headers.go: header matching (ParseHeader, aliases) and the header row.
+//   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
+//   - reader.go: Open, Reader, ReadAll, FileError, format detection, limits.
+//   - csv.go: the CSV source (delimiter sniffing, BOM/UTF-16/Windows-1252).
+//   - xlsx.go: the XLSX source, streaming rows through excelize.
+//
+// Decisions worth knowing:
+//   - A CSV file that is not valid UTF-8 anywhere yet holds no valid UTF-8
+//     multi-byte sequence is decoded as Windows-1252 (what Excel's "CSV
+//     (Comma delimited)" writes) with a file warning; a file mixing valid
+//     UTF-8 with invalid bytes is read as UTF-8 and each broken cell is a
+//     problem on its row.
+//   - Row numbers count records as Excel shows them: a blank CSV line is a
+//     row, a quoted cell spanning lines is one row; XLSX rows use the sheet's
+//     own row index.
+//   - XLSX cells are read raw (not through display formats). A numeric raw
+//     value in a date column is an Excel date serial (1900 or 1904 system).
+//     A raw number written in exponent form or with a ".0" tail (as some
+//     generators do) is written back as a plain integer when it is integral,
+//     so an id never reads as 1E+05.
+package importer

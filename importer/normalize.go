@@ -1,0 +1,251 @@
+package importer
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// isTrimRune reports whether r is trimmed from cells: white space, NBSP
+// (U+00A0) and the zero-width spaces U+200B..U+200D and U+FEFF.
+func isTrimRune(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f', 0xA0, 0x200B, 0x200C, 0x200D, 0xFEFF:
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+// trimCell trims the characters isTrimRune accepts from both ends of s.
+func trimCell(s string) string {
+	// Fast path: nothing to trim.
+	if s == "" || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf) {
+		return s
+	}
+	return strings.TrimFunc(s, isTrimRune)
+}
+
+// excelErrors are the values of Excel error cells.
+var excelErrors = map[string]bool{
+	"#N/A": true, "#REF!": true, "#VALUE!": true, "#DIV/0!": true, "#NAME?": true,
+	"#NULL!": true, "#NUM!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true,
+}
+
+func isBoolColumn(c Column) bool {
+	switch c {
+	case ColAPIUser, ColAllowImpersonation, ColIsSSOOnly, ColRequirePasswordChange, ColAccountEnabled, ColLoginEnabled:
+		return true
+	}
+	return false
+}
+
+func isNameColumn(c Column) bool {
+	switch c {
+	case ColFirstName, ColMiddleName, ColLastName, ColSuffix:
+		return true
+	}
+	return false
+}
+
+// The loan-access enumerations in the API's spelling and the date layout.
+// They mirror internal/rules (PeerLoanAccessValues,
+// SubordinateLoanAccessValues, DateLayout); a test keeps them equal. They
+// are repeated so the reader does not depend on apiclient.
+var (
+	peerLoanAccessValues        = []string{"Disabled", "ReadOnly", "ReadWrite"}
+	subordinateLoanAccessValues = []string{"ReadOnly", "ReadWrite"}
+)
+
+const dateLayout = "2006-01-02"
+
+var validActions = []string{ActionCreate, ActionUpdate, ActionMove, ActionDisable, ActionEnable, ActionUpsert}
+
+// NormalizeCell normalises the raw text of one cell of column c (from a CSV
+// field or an XLSX text cell) as product.md describes. It returns the
+// normalised value, clear when the cell asks to remove the value
+// ("<clear>"), or a problem saying what is wrong and what to do (value and
+// clear are then zero). An empty cell returns ("", false, "").
+func NormalizeCell(c Column, raw string) (value string, clear bool, problem string) {
+	if !utf8.ValidString(raw) {
+		return "", false, "the cell is not valid UTF-8 text (mixed encodings?); save the file as \"CSV UTF-8\" or .xlsx and retype the cell"
+	}
+	s := raw
+	if c != ColPassword {
+		s = trimCell(raw)
+	}
+	if s == "" {
+		return "", false, ""
+	}
+	if excelErrors[strings.ToUpper(trimCell(s))] {
+		return "", false, fmt.Sprintf("the cell holds the Excel error %s; fix the formula or type the value", strings.ToUpper(trimCell(s)))
+	}
+	if strings.EqualFold(s, ClearToken) {
+		switch {
+		case c == ColID, c == ColAction, c == ColPassword, c == ColOrgID, c == ColSourceOrgID, c == ColPersonas, isBoolColumn(c):
+			return "", false, fmt.Sprintf("%s cannot be cleared; leave the cell empty to keep the current value", c)
+		}
+		return "", true, ""
+	}
+	switch {
+	case c == ColAction:
+		a := strings.ToLower(s)
+		for _, v := range validActions {
+			if a == v {
+				return a, false, ""
+			}
+		}
+		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", s, strings.Join(validActions, ", "))
+	case isBoolColumn(c):
+		b, ok := ParseBool(s)
+		if !ok {
+			return "", false, fmt.Sprintf("%q is not a yes/no value; write true/false, yes/no, y/n or 1/0", s)
+		}
+		return strconv.FormatBool(b), false, ""
+	case c == ColNMLSExpirationDate:
+		d, ok, p := ParseDate(s)
+		if !ok {
+			return "", false, p
+		}
+		return d, false, ""
+	case isNameColumn(c):
+		if strings.ContainsAny(s, "\r\n") {
+			return "", false, "the name contains a line break; keep it on one line"
+		}
+		return s, false, ""
+	case c == ColPersonas, c == ColGroups, c == ColLicenses:
+		return normalizeList(c, s)
+	case c == ColPeerLoanAccess:
+		return normalizeEnum(c, s, peerLoanAccessValues)
+	case c == ColSubordinateLoanAccess:
+		return normalizeEnum(c, s, subordinateLoanAccessValues)
+	}
+	return s, false, ""
+}
+
+// normalizeList trims the ';'-separated items of a list cell, drops empty
+// ones and duplicates (ignoring case); licenses are upper-cased and must be
+// two-letter codes.
+func normalizeList(c Column, s string) (string, bool, string) {
+	parts := strings.Split(s, ";")
+	out := parts[:0]
+	seen := make(map[string]bool, len(parts))
+	for _, p := range parts {
+		p = trimCell(p)
+		if p == "" {
+			continue
+		}
+		if c == ColLicenses {
+			p = strings.ToUpper(p)
+			if len(p) != 2 || !isASCIILetters(p) {
+				return "", false, fmt.Sprintf("%q is not a two-letter state code; separate states with ';', e.g. CO;AZ", p)
+			}
+		}
+		if strings.ContainsAny(p, "\r\n") {
+			return "", false, fmt.Sprintf("the item %q contains a line break; separate items with ';'", p)
+		}
+		k := strings.ToLower(p)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p)
+	}
+	return strings.Join(out, ";"), false, ""
+}
+
+func isASCIILetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if (s[i] < 'A' || s[i] > 'Z') && (s[i] < 'a' || s[i] > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeEnum matches s to one of allowed ignoring case, spaces, '-' and '_'.
+func normalizeEnum(c Column, s string, allowed []string) (string, bool, string) {
+	k := normHeader(s)
+	for _, a := range allowed {
+		if k == strings.ToLower(a) {
+			return a, false, ""
+		}
+	}
+	return "", false, fmt.Sprintf("%q is not allowed in %s; use one of %s", s, c, strings.Join(allowed, ", "))
+}
+
+// ParseBool parses true/false, yes/no, y/n, 1/0 (any case, trimmed); ok is
+// false for anything else.
+func ParseBool(s string) (value bool, ok bool) {
+	switch strings.ToLower(trimCell(s)) {
+	case "true", "yes", "y", "1":
+		return true, true
+	case "false", "no", "n", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// ParseDate parses yyyy-MM-dd (optionally followed by a midnight time, as
+// XLSX date cells hold), m/d/yyyy and d.m.yyyy into yyyy-MM-dd. A two-digit
+// year, an impossible date or any other text gives ok false and a problem
+// saying what to write instead.
+func ParseDate(s string) (string, bool, string) {
+	s = trimCell(s)
+	if s == "" {
+		return "", false, "the date is empty"
+	}
+	var parts []string
+	var y, m, d string
+	switch {
+	case strings.Contains(s, "-"):
+		if i := strings.IndexAny(s, "T "); i > 0 {
+			if strings.Trim(s[i+1:], "0:.Z") != "" {
+				return "", false, fmt.Sprintf("%q is a date with a time of day; write only the date, as yyyy-MM-dd", s)
+			}
+			s = s[:i]
+		}
+		parts = strings.Split(s, "-")
+		if len(parts) == 3 {
+			y, m, d = parts[0], parts[1], parts[2]
+			if len(y) <= 2 && len(d) == 4 {
+				return "", false, fmt.Sprintf("%q is ambiguous; write it as yyyy-MM-dd", s)
+			}
+		}
+	case strings.Contains(s, "/"):
+		parts = strings.Split(s, "/")
+		if len(parts) == 3 {
+			m, d, y = parts[0], parts[1], parts[2]
+		}
+	case strings.Contains(s, "."):
+		parts = strings.Split(s, ".")
+		if len(parts) == 3 {
+			d, m, y = parts[0], parts[1], parts[2]
+		}
+	}
+	if len(parts) != 3 || !allDigits(y) || !allDigits(m) || !allDigits(d) || len(m) > 2 || len(d) > 2 || m == "" || d == "" {
+		return "", false, fmt.Sprintf("%q is not a date; write it as yyyy-MM-dd (or m/d/yyyy, d.m.yyyy)", s)
+	}
+	if len(y) != 4 {
+		return "", false, fmt.Sprintf("%q has a %d-digit year; write the year with four digits, e.g. yyyy-MM-dd", s, len(y))
+	}
+	yi, _ := strconv.Atoi(y)
+	mi, _ := strconv.Atoi(m)
+	di, _ := strconv.Atoi(d)
+	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
+	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
+		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", s)
+	}
+	return t.Format(dateLayout), true, ""
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

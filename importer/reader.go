@@ -1,0 +1,394 @@
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Default limits (Options fields left zero take these).
+const (
+	DefaultMaxFileSize = 200 << 20 // 200 MiB
+	DefaultMaxRows     = 1_000_000
+	DefaultMaxCellLen  = 32_767 // Excel's own limit on a cell
+	// MaxColumns is the number of columns read; columns past it are
+	// ignored with a warning, so a 20,000-column sheet reads in bounded time.
+	MaxColumns = 1000
+)
+
+// Options tune Open.
+type Options struct {
+	Sheet       string // --sheet; "" = first sheet with an id column
+	MaxFileSize int64  // bytes; default DefaultMaxFileSize
+	MaxRows     int    // data rows; default DefaultMaxRows
+	MaxCellLen  int    // characters; default DefaultMaxCellLen
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxRows <= 0 {
+		o.MaxRows = DefaultMaxRows
+	}
+	if o.MaxCellLen <= 0 {
+		o.MaxCellLen = DefaultMaxCellLen
+	}
+	return o
+}
+
+// Format is the detected file format.
+type Format int
+
+// Formats.
+const (
+	FormatCSV Format = iota + 1
+	FormatXLSX
+)
+
+// String returns "csv" or "xlsx".
+func (f Format) String() string {
+	switch f {
+	case FormatCSV:
+		return "csv"
+	case FormatXLSX:
+		return "xlsx"
+	}
+	return "unknown"
+}
+
+// FileError is a fatal, file-level error: the file cannot be read as a
+// spreadsheet of users. It names the file (and sheet), lists the headers
+// found when they matter, and says what to do.
+type FileError struct {
+	File, Sheet string
+	Headers     []string
+	Msg         string
+}
+
+// Error formats the error as `file "F", sheet "S": msg; headers found: ...`.
+func (e *FileError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "file %q", e.File)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, ", sheet %q", e.Sheet)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Headers != nil {
+		b.WriteString("; headers found: ")
+		if len(e.Headers) == 0 {
+			b.WriteString("none (row 1 is empty)")
+		}
+		for i, h := range e.Headers {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if i == 20 {
+				fmt.Fprintf(&b, "… (%d in all)", len(e.Headers))
+				break
+			}
+			fmt.Fprintf(&b, "%q", h)
+		}
+	}
+	return b.String()
+}
+
+// source yields the rows of one sheet: cells as text and the row number a
+// person sees. io.EOF at the end.
+type source interface {
+	next() (cells []string, row int, err error)
+	close() error
+}
+
+// Column markers for cells that are not read.
+const (
+	colUnknown  Column = -1 // header not recognised (warned)
+	colNoHeader Column = -2 // empty header
+)
+
+// Reader reads the data rows of one sheet. It is not safe for concurrent use.
+type Reader struct {
+	file     string // base name, for messages
+	format   Format
+	sheet    string
+	headers  []string
+	cols     []Column
+	src      source
+	opts     Options
+	warnings []Problem
+	rows     int
+	date1904 bool
+
+	warnedNoHeader, warnedBeyond bool
+}
+
+// Open opens a CSV or XLSX file (detected by content, not by extension),
+// chooses the sheet, reads and checks the header row. File-level trouble
+// (unreadable, too big, a zip bomb, not a spreadsheet, unknown sheet, no or
+// duplicate id column) is returned as a *FileError.
+func Open(path string, opts Options) (*Reader, error) {
+	opts = opts.withDefaults()
+	r := &Reader{file: filepath.Base(path), opts: opts}
+	fail := func(format string, a ...any) error {
+		return &FileError{File: r.file, Msg: fmt.Sprintf(format, a...)}
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fail("the file does not exist; check the path")
+	case err != nil:
+		return nil, fail("cannot read the file (%v); check the path and its permissions", unwrapPath(err))
+	case st.IsDir():
+		return nil, fail("this is a folder, not a file; give the spreadsheet's path")
+	case st.Size() > opts.MaxFileSize:
+		return nil, fail("the file is %s, more than the limit of %s; split it into smaller files", sizeText(st.Size()), sizeText(opts.MaxFileSize))
+	case st.Size() == 0:
+		return nil, fail("the file is empty; row 1 must hold the headers (see `encimport template`)")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fail("cannot read the file (%v); check its permissions", unwrapPath(err))
+	}
+	head := make([]byte, 8192)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	_ = f.Close()
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		r.format = FormatXLSX
+		err = r.openXLSX(path)
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return nil, fail("this is an old Excel 97-2003 (.xls) or a password-protected workbook; open it in Excel, remove any password and save it as .xlsx or CSV UTF-8")
+	case bytes.HasPrefix(head, []byte("PK")):
+		return nil, fail("this is a damaged or unusual zip archive, not an .xlsx workbook; open it in Excel and save it again as .xlsx")
+	case isBinary(head):
+		return nil, fail("this is not a spreadsheet (binary content); save the people list as .xlsx or CSV UTF-8")
+	default:
+		r.format = FormatCSV
+		err = r.openCSV(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// isBinary reports whether head looks like binary data: NUL bytes that are
+// not UTF-16 text with a BOM.
+func isBinary(head []byte) bool {
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		return false
+	}
+	return bytes.IndexByte(head, 0) >= 0
+}
+
+// setHeaders maps the header row to columns; it fails on a missing or
+// duplicate column.
+func (r *Reader) setHeaders(headers []string) error {
+	for len(headers) > 0 && trimCell(headers[len(headers)-1]) == "" {
+		headers = headers[:len(headers)-1]
+	}
+	r.headers = make([]string, len(headers))
+	for i, h := range headers {
+		r.headers[i] = trimCell(h)
+	}
+	ferr := func(msg string) error {
+		return &FileError{File: r.file, Sheet: r.errSheet(), Headers: r.headers, Msg: msg}
+	}
+	n := len(r.headers)
+	if n > MaxColumns {
+		n = MaxColumns
+		r.warn(1, "", fmt.Sprintf("the sheet has %d columns; only the first %d (up to %s) are read; delete the extra columns", len(r.headers), MaxColumns, colLetter(MaxColumns-1)))
+	}
+	r.cols = make([]Column, n)
+	where := make([]int, NumColumns)
+	for i := range where {
+		where[i] = -1
+	}
+	for i := 0; i < n; i++ {
+		h := r.headers[i]
+		if h == "" {
+			r.cols[i] = colNoHeader
+			continue
+		}
+		c, ok := ParseHeader(h)
+		if !ok {
+			r.cols[i] = colUnknown
+			r.warn(1, h, fmt.Sprintf("unknown column %q (column %s) is ignored; rename it to a column of the template or delete it", h, colLetter(i)))
+			continue
+		}
+		if j := where[c]; j >= 0 {
+			return ferr(fmt.Sprintf("columns %s %q and %s %q both mean %s; keep only one of them", colLetter(j), r.headers[j], colLetter(i), h, c))
+		}
+		where[c] = i
+		r.cols[i] = c
+	}
+	if where[ColID] < 0 {
+		return ferr("no id column in row 1; add a column headed " + IDHeaderHint + ", or choose another sheet with --sheet")
+	}
+	return nil
+}
+
+// errSheet is the sheet name for error messages ("" for CSV).
+func (r *Reader) errSheet() string {
+	if r.format == FormatCSV {
+		return ""
+	}
+	return r.sheet
+}
+
+// warn records a file-level warning.
+func (r *Reader) warn(row int, column, msg string) {
+	r.warnings = append(r.warnings, Problem{File: r.file, Sheet: r.errSheet(), Row: row, Column: column, Message: msg, Severity: SeverityWarning})
+}
+
+// colLetter returns the spreadsheet letter of 0-based column i.
+func colLetter(i int) string {
+	s, err := excelize.ColumnNumberToName(i + 1)
+	if err != nil {
+		return fmt.Sprintf("#%d", i+1)
+	}
+	return s
+}
+
+// Format returns the detected format.
+func (r *Reader) Format() Format { return r.format }
+
+// Sheet returns the sheet read (the file's base name for CSV).
+func (r *Reader) Sheet() string { return r.sheet }
+
+// Headers returns the header row as found (trimmed; trailing empty cells dropped).
+func (r *Reader) Headers() []string { return r.headers }
+
+// Warnings returns the file-level warnings so far (unknown columns, columns
+// past the limit, cells without a header, encoding guesses). Reading rows
+// may add some; read them after the last Next.
+func (r *Reader) Warnings() []Problem { return r.warnings }
+
+// Next returns the next non-blank data row, or io.EOF after the last one.
+// A bad cell never fails Next: it adds a Problem to the record. Errors are
+// file-level (*FileError): a broken file or too many rows.
+func (r *Reader) Next() (*Record, error) {
+	for {
+		cells, row, err := r.src.next()
+		if err != nil {
+			return nil, err
+		}
+		if isBlankRow(cells) {
+			continue
+		}
+		r.rows++
+		if r.rows > r.opts.MaxRows {
+			return nil, &FileError{File: r.file, Sheet: r.errSheet(), Msg: fmt.Sprintf("more than %d data rows (row %d); split the file into smaller ones", r.opts.MaxRows, row)}
+		}
+		return r.record(cells, row), nil
+	}
+}
+
+func isBlankRow(cells []string) bool {
+	for _, c := range cells {
+		if trimCell(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// record builds the Record of one data row.
+func (r *Reader) record(cells []string, row int) *Record {
+	rec := &Record{Sheet: r.sheet, Row: row}
+	for i, raw := range cells {
+		if i >= len(r.cols) {
+			if !r.warnedBeyond && trimCell(raw) != "" {
+				r.warnedBeyond = true
+				r.warn(row, colLetter(i), fmt.Sprintf("row %d has a value in column %s, past the last header read; such cells are ignored; give the column a header or delete it", row, colLetter(i)))
+			}
+			continue
+		}
+		c := r.cols[i]
+		if c < 0 {
+			if c == colNoHeader && !r.warnedNoHeader && trimCell(raw) != "" {
+				r.warnedNoHeader = true
+				r.warn(row, colLetter(i), fmt.Sprintf("column %s has no header but row %d has a value in it; such cells are ignored; give the column a header or delete it", colLetter(i), row))
+			}
+			continue
+		}
+		if len(raw) > r.opts.MaxCellLen && utf8.RuneCountInString(raw) > r.opts.MaxCellLen {
+			rec.AddProblem(c, fmt.Sprintf("the cell has %d characters, more than the limit of %d; shorten it", utf8.RuneCountInString(raw), r.opts.MaxCellLen))
+			continue
+		}
+		if r.format == FormatXLSX {
+			var p string
+			if raw, p = r.xlsxCell(c, raw); p != "" {
+				rec.AddProblem(c, p)
+				continue
+			}
+		}
+		v, clr, p := NormalizeCell(c, raw)
+		switch {
+		case p != "":
+			rec.AddProblem(c, p)
+		case clr:
+			rec.SetClear(c)
+		default:
+			rec.Values[c] = v
+		}
+	}
+	return rec
+}
+
+// Close releases the file.
+func (r *Reader) Close() error {
+	if r.src == nil {
+		return nil
+	}
+	err := r.src.close()
+	r.src = nil
+	return err
+}
+
+// ReadAll reads every data row of the file at path.
+func ReadAll(path string, opts Options) (recs []*Record, warnings []Problem, err error) {
+	r, err := Open(path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return recs, r.Warnings(), err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, r.Warnings(), r.Close()
+}
