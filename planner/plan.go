@@ -37,6 +37,9 @@ type Plan struct {
 	Moves    []MoveCall         `json:"moves,omitempty"` // bulk-move calls, in execution order
 	Reads    ReadStats          `json:"reads"`
 	Warnings []importer.Problem `json:"warnings,omitempty"` // file-level: unknown columns, ...
+	// OrgPaths names every organization the plan refers to: id → path from
+	// the root ("Administration/Retail/West Region"), for people to read.
+	OrgPaths map[string]string `json:"orgPaths,omitempty"`
 }
 
 // Input identifies the file a plan was made from.

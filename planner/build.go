@@ -1,0 +1,603 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/rules"
+)
+
+// DefaultMoveBatchSize is the most users one bulk-move call carries when
+// Options.MoveBatchSize is not set.
+const DefaultMoveBatchSize = 100
+
+// maskedPassword stands for a password wherever a plan shows one.
+const maskedPassword = "********"
+
+// Persona names that give a caller the right to manage users.
+const (
+	personaSuperAdministrator = "Super Administrator"
+	personaAdministrator      = "Administrator"
+	personaOrganizationsUser  = "Organizations/User"
+)
+
+func normalizeOptions(opts Options) Options {
+	if opts.MoveBatchSize <= 0 {
+		opts.MoveBatchSize = DefaultMoveBatchSize
+	}
+	if opts.DefaultAction == "" {
+		opts.DefaultAction = importer.ActionUpsert
+	}
+	opts.DefaultAction = strings.ToLower(opts.DefaultAction)
+	return opts
+}
+
+// Build decides, for every record, what apply will do against the server
+// state w. It is pure (no I/O, records are not modified): it applies the
+// offline checks itself (with the company defaults of opts), resolves
+// organizations and personas, diffs each row against its user, checks what
+// the server would refuse for the caller, and batches the moves. A row with
+// any problem is invalid and has no steps.
+func Build(recs []*importer.Record, w *World, in Input, opts Options) *Plan {
+	if w == nil {
+		w = &World{}
+	}
+	opts = normalizeOptions(opts)
+	b := newBuilder(w, opts)
+	p := &Plan{Version: PlanVersion, Input: in, Options: opts, Caller: w.Caller.ID, Reads: w.Reads,
+		Rows: make([]Row, 0, len(recs))}
+	dups := duplicates(recs)
+	for i, rec := range recs {
+		p.Rows = append(p.Rows, b.row(rec, dups[i]))
+	}
+	p.Moves = batchMoves(p.Rows, opts.MoveBatchSize)
+	if len(b.paths) > 0 {
+		p.OrgPaths = b.paths
+	}
+	return p
+}
+
+// OfflinePlan is the plan of `validate`: every row is invalid (with all its
+// offline problems) or planned, with no server diff and no steps. The
+// Outcome of a planned row is what its action would report when it changes
+// something (empty for upsert, which depends on the server).
+func OfflinePlan(recs []*importer.Record, in Input, opts Options) *Plan {
+	opts = normalizeOptions(opts)
+	p := &Plan{Version: PlanVersion, Input: in, Options: opts, Rows: make([]Row, 0, len(recs))}
+	dups := duplicates(recs)
+	for i, rec := range recs {
+		act := rowAction(rec, opts.DefaultAction)
+		row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act}
+		row.Problems = append(row.Problems, rec.Problems...)
+		for _, pr := range offlineProblems(rec, act, dups[i], opts, true) {
+			row.Problems = appendProblem(row.Problems, pr)
+		}
+		if hasError(row.Problems) {
+			row.Status = StatusInvalid
+		} else {
+			row.Status = StatusPlanned
+			row.Outcome = actionOutcome[act]
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return p
+}
+
+var actionOutcome = map[string]string{
+	importer.ActionCreate:  StatusCreated,
+	importer.ActionUpdate:  StatusUpdated,
+	importer.ActionMove:    StatusMoved,
+	importer.ActionDisable: StatusDisabled,
+	importer.ActionEnable:  StatusEnabled,
+}
+
+func hasError(ps []importer.Problem) bool {
+	for _, p := range ps {
+		if p.Severity == importer.SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+type builder struct {
+	w         *World
+	opts      Options
+	orgs      *orgIndex
+	personas  *personaIndex
+	callerOrg *orgNode
+	canWrite  bool
+	paths     map[string]string
+}
+
+func newBuilder(w *World, opts Options) *builder {
+	b := &builder{w: w, opts: opts, orgs: newOrgIndex(w.Root), personas: newPersonaIndex(w.Personas),
+		paths: map[string]string{}}
+	b.callerOrg = b.orgs.root
+	if o := w.Caller.Organization; o != nil {
+		if n, ok := b.orgs.byID[o.EntityID]; ok {
+			b.callerOrg = n
+		}
+	}
+	b.canWrite = b.hasIndicator(&w.Caller, apiclient.IndicatorSuperAdministrator, apiclient.IndicatorAdministrator) ||
+		b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser)
+	return b
+}
+
+func (b *builder) hasIndicator(u *apiclient.User, names ...string) bool {
+	for _, ind := range u.UserIndicators {
+		for _, n := range names {
+			if strings.EqualFold(ind, n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *builder) hasPersona(u *apiclient.User, names ...string) bool {
+	for _, r := range u.Personas {
+		pn := b.personas.name(r)
+		for _, n := range names {
+			if strings.EqualFold(pn, n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *builder) isSuperAdmin(u *apiclient.User) bool {
+	return b.hasIndicator(u, apiclient.IndicatorSuperAdministrator) || b.hasPersona(u, personaSuperAdministrator)
+}
+
+// note records an organization's path for Plan.OrgPaths and returns its id.
+func (b *builder) note(n *orgNode) string {
+	b.paths[n.org.ID] = n.path
+	return n.org.ID
+}
+
+func (b *builder) callerLabel() string {
+	if b.callerOrg == nil {
+		return "?"
+	}
+	return b.callerOrg.label()
+}
+
+// row plans one record.
+func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
+	act := rowAction(rec, b.opts.DefaultAction)
+	id := rec.Get(importer.ColID)
+	row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: id, Action: act, Password: rec.Get(importer.ColPassword)}
+	probs := append([]importer.Problem(nil), rec.Problems...)
+	add := func(c importer.Column, msg string) { probs = appendProblem(probs, problem(rec, c, msg)) }
+
+	var existing *apiclient.User
+	if id != "" {
+		existing = b.w.Users[strings.ToLower(id)]
+	}
+	creates := act == importer.ActionCreate || (act == importer.ActionUpsert && existing == nil)
+	offAct := act
+	if creates {
+		offAct = importer.ActionCreate
+	}
+	for _, p := range offlineProblems(rec, offAct, dup, b.opts, true) {
+		probs = appendProblem(probs, p)
+	}
+
+	// Resolve references.
+	usesOrg := act == importer.ActionCreate || act == importer.ActionUpsert || act == importer.ActionUpdate || act == importer.ActionMove
+	var target, source *orgNode
+	if cell := rec.Get(importer.ColOrgID); cell != "" && usesOrg {
+		n, msg := b.orgs.resolve(cell)
+		if msg != "" {
+			add(importer.ColOrgID, msg)
+		}
+		target = n
+	}
+	if cell := rec.Get(importer.ColSourceOrgID); cell != "" && usesOrg {
+		n, msg := b.orgs.resolve(cell)
+		if msg != "" {
+			add(importer.ColSourceOrgID, msg)
+		}
+		source = n
+	}
+	personas, ok := b.resolvePersonas(rec)
+	if !ok {
+		add(importer.ColPersonas, b.unknownPersonas(rec))
+	}
+	groups := groupRefs(rec)
+
+	var create *Create
+	var patch *Patch
+	var move *MoveRef
+	switch {
+	case act == importer.ActionCreate && existing != nil:
+		add(importer.ColID, fmt.Sprintf("the user %q already exists%s; use update or upsert to change it", existing.ID, b.where(existing)))
+	case creates:
+		create = b.create(rec, target, personas, groups)
+		row.NeedsPassword = rec.Get(importer.ColPassword) != ""
+		if target != nil && b.callerOrg != nil && !target.within(b.callerOrg) {
+			add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may create users only there or below", target.label(), b.callerLabel()))
+		}
+	case existing == nil:
+		if isKnownAction(act) && id != "" {
+			add(importer.ColID, fmt.Sprintf("no user %q exists on the server; use create or upsert to add it", id))
+		}
+	default:
+		cur := b.currentOrg(existing)
+		switch act {
+		case importer.ActionUpsert, importer.ActionUpdate:
+			patch = b.diff(rec, existing, personas, groups)
+			if patch != nil && b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
+				row.NeedsPassword = true
+			}
+			for _, v := range b.newViolations(rec, existing, patch) {
+				add(columnOf(v.Field), v.Message)
+			}
+		case importer.ActionDisable, importer.ActionEnable:
+			want := act == importer.ActionEnable
+			if boolValue(existing.AccountEnabled, true) != want {
+				patch = &Patch{Body: map[string]json.RawMessage{apiclient.FieldAccountEnabled: mustJSON(want)},
+					Changes: []Change{{Field: apiclient.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
+			}
+		}
+		if source != nil && cur != nil && source != cur {
+			add(importer.ColSourceOrgID, fmt.Sprintf("the user %q is in %s, not in %s; empty the cell or correct it", existing.ID, cur.label(), source.label()))
+		}
+		if target != nil && cur != target && act != importer.ActionDisable && act != importer.ActionEnable {
+			src := ""
+			if cur != nil {
+				src = b.note(cur)
+			} else if existing.Organization != nil {
+				src = existing.Organization.EntityID
+			}
+			move = &MoveRef{SourceOrgID: src, TargetOrgID: b.note(target)}
+			if b.callerOrg != nil && !target.within(b.callerOrg) {
+				add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may move users only there or below", target.label(), b.callerLabel()))
+			}
+			if strings.EqualFold(existing.ID, b.w.Caller.ID) {
+				add(importer.ColOrgID, "you cannot move your own user; let another administrator move it")
+			}
+			if b.isSuperAdmin(existing) && cur != nil && cur == b.orgs.root {
+				add(importer.ColOrgID, fmt.Sprintf("the user %q is a super administrator and cannot be moved out of the root organization %s; remove the orgId", existing.ID, cur.label()))
+			}
+		}
+		if (patch != nil || move != nil) && cur != nil && b.callerOrg != nil && !cur.within(b.callerOrg) {
+			add(importer.ColID, fmt.Sprintf("the user %q is in %s, outside your organization %s; ask an administrator of that organization", existing.ID, cur.label(), b.callerLabel()))
+		}
+	}
+	if (create != nil || patch != nil || move != nil) && !b.canWrite {
+		add(importer.NumColumns, fmt.Sprintf("the calling user %q may not manage users (it needs the Administrator or Super Administrator persona, or the Organizations/User persona); run the import as an administrator", b.w.Caller.ID))
+	}
+
+	row.Problems = probs
+	switch {
+	case hasError(probs):
+		row.Status = StatusInvalid
+		row.NeedsPassword = false
+	case create == nil && patch == nil && move == nil:
+		row.Status = StatusUnchanged
+		row.NeedsPassword = false
+	default:
+		row.Status = StatusPlanned
+		row.Create, row.Patch, row.Move = create, patch, move
+		switch {
+		case create != nil:
+			row.Outcome = StatusCreated
+		case act == importer.ActionDisable:
+			row.Outcome = StatusDisabled
+		case act == importer.ActionEnable:
+			row.Outcome = StatusEnabled
+		case patch != nil:
+			row.Outcome = StatusUpdated
+		default:
+			row.Outcome = StatusMoved
+		}
+	}
+	return row
+}
+
+func (b *builder) currentOrg(u *apiclient.User) *orgNode {
+	if u.Organization == nil {
+		return nil
+	}
+	return b.orgs.byID[u.Organization.EntityID]
+}
+
+func (b *builder) where(u *apiclient.User) string {
+	if n := b.currentOrg(u); n != nil {
+		return " in " + n.label()
+	}
+	return ""
+}
+
+// resolvePersonas maps the personas cell to references; ok is false when a
+// name or id is unknown.
+func (b *builder) resolvePersonas(rec *importer.Record) ([]apiclient.EntityRef, bool) {
+	ok := true
+	var refs []apiclient.EntityRef
+	seen := map[string]bool{}
+	for _, item := range rec.List(importer.ColPersonas) {
+		p, found := b.personas.find(item)
+		if !found {
+			ok = false
+			continue
+		}
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		refs = append(refs, apiclient.EntityRef{EntityID: p.ID, EntityType: apiclient.EntityTypePersona, EntityName: p.Name})
+	}
+	return refs, ok
+}
+
+func (b *builder) unknownPersonas(rec *importer.Record) string {
+	var unknown []string
+	for _, item := range rec.List(importer.ColPersonas) {
+		if _, found := b.personas.find(item); !found {
+			unknown = append(unknown, strconv.Quote(item))
+		}
+	}
+	noun := "persona"
+	if len(unknown) > 1 {
+		noun = "personas"
+	}
+	return fmt.Sprintf("unknown %s %s; the personas are: %s", noun, strings.Join(unknown, ", "), strings.Join(b.personas.names, ", "))
+}
+
+func groupRefs(rec *importer.Record) []apiclient.EntityRef {
+	var refs []apiclient.EntityRef
+	seen := map[string]bool{}
+	for _, g := range rec.List(importer.ColGroups) {
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		refs = append(refs, apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup})
+	}
+	return refs
+}
+
+// create builds the POST body: the row's values, "<clear>" cells omitted,
+// never a password.
+func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []apiclient.EntityRef) *Create {
+	u := recordUser(rec)
+	u.Password = ""
+	u.Personas = personas
+	u.Groups = groups
+	c := &Create{User: *u}
+	if target != nil {
+		c.OrgID = b.note(target)
+	}
+	return c
+}
+
+// diff returns the patch that makes existing match the row's non-empty
+// cells, or nil when nothing differs.
+func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas, groups []apiclient.EntityRef) *Patch {
+	p := &Patch{Body: map[string]json.RawMessage{}}
+	change := func(field string, body any, before, after string) {
+		if body != nil {
+			p.Body[field] = mustJSON(body)
+		}
+		p.Changes = append(p.Changes, Change{Field: field, Before: before, After: after})
+	}
+	for _, s := range scalars {
+		if s.isBool() {
+			v, ok := rec.Bool(s.col)
+			if cur := boolValue(s.getb(existing), s.def); ok && v != cur {
+				change(s.wire, v, strconv.FormatBool(cur), strconv.FormatBool(v))
+			}
+			continue
+		}
+		cur := s.get(existing)
+		if rec.IsClear(s.col) {
+			if cur != "" && s.clearable {
+				p.Body[s.wire] = json.RawMessage("null")
+				p.Changes = append(p.Changes, Change{Field: s.wire, Before: strconv.Quote(cur), After: "null"})
+			}
+			continue
+		}
+		if v := rec.Get(s.col); v != "" && v != cur {
+			change(s.wire, v, quoteOrEmpty(cur), strconv.Quote(v))
+		}
+	}
+	if len(personas) > 0 {
+		want := personas
+		if b.opts.MergePersonas {
+			want = unionRefs(existing.Personas, personas, apiclient.EntityTypePersona, b.personas)
+		}
+		if !sameIDs(existing.Personas, want) {
+			change(apiclient.FieldPersonas, want, b.refNames(existing.Personas), b.refNames(want))
+		}
+	}
+	if len(groups) > 0 && !sameIDs(existing.Groups, groups) {
+		change(apiclient.FieldGroups, groups, refIDs(existing.Groups), refIDs(groups))
+	}
+	if states := rec.List(importer.ColLicenses); len(states) > 0 {
+		b.licenses(existing, states, change)
+	}
+	if site := rec.Get(importer.ColCCSiteID); site != "" && (existing.CCSite == nil || existing.CCSite.SiteID != site) {
+		before := `""`
+		if existing.CCSite != nil {
+			before = strconv.Quote(existing.CCSite.SiteID)
+		}
+		change(apiclient.FieldCCSite, apiclient.CCSite{SiteID: site}, "siteId "+before, "siteId "+strconv.Quote(site))
+	}
+	if b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
+		p.Changes = append(p.Changes, Change{Field: apiclient.FieldPassword, Before: maskedPassword, After: maskedPassword})
+	}
+	if len(p.Changes) == 0 {
+		return nil
+	}
+	return p
+}
+
+// licenses switches the row's states on and, with ExactLicenses, every
+// other selected state off; only the entries that change are sent.
+func (b *builder) licenses(existing *apiclient.User, states []string, change func(string, any, string, string)) {
+	on := map[string]bool{}
+	var before []string
+	for _, l := range existing.Licenses {
+		if l.Selected {
+			on[strings.ToUpper(l.State)] = true
+			before = append(before, strings.ToUpper(l.State))
+		}
+	}
+	want := map[string]bool{}
+	var body []apiclient.License
+	for _, st := range states {
+		st = strings.ToUpper(st)
+		if want[st] {
+			continue
+		}
+		want[st] = true
+		if !on[st] {
+			body = append(body, apiclient.License{State: st, Selected: true})
+		}
+	}
+	if b.opts.ExactLicenses {
+		for _, st := range before {
+			if !want[st] {
+				body = append(body, apiclient.License{State: st, Selected: false})
+			}
+		}
+	}
+	if len(body) == 0 {
+		return
+	}
+	after := map[string]bool{}
+	for st := range on {
+		after[st] = true
+	}
+	for _, l := range body {
+		after[l.State] = l.Selected
+	}
+	change(apiclient.FieldLicenses, body, stateList(on), stateList(after))
+}
+
+func stateList(m map[string]bool) string {
+	var ss []string
+	for s, on := range m {
+		if on {
+			ss = append(ss, s)
+		}
+	}
+	sort.Strings(ss)
+	return strconv.Quote(strings.Join(ss, ";"))
+}
+
+// newViolations checks the user as it would be after the patch and returns
+// the violations the patch introduces (not those the server's user already has).
+func (b *builder) newViolations(rec *importer.Record, existing *apiclient.User, p *Patch) []rules.Violation {
+	if p == nil {
+		return nil
+	}
+	after := *existing
+	after.Password = ""
+	if b.opts.ResetPasswords {
+		after.Password = rec.Get(importer.ColPassword)
+	}
+	for _, s := range scalars {
+		raw, ok := p.Body[s.wire]
+		if !ok {
+			continue
+		}
+		if s.isBool() {
+			var v bool
+			_ = json.Unmarshal(raw, &v)
+			s.setb(&after, &v)
+			continue
+		}
+		var v *string
+		_ = json.Unmarshal(raw, &v)
+		if v == nil {
+			s.set(&after, "")
+		} else {
+			s.set(&after, *v)
+		}
+	}
+	d := ruleDefaults(b.opts, false)
+	old := map[string]bool{}
+	base := *existing
+	base.Password = ""
+	for _, v := range rules.CheckUser(&base, false, "", d) {
+		old[v.Field+" "+v.Code] = true
+	}
+	var out []rules.Violation
+	for _, v := range rules.CheckUser(&after, false, "", d) {
+		if !old[v.Field+" "+v.Code] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func mustJSON(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("planner: marshal %T: %v", v, err)) // only plain data is marshalled
+	}
+	return data
+}
+
+func quoteOrEmpty(s string) string { return strconv.Quote(s) }
+
+func sameIDs(a, b []apiclient.EntityRef) bool {
+	as, bs := map[string]bool{}, map[string]bool{}
+	for _, r := range a {
+		as[r.EntityID] = true
+	}
+	for _, r := range b {
+		bs[r.EntityID] = true
+	}
+	if len(as) != len(bs) {
+		return false
+	}
+	for id := range as {
+		if !bs[id] {
+			return false
+		}
+	}
+	return true
+}
+
+func unionRefs(cur, add []apiclient.EntityRef, typ string, ix *personaIndex) []apiclient.EntityRef {
+	seen := map[string]bool{}
+	var out []apiclient.EntityRef
+	for _, list := range [][]apiclient.EntityRef{cur, add} {
+		for _, r := range list {
+			if seen[r.EntityID] {
+				continue
+			}
+			seen[r.EntityID] = true
+			out = append(out, apiclient.EntityRef{EntityID: r.EntityID, EntityType: typ, EntityName: ix.name(r)})
+		}
+	}
+	return out
+}
+
+func (b *builder) refNames(rs []apiclient.EntityRef) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = b.personas.name(r)
+	}
+	sort.Strings(names)
+	return strconv.Quote(strings.Join(names, ";"))
+}
+
+func refIDs(rs []apiclient.EntityRef) string {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.EntityID
+	}
+	sort.Strings(ids)
+	return strconv.Quote(strings.Join(ids, ";"))
+}

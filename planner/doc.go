@@ -1,0 +1,19 @@
+// Package planner decides what an import will do before anything is done.
+//
+// The flow is:
+//
+//	CheckOffline(recs, action)   every rule a row can break without the server
+//	Fetch(ctx, client)           read-only server state: caller, users, org tree, personas
+//	Build(recs, world, in, opt)  pure: rows → Plan (create / patch / move / unchanged / invalid)
+//	WritePlan, ReportRows, Save  show it, report it, keep it for `apply --plan`
+//
+// Like terraform's plans, a Plan is plain data and every problem of every row
+// is collected; nothing stops at the first one. A Plan never holds a password:
+// Row.Password is filled from the input file by FillPasswords right before
+// execution and is never serialised.
+//
+// Files: offline.go (row rules), fields.go (columns ↔ wire fields),
+// world.go (Fetch, org/persona resolution), build.go (the diff),
+// moves.go (bulk-move batching), summary.go and write.go (printing),
+// store.go (Save/Load/Digest/FillPasswords), reportrows.go.
+package planner

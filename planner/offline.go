@@ -1,0 +1,230 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/rules"
+)
+
+// knownActions are the row actions, in the order error messages list them.
+var knownActions = []string{importer.ActionCreate, importer.ActionUpdate, importer.ActionMove,
+	importer.ActionDisable, importer.ActionEnable, importer.ActionUpsert}
+
+func isKnownAction(a string) bool {
+	for _, k := range knownActions {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
+
+// rowAction is the row's action cell, else defaultAction, else upsert.
+func rowAction(rec *importer.Record, defaultAction string) string {
+	if a := rec.Get(importer.ColAction); a != "" {
+		return a
+	}
+	if defaultAction != "" {
+		return strings.ToLower(defaultAction)
+	}
+	return importer.ActionUpsert
+}
+
+// CheckOffline checks every rule a row can break without asking the server
+// and appends one Problem per broken rule to rec.Problems, keeping the
+// reader's problems. defaultAction applies to rows with an empty action cell
+// ("" means upsert). It is idempotent: a problem already recorded is not
+// added twice.
+//
+// CheckOffline does not know the company defaults, so it never reports a
+// missing orgId, personas or workingFolder; Build and OfflinePlan, which get
+// Options, do. Required fields are checked only for action create: whether
+// an upsert creates is known only once the server has been read (Build).
+func CheckOffline(recs []*importer.Record, defaultAction string) {
+	opts := Options{DefaultAction: defaultAction}
+	dups := duplicates(recs)
+	for i, rec := range recs {
+		for _, p := range offlineProblems(rec, rowAction(rec, defaultAction), dups[i], opts, false) {
+			rec.Problems = appendProblem(rec.Problems, p)
+		}
+	}
+}
+
+// duplicates returns, per record, the earlier record with the same id
+// (compared without regard to case), or nil.
+func duplicates(recs []*importer.Record) []*importer.Record {
+	first := make(map[string]*importer.Record, len(recs))
+	out := make([]*importer.Record, len(recs))
+	for i, rec := range recs {
+		id := strings.ToLower(rec.Get(importer.ColID))
+		if id == "" {
+			continue
+		}
+		if f, ok := first[id]; ok {
+			out[i] = f
+			continue
+		}
+		first[id] = rec
+	}
+	return out
+}
+
+// appendProblem appends p unless an identical problem is already there.
+func appendProblem(ps []importer.Problem, p importer.Problem) []importer.Problem {
+	for _, q := range ps {
+		if q.Sheet == p.Sheet && q.Row == p.Row && q.Column == p.Column && q.Message == p.Message {
+			return ps
+		}
+	}
+	return append(ps, p)
+}
+
+// problem builds a Problem located at rec's row and column c (NumColumns:
+// the whole row).
+func problem(rec *importer.Record, c importer.Column, msg string) importer.Problem {
+	p := importer.Problem{Sheet: rec.Sheet, Row: rec.Row, Message: msg}
+	if c >= 0 && c < importer.NumColumns {
+		p.Column = c.String()
+	}
+	return p
+}
+
+// ruleDefaults converts the Options' company defaults for rules.CheckUser.
+// When known is false every default is assumed to exist, so the check never
+// reports a value a default might supply.
+func ruleDefaults(opts Options, known bool) rules.Defaults {
+	if !known {
+		return rules.Defaults{OrgID: "?", PersonaID: "?", WorkingFolder: "?"}
+	}
+	var d rules.Defaults
+	if opts.DefaultOrg {
+		d.OrgID = "default"
+	}
+	if opts.DefaultPersona {
+		d.PersonaID = "default"
+	}
+	if opts.DefaultWorkingFolder {
+		d.WorkingFolder = "default"
+	}
+	return d
+}
+
+// recordUser builds the user a row describes, from its cells alone: "<clear>"
+// and empty cells are left empty, personas and groups are unresolved names.
+func recordUser(rec *importer.Record) *apiclient.User {
+	u := &apiclient.User{ID: rec.Get(importer.ColID), Password: rec.Get(importer.ColPassword)}
+	for _, s := range scalars {
+		if s.isBool() {
+			if v, ok := rec.Bool(s.col); ok {
+				s.setb(u, boolPtr(v))
+			}
+			continue
+		}
+		s.set(u, rec.Get(s.col))
+	}
+	for _, p := range rec.List(importer.ColPersonas) {
+		u.Personas = append(u.Personas, apiclient.EntityRef{EntityName: p, EntityType: apiclient.EntityTypePersona})
+	}
+	for _, g := range rec.List(importer.ColGroups) {
+		u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup})
+	}
+	for _, st := range rec.List(importer.ColLicenses) {
+		u.Licenses = append(u.Licenses, apiclient.License{State: st, Selected: true})
+	}
+	if s := rec.Get(importer.ColCCSiteID); s != "" {
+		u.CCSite = &apiclient.CCSite{SiteID: s}
+	}
+	return u
+}
+
+// violationProblems maps rule violations onto the row's columns.
+func violationProblems(rec *importer.Record, vs []rules.Violation) []importer.Problem {
+	var ps []importer.Problem
+	for _, v := range vs {
+		ps = append(ps, problem(rec, columnOf(v.Field), v.Message))
+	}
+	return ps
+}
+
+// offlineProblems returns every problem of one row that needs no server.
+// dup is the earlier row with the same id, if any. create says whether the
+// required-on-create rules apply; defaultsKnown whether opts carries the
+// company defaults.
+func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opts Options, defaultsKnown bool) []importer.Problem {
+	var ps []importer.Problem
+	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }
+
+	if !isKnownAction(act) {
+		add(importer.ColAction, fmt.Sprintf("unknown action %q; use one of %s", act, strings.Join(knownActions, ", ")))
+	}
+	if dup != nil {
+		where := fmt.Sprintf("row %d", dup.Row)
+		if dup.Sheet != rec.Sheet && dup.Sheet != "" {
+			where = fmt.Sprintf("sheet %s, row %d", dup.Sheet, dup.Row)
+		}
+		add(importer.ColID, fmt.Sprintf("the user %q is already on %s (ids ignore case); keep one row per user", rec.Get(importer.ColID), where))
+	}
+
+	u := recordUser(rec)
+	create := act == importer.ActionCreate
+	vs := rules.CheckUser(u, create, rec.Get(importer.ColOrgID), ruleDefaults(opts, defaultsKnown))
+	for _, v := range vs {
+		if !create && !offlineDecidable(rec, v) {
+			continue
+		}
+		ps = append(ps, violationProblems(rec, []rules.Violation{v})...)
+	}
+
+	// "<clear>" only on text values that may be empty.
+	for _, s := range scalars {
+		if !rec.IsClear(s.col) || s.clearable {
+			continue
+		}
+		switch {
+		case s.required:
+			add(s.col, fmt.Sprintf("%s is required and cannot be cleared; give a value or leave the cell empty", s.col))
+		default:
+			add(s.col, fmt.Sprintf("%s cannot be cleared (%s works only on text values); give a value or leave the cell empty", s.col, importer.ClearToken))
+		}
+	}
+	for _, c := range nonScalarColumns {
+		if rec.IsClear(c) {
+			add(c, fmt.Sprintf("%s cannot be cleared (%s works only on text values); give a value or leave the cell empty", c, importer.ClearToken))
+		}
+	}
+
+	switch act {
+	case importer.ActionMove:
+		if rec.Get(importer.ColOrgID) == "" {
+			add(importer.ColOrgID, "action move needs the target organization; fill in orgId")
+		}
+	case importer.ActionDisable:
+		if v, ok := rec.Bool(importer.ColAccountEnabled); ok && v {
+			add(importer.ColAccountEnabled, "accountEnabled true contradicts action disable; empty the cell or set it to false")
+		}
+	case importer.ActionEnable:
+		if v, ok := rec.Bool(importer.ColAccountEnabled); ok && !v {
+			add(importer.ColAccountEnabled, "accountEnabled false contradicts action enable; empty the cell or set it to true")
+		}
+	}
+	return ps
+}
+
+// offlineDecidable tells whether a violation found on a row that may update
+// an existing user can be decided without the server: rules that combine
+// several fields are decided only when the row gives every one of them
+// (otherwise Build decides them with the server's values).
+func offlineDecidable(rec *importer.Record, v rules.Violation) bool {
+	switch v.Field {
+	case apiclient.FieldAllowImpersonation:
+		return rec.Has(importer.ColAPIUser)
+	case apiclient.FieldOAuthClientID:
+		if v.Code == rules.CodeRequired {
+			return rec.IsClear(importer.ColOAuthClientID)
+		}
+	}
+	return true
+}

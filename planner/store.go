@@ -1,0 +1,99 @@
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/encimport/encimport/importer"
+)
+
+// Save writes the plan as indented JSON. Passwords are never written: Row
+// has no serialised password and Create bodies are saved without one.
+func Save(w io.Writer, p *Plan) error {
+	cp := *p
+	cp.Rows = make([]Row, len(p.Rows))
+	for i, r := range p.Rows {
+		if r.Create != nil && r.Create.User.Password != "" {
+			c := *r.Create
+			c.User.Password = ""
+			r.Create = &c
+		}
+		cp.Rows[i] = r
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&cp); err != nil {
+		return fmt.Errorf("planner: writing the plan: %w", err)
+	}
+	return nil
+}
+
+// Load reads a plan written by Save.
+func Load(r io.Reader) (*Plan, error) {
+	var p Plan
+	if err := json.NewDecoder(r).Decode(&p); err != nil {
+		return nil, fmt.Errorf("planner: reading the plan: %w (is it a file written by `encimport plan -o`?)", err)
+	}
+	if p.Version != PlanVersion {
+		return nil, fmt.Errorf("planner: the plan has version %d, this encimport reads version %d; make the plan again with this version", p.Version, PlanVersion)
+	}
+	for _, r := range p.Rows {
+		if r.Move != nil && (r.Move.Call < 0 || r.Move.Call >= len(p.Moves)) {
+			return nil, fmt.Errorf("planner: the plan is damaged: row %d refers to move call %d of %d; make the plan again", r.Row, r.Move.Call, len(p.Moves))
+		}
+	}
+	return &p, nil
+}
+
+// Digest returns the hex SHA-256 of the file at path.
+func Digest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("planner: digest: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("planner: digest of %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// FillPasswords sets Row.Password of every row that needs one from the
+// records read again from the input file (for `apply --plan`). A record is
+// matched by sheet and row number and must carry the same user id.
+func (p *Plan) FillPasswords(recs []*importer.Record) error {
+	type key struct {
+		sheet string
+		row   int
+	}
+	byPos := make(map[key]*importer.Record, len(recs))
+	for _, r := range recs {
+		byPos[key{r.Sheet, r.Row}] = r
+	}
+	var errs []error
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		if !r.NeedsPassword {
+			continue
+		}
+		rec, ok := byPos[key{r.Sheet, r.Row}]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%s: the plan needs the password of %q but the input has no such row; make the plan again", rowLabel(r.Sheet, r.Row), r.ID))
+		case !strings.EqualFold(rec.Get(importer.ColID), r.ID):
+			errs = append(errs, fmt.Errorf("%s: the plan is for user %q but the input now has %q there; make the plan again", rowLabel(r.Sheet, r.Row), r.ID, rec.Get(importer.ColID)))
+		case rec.Get(importer.ColPassword) == "":
+			errs = append(errs, fmt.Errorf("%s, column password: the plan needs a password for %q but the cell is empty; fill it in or make the plan again", rowLabel(r.Sheet, r.Row), r.ID))
+		default:
+			r.Password = rec.Get(importer.ColPassword)
+		}
+	}
+	return errors.Join(errs...)
+}
