@@ -1,0 +1,16 @@
+// Package sandbox is a local fake of ICE Encompass's V3 internal-users API,
+// used by tests, benchmarks, the demo and users' rehearsal runs.
+//
+// Map of the package:
+//   - world.go: World (the JSON of the --state file) and DefaultWorld.
+//   - server.go: Options, New, Start, ServeHTTP (gateway: concurrency slots,
+//     latency, injected faults, dropped connections), inspection and control.
+//   - auth.go: the OAuth2 token endpoint and bearer tokens.
+//   - users.go: create, update, move, get and list users, enforcing the
+//     documented rules (internal/rules) and access rights.
+//   - orgs.go: organizations and personas.
+//   - state.go: loading and atomically persisting the world.
+//
+// README.md beside this file lists the default world, the error codes and a
+// curl session.
+package sandbox

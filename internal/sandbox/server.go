@@ -1,0 +1,507 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/internal/rules"
+)
+
+// Options configure a sandbox. The zero value serves the default world with
+// the documented limits and no faults.
+type Options struct {
+	World               *World        // nil = DefaultWorld()
+	StatePath           string        // if set: load the world from this JSON file if it exists (else write the world there) and persist every change to it
+	Latency             time.Duration // added to every API call while it holds a concurrency slot
+	ConcurrencyLimit    int           // default 30: calls in flight per instance, shared by all clients
+	TokenTTL            time.Duration // default 30m; extended on use, at most 24h after issue
+	FailRate            float64       // share of API calls answered 500 or 503 before applying
+	DropAfterCommitRate float64       // share of write calls (POST/PATCH) applied, then the connection closed with no answer
+	Seed                int64         // seeds the fault randomness
+	Logger              *slog.Logger  // optional; one line per request, never a secret
+}
+
+// Stats count what the sandbox saw since start or the last ResetStats.
+// Creates, Patches and Moves count applied changes; Gets and Lists count
+// user reads that reached the handler (any answer).
+type Stats struct {
+	Requests      int64 // every HTTP request, token calls included
+	Creates       int64
+	Patches       int64
+	Moves         int64 // move calls applied (not users moved)
+	Gets          int64
+	Lists         int64
+	TokenRequests int64
+	Conflicts409  int64
+	TooMany429    int64
+	Faults5xx     int64 // injected 500/503 answers
+	Drops         int64 // writes applied, then the connection closed
+	MaxInFlight   int64 // most API calls (and held slots) in flight at once
+	ByStatus      map[int]int64
+}
+
+// Server is a fake Encompass; it is an http.Handler.
+type Server struct {
+	log      *slog.Logger
+	now      func() time.Time
+	limit    int
+	ttl      time.Duration
+	latency  time.Duration
+	mux      *http.ServeMux
+	statPath string
+
+	mu       sync.RWMutex // guards the world below
+	world    *World       // organizations, personas, clients, defaults; Users is rebuilt on save
+	users    map[string]*apiclient.User
+	orgs     map[string]*orgNode
+	personas map[string]apiclient.Persona
+	groups   map[string]Group
+
+	tokMu  sync.Mutex
+	tokens map[string]*token
+
+	slotMu   sync.Mutex
+	inFlight int
+
+	faultMu  sync.Mutex
+	rng      *mrand.Rand
+	failRate float64
+	dropRate float64
+
+	statMu sync.Mutex
+	stats  Stats
+}
+
+// New builds a sandbox from opts.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		log:      opts.Logger,
+		now:      time.Now,
+		limit:    opts.ConcurrencyLimit,
+		ttl:      opts.TokenTTL,
+		latency:  opts.Latency,
+		statPath: opts.StatePath,
+		tokens:   map[string]*token{},
+		rng:      mrand.New(mrand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		failRate: opts.FailRate,
+		dropRate: opts.DropAfterCommitRate,
+		stats:    Stats{ByStatus: map[int]int64{}},
+	}
+	if s.limit <= 0 {
+		s.limit = DefaultConcurrency
+	}
+	if s.ttl <= 0 {
+		s.ttl = 30 * time.Minute
+	}
+	if opts.FailRate < 0 || opts.FailRate > 1 || opts.DropAfterCommitRate < 0 || opts.DropAfterCommitRate > 1 {
+		return nil, fmt.Errorf("sandbox: fail rate %v and drop-after-commit rate %v must be between 0 and 1", opts.FailRate, opts.DropAfterCommitRate)
+	}
+	w := opts.World
+	if w == nil {
+		w = DefaultWorld()
+	} else {
+		w = w.Clone()
+	}
+	save := false
+	if opts.StatePath != "" {
+		loaded, err := loadWorld(opts.StatePath)
+		switch {
+		case err == nil:
+			w = loaded
+		case errors.Is(err, errNoState):
+			save = true
+		default:
+			return nil, err
+		}
+	}
+	if err := s.setWorld(w); err != nil {
+		where := "world"
+		if opts.StatePath != "" && !save {
+			where = "state file " + opts.StatePath
+		}
+		return nil, fmt.Errorf("sandbox: %s: %w", where, err)
+	}
+	if save {
+		if err := s.saveLocked(); err != nil {
+			return nil, err
+		}
+	}
+	s.routes()
+	return s, nil
+}
+
+// setWorld indexes w and normalises its users.
+func (s *Server) setWorld(w *World) error {
+	if w.InstanceID == "" {
+		return errors.New("instanceId is required")
+	}
+	orgs, err := indexOrgs(w.Organizations)
+	if err != nil {
+		return err
+	}
+	s.world, s.orgs = w, orgs
+	s.personas = map[string]apiclient.Persona{}
+	for _, p := range w.Personas {
+		s.personas[p.ID] = p
+	}
+	s.groups = map[string]Group{}
+	for _, g := range w.Groups {
+		s.groups[g.ID] = g
+	}
+	s.users = map[string]*apiclient.User{}
+	for i := range w.Users {
+		u := cloneUser(&w.Users[i])
+		key := strings.ToLower(u.ID)
+		if _, dup := s.users[key]; dup {
+			return fmt.Errorf("user %q appears twice", u.ID)
+		}
+		if u.Organization == nil || s.orgs[u.Organization.EntityID] == nil {
+			return fmt.Errorf("user %q: organization missing or unknown", u.ID)
+		}
+		if err := s.resolveRefs(u); err != nil {
+			return fmt.Errorf("user %q: %s", u.ID, err.Details)
+		}
+		if vs := rules.CheckUser(u, false, "", w.Defaults); len(vs) > 0 {
+			return fmt.Errorf("user %q: %s", u.ID, vs[0].Error())
+		}
+		s.normalise(u)
+		s.users[key] = u
+	}
+	for _, c := range w.Clients {
+		if c.ClientID == "" || c.Secret == "" {
+			return errors.New("every OAuth client needs clientId and secret")
+		}
+		if s.users[strings.ToLower(c.APIUserID)] == nil {
+			return fmt.Errorf("client %q acts as unknown user %q", c.ClientID, c.APIUserID)
+		}
+	}
+	s.world.Users = nil
+	return nil
+}
+
+// Running is a sandbox served on a loopback port.
+type Running struct {
+	URL    string  // base URL, e.g. http://127.0.0.1:40123
+	Server *Server // for inspection and control
+	ts     *httptest.Server
+}
+
+// Close shuts the listener down and waits for calls in flight.
+func (r *Running) Close() { r.ts.Close() }
+
+// Start serves New(opts) on 127.0.0.1 at a free port.
+func Start(opts Options) (*Running, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ts := httptest.NewServer(s)
+	return &Running{URL: ts.URL, Server: s, ts: ts}, nil
+}
+
+type ctxKey struct{}
+
+// callerID is the authenticated user id of an API request.
+func callerID(r *http.Request) string {
+	id, _ := r.Context().Value(ctxKey{}).(string)
+	return id
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc(apiclient.PathUsers, s.handleUsers)
+	m.HandleFunc(apiclient.PathUsers+"/{id}", s.handleUser)
+	m.HandleFunc(apiclient.PathOrganizations+"/{id}", s.handleOrg)
+	m.HandleFunc(apiclient.PathOrganizations+"/{id}/children", s.handleOrgChildren)
+	m.HandleFunc(apiclient.PathPersonas, s.handlePersonas)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, rules.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	s.mux = m
+}
+
+// ServeHTTP answers one request: token calls directly; API calls through the
+// gateway (concurrency slot, latency, faults), then bearer auth, then the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	cid := newCorrelationID()
+	w.Header().Set(apiclient.HeaderCorrelationID, cid)
+	rec := &statusWriter{ResponseWriter: w}
+	dropped := false
+	defer func() {
+		s.bump(func(st *Stats) {
+			st.Requests++
+			if !dropped {
+				st.ByStatus[rec.code()]++
+			}
+		})
+		if s.log != nil {
+			s.log.Info("sandbox request", "method", r.Method, "path", r.URL.Path, "status", rec.code(),
+				"dropped", dropped, "correlation_id", cid, "duration", time.Since(start))
+		}
+	}()
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		r.URL.Path = strings.TrimRight(p, "/")
+	}
+	if r.URL.Path == apiclient.PathToken {
+		s.bump(func(st *Stats) { st.TokenRequests++ })
+		s.handleToken(rec, r)
+		return
+	}
+
+	remaining, ok := s.acquire(1)
+	w.Header().Set(apiclient.HeaderConcurrencyLimit, strconv.Itoa(s.limit))
+	w.Header().Set(apiclient.HeaderConcurrencyRemaining, strconv.Itoa(remaining))
+	if !ok {
+		s.bump(func(st *Stats) { st.TooMany429++ })
+		w.Header().Set(apiclient.HeaderRetryAfter, "1")
+		writeJSON(rec, http.StatusTooManyRequests, apiclient.GatewayErrorBody{
+			Code:    apiclient.GatewayConcurrencyErrorCode,
+			Message: "Client has exceeded the concurrency limit or daily quota. Please try again later.",
+		})
+		return
+	}
+	defer s.release(1)
+
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+
+	fail, drop := s.rollFaults(r.Method == http.MethodPost || r.Method == http.MethodPatch)
+	if fail != 0 {
+		s.bump(func(st *Stats) { st.Faults5xx++ })
+		if fail == http.StatusServiceUnavailable {
+			w.Header().Set(apiclient.HeaderRetryAfter, "1")
+			writeError(rec, fail, rules.CodeUnavailable, "the sandbox injected a 503 (fail rate); nothing was applied")
+		} else {
+			writeError(rec, fail, rules.CodeServerError, "the sandbox injected a 500 (fail rate); nothing was applied")
+		}
+		return
+	}
+
+	user, ok := s.authenticate(r)
+	if !ok {
+		writeError(rec, http.StatusUnauthorized, rules.CodeUnauthorized, "missing, unknown or expired bearer token; get a new token from "+apiclient.PathToken)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, user))
+
+	if !drop {
+		s.mux.ServeHTTP(rec, r)
+		return
+	}
+	buf := &bufferedWriter{header: w.Header()}
+	s.mux.ServeHTTP(buf, r)
+	if buf.status < 200 || buf.status > 299 {
+		rec.WriteHeader(buf.status)
+		_, _ = rec.Write(buf.body.Bytes())
+		return
+	}
+	dropped = true
+	s.bump(func(st *Stats) { st.Drops++ })
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // closes the connection without an answer
+}
+
+// acquire takes n concurrency slots unless that would pass the limit
+// (n == 1 for calls; Hold may take several and never fails).
+func (s *Server) acquire(n int) (remaining int, ok bool) {
+	s.slotMu.Lock()
+	defer s.slotMu.Unlock()
+	if n == 1 && s.inFlight >= s.limit {
+		return 0, false
+	}
+	s.inFlight += n
+	if in := int64(s.inFlight); in > 0 {
+		s.bump(func(st *Stats) { st.MaxInFlight = max(st.MaxInFlight, in) })
+	}
+	return max(s.limit-s.inFlight, 0), true
+}
+
+func (s *Server) release(n int) {
+	s.slotMu.Lock()
+	s.inFlight -= n
+	s.slotMu.Unlock()
+}
+
+// rollFaults decides whether this call fails before applying (500/503) and,
+// for writes, whether its connection is dropped after applying.
+func (s *Server) rollFaults(write bool) (failStatus int, drop bool) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if s.failRate > 0 && s.rng.Float64() < s.failRate {
+		if s.rng.IntN(2) == 0 {
+			return http.StatusInternalServerError, false
+		}
+		return http.StatusServiceUnavailable, false
+	}
+	return 0, write && s.dropRate > 0 && s.rng.Float64() < s.dropRate
+}
+
+func (s *Server) bump(f func(*Stats)) {
+	s.statMu.Lock()
+	f(&s.stats)
+	s.statMu.Unlock()
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.statMu.Lock()
+	defer s.statMu.Unlock()
+	st := s.stats
+	st.ByStatus = maps.Clone(s.stats.ByStatus)
+	return st
+}
+
+// ResetStats zeroes the counters.
+func (s *Server) ResetStats() {
+	s.statMu.Lock()
+	s.stats = Stats{ByStatus: map[int]int64{}}
+	s.statMu.Unlock()
+}
+
+// Hold occupies n concurrency slots, as another client of the same lender
+// would, until release is called (release is idempotent).
+func (s *Server) Hold(n int) (release func()) {
+	if n <= 0 {
+		return func() {}
+	}
+	s.acquire(n)
+	var once sync.Once
+	return func() { once.Do(func() { s.release(n) }) }
+}
+
+// SetFaults changes the fail and drop-after-commit rates (clamped to 0..1).
+func (s *Server) SetFaults(failRate, dropRate float64) {
+	s.faultMu.Lock()
+	s.failRate = min(max(failRate, 0), 1)
+	s.dropRate = min(max(dropRate, 0), 1)
+	s.faultMu.Unlock()
+}
+
+// Defaults returns the world's company defaults.
+func (s *Server) Defaults() rules.Defaults {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.world.Defaults
+}
+
+// User returns the user with this id (ignoring case), as the API shows it.
+func (s *Server) User(id string) (apiclient.User, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[strings.ToLower(id)]
+	if u == nil {
+		return apiclient.User{}, false
+	}
+	return *publicUser(u), true
+}
+
+// Users returns every user as the API shows them, sorted by id.
+func (s *Server) Users() []apiclient.User {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]apiclient.User, 0, len(s.users))
+	for _, u := range s.sortedUsers() {
+		out = append(out, *publicUser(u))
+	}
+	return out
+}
+
+// sortedUsers lists the stored users by id, ignoring case. Callers hold s.mu.
+func (s *Server) sortedUsers() []*apiclient.User {
+	us := make([]*apiclient.User, 0, len(s.users))
+	for _, u := range s.users {
+		us = append(us, u)
+	}
+	sort.Slice(us, func(i, j int) bool {
+		a, b := strings.ToLower(us[i].ID), strings.ToLower(us[j].ID)
+		if a != b {
+			return a < b
+		}
+		return us[i].ID < us[j].ID
+	})
+	return us
+}
+
+func newCorrelationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// bufferedWriter holds an answer back until the drop decision is made.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *bufferedWriter) Header() http.Header { return w.header }
+func (w *bufferedWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *bufferedWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}

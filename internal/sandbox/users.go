@@ -1,0 +1,747 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/internal/rules"
+)
+
+const maxBody = 8 << 20
+
+// stringFields are the string-valued user fields a body may carry; null clears them on PATCH.
+var stringFields = map[string]func(u *apiclient.User) *string{
+	apiclient.FieldFirstName:             func(u *apiclient.User) *string { return &u.FirstName },
+	apiclient.FieldMiddleName:            func(u *apiclient.User) *string { return &u.MiddleName },
+	apiclient.FieldLastName:              func(u *apiclient.User) *string { return &u.LastName },
+	apiclient.FieldSuffix:                func(u *apiclient.User) *string { return &u.Suffix },
+	apiclient.FieldEmail:                 func(u *apiclient.User) *string { return &u.Email },
+	apiclient.FieldPassword:              func(u *apiclient.User) *string { return &u.Password },
+	apiclient.FieldTitle:                 func(u *apiclient.User) *string { return &u.Title },
+	apiclient.FieldPhone:                 func(u *apiclient.User) *string { return &u.Phone },
+	apiclient.FieldCellPhone:             func(u *apiclient.User) *string { return &u.CellPhone },
+	apiclient.FieldFax:                   func(u *apiclient.User) *string { return &u.Fax },
+	apiclient.FieldEmployeeID:            func(u *apiclient.User) *string { return &u.EmployeeID },
+	apiclient.FieldChumID:                func(u *apiclient.User) *string { return &u.ChumID },
+	apiclient.FieldNMLSOriginatorID:      func(u *apiclient.User) *string { return &u.NMLSOriginatorID },
+	apiclient.FieldNMLSExpirationDate:    func(u *apiclient.User) *string { return &u.NMLSExpirationDate },
+	apiclient.FieldWorkingFolder:         func(u *apiclient.User) *string { return &u.WorkingFolder },
+	apiclient.FieldOAuthClientID:         func(u *apiclient.User) *string { return &u.OAuthClientID },
+	apiclient.FieldPeerLoanAccess:        func(u *apiclient.User) *string { return &u.PeerLoanAccess },
+	apiclient.FieldSubordinateLoanAccess: func(u *apiclient.User) *string { return &u.SubordinateLoanAccess },
+	apiclient.FieldComments:              func(u *apiclient.User) *string { return &u.Comments },
+	apiclient.FieldEmailSignature:        func(u *apiclient.User) *string { return &u.EmailSignature },
+}
+
+// boolFields are the changeable boolean user fields.
+var boolFields = map[string]func(u *apiclient.User) **bool{
+	apiclient.FieldAllowImpersonation:    func(u *apiclient.User) **bool { return &u.AllowImpersonation },
+	apiclient.FieldIsSSOOnly:             func(u *apiclient.User) **bool { return &u.IsSSOOnly },
+	"isSsoDisconnected":                  func(u *apiclient.User) **bool { return &u.IsSSODisconnected },
+	apiclient.FieldRequirePasswordChange: func(u *apiclient.User) **bool { return &u.RequirePasswordChange },
+	apiclient.FieldAccountEnabled:        func(u *apiclient.User) **bool { return &u.AccountEnabled },
+	apiclient.FieldLoginEnabled:          func(u *apiclient.User) **bool { return &u.LoginEnabled },
+}
+
+// readOnlyOnPatch are fields a PATCH may not carry, with the reason.
+var readOnlyOnPatch = map[string]string{
+	"fullName":                       "fullName is computed from the name fields; remove it",
+	"userIndicators":                 "userIndicators are computed by Encompass; remove them",
+	apiclient.FieldOrganization:      "the organization changes only through PATCH /encompass/v3/users?action=move",
+	apiclient.FieldAPIUser:           "apiUser can be set only when the user is created",
+	apiclient.FieldCompensationPlans: "compensation plans cannot be changed by this call; use V3 Manage Internal User Compensation Plans",
+	"orgHierarchy":                   "orgHierarchy is read-only",
+	"lastLogin":                      "lastLogin is read-only",
+	"createdDate":                    "createdDate is read-only",
+	"lastModifiedDate":               "lastModifiedDate is read-only",
+	"createdBy":                      "createdBy is read-only",
+	"lastModifiedBy":                 "lastModifiedBy is read-only",
+}
+
+// readOnlyOnCreate are fields a create may not carry.
+var readOnlyOnCreate = map[string]string{
+	"fullName":                       readOnlyOnPatch["fullName"],
+	"userIndicators":                 readOnlyOnPatch["userIndicators"],
+	apiclient.FieldCompensationPlans: readOnlyOnPatch[apiclient.FieldCompensationPlans],
+}
+
+// decodeObject reads a JSON object body as raw fields.
+func decodeObject(r *http.Request) ([]byte, map[string]json.RawMessage, *apiError) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, "could not read the body: "+err.Error())
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("the body is not a JSON object: %v", err))
+	}
+	return body, raw, nil
+}
+
+func isNull(m json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(m), []byte("null")) }
+
+// --- access rights -------------------------------------------------------
+
+// rights returns the caller's record and whether it may manage users.
+// Callers hold s.mu.
+func (s *Server) rights(caller string) (*apiclient.User, *apiError) {
+	u := s.users[strings.ToLower(caller)]
+	if u == nil {
+		return nil, errf(http.StatusUnauthorized, rules.CodeUnauthorized, "the token's user no longer exists; log in again")
+	}
+	if strings.EqualFold(u.ID, BuiltinAdminID) {
+		return u, nil
+	}
+	for _, p := range u.Personas {
+		switch s.personas[p.EntityID].Name {
+		case PersonaSuperAdministrator, PersonaAdministrator, PersonaOrganizationsUser:
+			return u, nil
+		}
+	}
+	return nil, errf(http.StatusForbidden, rules.CodeForbidden, fmt.Sprintf("user %s is neither an administrator nor holds the %q persona, so it cannot manage users", u.ID, PersonaOrganizationsUser))
+}
+
+// within reports whether org is ancestor or below it. Callers hold s.mu.
+func (s *Server) within(org, ancestor string) bool {
+	for n := s.orgs[org]; n != nil; n = s.orgs[n.parent] {
+		if n.id == ancestor {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) reach(caller *apiclient.User, org, what string) *apiError {
+	if s.within(org, caller.Organization.EntityID) {
+		return nil
+	}
+	return errf(http.StatusForbidden, rules.CodeForbidden, fmt.Sprintf("user %s (organization %s) may manage only its own organization and those below it; %s is in organization %s (%s)",
+		caller.ID, caller.Organization.EntityName, what, org, s.orgs[org].name))
+}
+
+func (s *Server) isSuperAdmin(u *apiclient.User) bool {
+	if strings.EqualFold(u.ID, BuiltinAdminID) {
+		return true
+	}
+	for _, p := range u.Personas {
+		if s.personas[p.EntityID].Name == PersonaSuperAdministrator {
+			return true
+		}
+	}
+	return false
+}
+
+// --- normalisation -------------------------------------------------------
+
+// resolveRefs checks persona and group references (by id, or by name when
+// no id is given) and fills ids. Callers hold s.mu.
+func (s *Server) resolveRefs(u *apiclient.User) *apiError {
+	var bad []string
+	for i, p := range u.Personas {
+		if _, ok := s.personas[p.EntityID]; ok {
+			continue
+		}
+		found := false
+		for _, q := range s.world.Personas {
+			if p.EntityID == "" && strings.EqualFold(q.Name, p.EntityName) {
+				u.Personas[i].EntityID, found = q.ID, true
+				break
+			}
+		}
+		if !found {
+			bad = append(bad, fmt.Sprintf("persona %q", cmpOr(p.EntityID, p.EntityName)))
+		}
+	}
+	for i, g := range u.Groups {
+		if _, ok := s.groups[g.EntityID]; ok {
+			continue
+		}
+		found := false
+		for _, q := range s.world.Groups {
+			if g.EntityID == "" && strings.EqualFold(q.Name, g.EntityName) {
+				u.Groups[i].EntityID, found = q.ID, true
+				break
+			}
+		}
+		if !found {
+			bad = append(bad, fmt.Sprintf("group %q", cmpOr(g.EntityID, g.EntityName)))
+		}
+	}
+	if len(bad) > 0 {
+		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; GET "+apiclient.PathPersonas+" lists the personas")
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// normalise fills the computed and defaulted fields of a stored user.
+// Callers hold s.mu.
+func (s *Server) normalise(u *apiclient.User) {
+	org := s.orgs[u.Organization.EntityID]
+	u.Organization = &apiclient.EntityRef{EntityID: org.id, EntityType: apiclient.EntityTypeOrganization, EntityName: org.name}
+	seen := map[string]bool{}
+	ps := u.Personas[:0:0]
+	for _, p := range u.Personas {
+		if !seen[p.EntityID] {
+			seen[p.EntityID] = true
+			ps = append(ps, apiclient.EntityRef{EntityID: p.EntityID, EntityType: apiclient.EntityTypePersona, EntityName: s.personas[p.EntityID].Name})
+		}
+	}
+	u.Personas = ps
+	clear(seen)
+	gs := u.Groups[:0:0]
+	for _, g := range u.Groups {
+		if !seen[g.EntityID] {
+			seen[g.EntityID] = true
+			gs = append(gs, apiclient.EntityRef{EntityID: g.EntityID, EntityType: apiclient.EntityTypeGroup, EntityName: s.groups[g.EntityID].Name})
+		}
+	}
+	u.Groups = gs
+	u.Licenses = mergeLicenses(fullLicenses(u.Licenses), u.Licenses)
+	u.FullName = strings.Join(slices.DeleteFunc([]string{u.FirstName, u.MiddleName, u.LastName, u.Suffix}, func(s string) bool { return s == "" }), " ")
+	for _, f := range []**bool{&u.AccountEnabled, &u.LoginEnabled} {
+		if *f == nil {
+			*f = ptr(true)
+		}
+	}
+	for _, f := range []**bool{&u.APIUser, &u.AllowImpersonation, &u.IsSSOOnly, &u.RequirePasswordChange} {
+		if *f == nil {
+			*f = ptr(false)
+		}
+	}
+	if u.PeerLoanAccess == "" {
+		u.PeerLoanAccess = apiclient.LoanAccessDisabled
+	}
+	if u.SubordinateLoanAccess == "" {
+		u.SubordinateLoanAccess = apiclient.LoanAccessReadOnly
+	}
+	var ind []string
+	super, adm := s.isSuperAdmin(u), false
+	for _, p := range u.Personas {
+		if p.EntityName == PersonaAdministrator {
+			adm = true
+		}
+	}
+	root := org.parent == ""
+	if root {
+		ind = append(ind, apiclient.IndicatorTopLevelUser)
+		if super || adm {
+			ind = append(ind, apiclient.IndicatorTopLevelAdministator)
+		}
+	}
+	if adm {
+		ind = append(ind, apiclient.IndicatorAdministrator)
+	}
+	if super {
+		ind = append(ind, apiclient.IndicatorSuperAdministrator)
+	}
+	u.UserIndicators = ind
+}
+
+// fullLicenses returns the fixed list with every state unselected, or the
+// stored list when it already is complete.
+func fullLicenses(have []apiclient.License) []apiclient.License {
+	if len(have) == len(rules.LicenseStates) {
+		return have
+	}
+	out := make([]apiclient.License, len(rules.LicenseStates))
+	for i, st := range rules.LicenseStates {
+		out[i] = apiclient.License{State: st}
+	}
+	return out
+}
+
+// mergeLicenses switches the entries of list named in changes.
+func mergeLicenses(list, changes []apiclient.License) []apiclient.License {
+	out := slices.Clone(list)
+	for _, c := range changes {
+		for i := range out {
+			if strings.EqualFold(out[i].State, c.State) {
+				out[i].Selected = c.Selected
+				if c.License != "" {
+					out[i].License = c.License
+				}
+				if c.ExpirationDate != "" {
+					out[i].ExpirationDate = c.ExpirationDate
+				}
+			}
+		}
+	}
+	return out
+}
+
+func cloneUser(u *apiclient.User) *apiclient.User {
+	c := *u
+	c.Personas = slices.Clone(u.Personas)
+	c.Groups = slices.Clone(u.Groups)
+	c.Licenses = slices.Clone(u.Licenses)
+	c.UserIndicators = slices.Clone(u.UserIndicators)
+	if u.Organization != nil {
+		o := *u.Organization
+		c.Organization = &o
+	}
+	if u.CCSite != nil {
+		cc := *u.CCSite
+		if cc.UseParentInformation != nil {
+			cc.UseParentInformation = ptr(*cc.UseParentInformation)
+		}
+		c.CCSite = &cc
+	}
+	for _, f := range []**bool{&c.APIUser, &c.AllowImpersonation, &c.IsSSOOnly, &c.IsSSODisconnected, &c.RequirePasswordChange, &c.AccountEnabled, &c.LoginEnabled} {
+		if *f != nil {
+			*f = ptr(**f)
+		}
+	}
+	return &c
+}
+
+// publicUser is the user as the API returns it: never a password.
+func publicUser(u *apiclient.User) *apiclient.User {
+	c := cloneUser(u)
+	c.Password = ""
+	return c
+}
+
+// --- handlers ------------------------------------------------------------
+
+// handleUsers serves /encompass/v3/users: POST create, PATCH move, GET list.
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	var e *apiError
+	switch r.Method {
+	case http.MethodPost:
+		e = s.createUser(w, r)
+	case http.MethodPatch:
+		e = s.moveUsers(w, r)
+	case http.MethodGet:
+		s.bump(func(st *Stats) { st.Lists++ })
+		e = s.listUsers(w, r)
+	default:
+		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use POST (create), PATCH ?action=move or GET (list)")
+	}
+	if e != nil {
+		e.write(w)
+	}
+}
+
+// handleUser serves /encompass/v3/users/{id}: GET and PATCH.
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+	var e *apiError
+	switch r.Method {
+	case http.MethodGet:
+		s.bump(func(st *Stats) { st.Gets++ })
+		e = s.getUser(w, r)
+	case http.MethodPatch:
+		e = s.patchUser(w, r)
+	default:
+		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET or PATCH on a user")
+	}
+	if e != nil {
+		e.write(w)
+	}
+}
+
+func checkView(v string, allowed ...string) *apiError {
+	if v == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return nil
+		}
+	}
+	return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("view %q is not allowed; use one of %s", v, strings.Join(allowed, ", ")))
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
+	q := r.URL.Query()
+	view := q.Get("view")
+	if e := checkView(view, "entity", "id"); e != nil {
+		return e
+	}
+	body, raw, e := decodeObject(r)
+	if e != nil {
+		return e
+	}
+	for k := range raw {
+		if why, ro := readOnlyOnCreate[k]; ro {
+			return errf(http.StatusBadRequest, rules.CodeReadOnlyField, k+": "+why)
+		}
+		if !knownCreateField(k) {
+			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
+		}
+	}
+	var u apiclient.User
+	if err := json.Unmarshal(body, &u); err != nil {
+		return errf(http.StatusBadRequest, rules.CodeBadRequest, "the user body has a value of the wrong type: "+err.Error())
+	}
+	orgID := q.Get("orgId")
+	if orgID == "" && u.Organization != nil {
+		orgID = u.Organization.EntityID
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	caller, e := s.rights(callerID(r))
+	if e != nil {
+		return e
+	}
+	d := s.world.Defaults
+	if vs := rules.CheckUser(&u, true, orgID, d); len(vs) > 0 {
+		return violationsError(vs)
+	}
+	if orgID == "" {
+		orgID = d.OrgID
+	}
+	if len(u.Personas) == 0 {
+		u.Personas = []apiclient.EntityRef{{EntityID: d.PersonaID}}
+	}
+	if u.WorkingFolder == "" {
+		u.WorkingFolder = d.WorkingFolder
+	}
+	if s.orgs[orgID] == nil {
+		return errf(http.StatusBadRequest, rules.CodeUnknownReference, fmt.Sprintf("organization %q does not exist; GET %s/root?view=hierarchy lists them", orgID, apiclient.PathOrganizations))
+	}
+	if e := s.resolveRefs(&u); e != nil {
+		return e
+	}
+	if e := s.reach(caller, orgID, "the new user"); e != nil {
+		return e
+	}
+	key := strings.ToLower(u.ID)
+	if old := s.users[key]; old != nil {
+		s.bump(func(st *Stats) { st.Conflicts409++ })
+		return errf(http.StatusConflict, rules.CodeConflict, fmt.Sprintf("user id %q already exists (as %q; ids ignore case); update it instead", u.ID, old.ID))
+	}
+	u.Organization = &apiclient.EntityRef{EntityID: orgID}
+	u.UserIndicators, u.FullName = nil, ""
+	s.normalise(&u)
+	s.users[key] = &u
+	s.persistLocked()
+	s.bump(func(st *Stats) { st.Creates++ })
+
+	w.Header().Set("Location", apiclient.PathUsers+"/"+u.ID)
+	if strings.EqualFold(view, "entity") {
+		writeJSON(w, http.StatusCreated, publicUser(&u))
+	} else {
+		w.WriteHeader(http.StatusCreated)
+	}
+	return nil
+}
+
+func knownCreateField(k string) bool {
+	if _, ok := stringFields[k]; ok {
+		return true
+	}
+	if _, ok := boolFields[k]; ok {
+		return true
+	}
+	switch k {
+	case "id", apiclient.FieldPersonas, apiclient.FieldGroups, apiclient.FieldLicenses, apiclient.FieldCCSite,
+		apiclient.FieldOrganization, apiclient.FieldAPIUser:
+		return true
+	}
+	return false
+}
+
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
+	id := r.PathValue("id")
+	_, raw, e := decodeObject(r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	caller, e := s.rights(callerID(r))
+	if e != nil {
+		return e
+	}
+	if strings.EqualFold(id, "me") {
+		id = caller.ID
+	}
+	cur := s.users[strings.ToLower(id)]
+	if cur == nil {
+		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
+	}
+	if e := s.reach(caller, cur.Organization.EntityID, "user "+cur.ID); e != nil {
+		return e
+	}
+	m := cloneUser(cur)
+	m.Password = "" // the merged user carries a password only when the patch sends one
+	wrongType := func(k string, err error) *apiError {
+		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s: wrong type of value: %v", k, err))
+	}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		v := raw[k]
+		if why, ro := readOnlyOnPatch[k]; ro {
+			return errf(http.StatusBadRequest, rules.CodeReadOnlyField, k+": "+why)
+		}
+		if f, ok := stringFields[k]; ok {
+			p := f(m)
+			if isNull(v) {
+				*p = ""
+			} else if err := json.Unmarshal(v, p); err != nil {
+				return wrongType(k, err)
+			}
+			continue
+		}
+		if f, ok := boolFields[k]; ok {
+			if isNull(v) {
+				return errf(http.StatusBadRequest, rules.CodeBadRequest, k+": null clears only text fields; send true or false")
+			}
+			var b bool
+			if err := json.Unmarshal(v, &b); err != nil {
+				return wrongType(k, err)
+			}
+			*f(m) = &b
+			continue
+		}
+		switch k {
+		case "id":
+			var got string
+			if err := json.Unmarshal(v, &got); err != nil {
+				return wrongType(k, err)
+			}
+			if !strings.EqualFold(got, cur.ID) {
+				return errf(http.StatusBadRequest, rules.CodeReadOnlyField, fmt.Sprintf("id: the body names %q but the path names %q; a user id cannot be changed", got, cur.ID))
+			}
+		case apiclient.FieldPersonas:
+			var ps []apiclient.EntityRef
+			if !isNull(v) {
+				if err := json.Unmarshal(v, &ps); err != nil {
+					return wrongType(k, err)
+				}
+			}
+			if len(ps) == 0 {
+				return errf(http.StatusBadRequest, rules.CodeEmptyPersonas, "personas: at least one persona is required; the list replaces the user's personas, so send the full set")
+			}
+			m.Personas = ps
+		case apiclient.FieldGroups:
+			var gs []apiclient.EntityRef
+			if !isNull(v) {
+				if err := json.Unmarshal(v, &gs); err != nil {
+					return wrongType(k, err)
+				}
+			}
+			m.Groups = gs
+		case apiclient.FieldLicenses:
+			var ls []apiclient.License
+			if err := json.Unmarshal(v, &ls); err != nil {
+				return wrongType(k, err)
+			}
+			for _, l := range ls {
+				if !rules.IsLicenseState(strings.ToUpper(l.State)) {
+					return errf(http.StatusBadRequest, rules.CodeEnumeration, fmt.Sprintf("licenses: %q is not a state or territory code; the list is fixed, use two letters such as CA", l.State))
+				}
+			}
+			m.Licenses = mergeLicenses(m.Licenses, ls)
+		case apiclient.FieldCCSite:
+			var cc *apiclient.CCSite
+			if err := json.Unmarshal(v, &cc); err != nil {
+				return wrongType(k, err)
+			}
+			m.CCSite = cc
+		default:
+			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
+		}
+	}
+	if e := s.resolveRefs(m); e != nil {
+		return e
+	}
+	d := s.world.Defaults
+	vs := rules.CheckUser(m, false, "", d)
+	for _, f := range []struct{ name, v string }{
+		{apiclient.FieldFirstName, m.FirstName}, {apiclient.FieldLastName, m.LastName}, {apiclient.FieldEmail, m.Email},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			vs = append(vs, rules.Violation{Field: f.name, Code: rules.CodeRequired, Message: "required; it cannot be cleared"})
+		}
+	}
+	if m.WorkingFolder == "" && d.WorkingFolder == "" {
+		vs = append(vs, rules.Violation{Field: apiclient.FieldWorkingFolder, Code: rules.CodeRequired, Message: "required (no company default working folder); it cannot be cleared"})
+	}
+	if len(vs) > 0 {
+		return violationsError(vs)
+	}
+	if m.WorkingFolder == "" {
+		m.WorkingFolder = d.WorkingFolder
+	}
+	if m.Password == "" {
+		m.Password = cur.Password
+	}
+	s.normalise(m)
+	*cur = *m
+	s.persistLocked()
+	s.bump(func(st *Stats) { st.Patches++ })
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
+	q := r.URL.Query()
+	if a := q.Get("action"); !strings.EqualFold(a, apiclient.MoveAction) {
+		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("action %q is not supported; the only action is move", a))
+	}
+	src, dst := q.Get("sourceOrgId"), q.Get("targetOrgId")
+	if src == "" || dst == "" {
+		return errf(http.StatusBadRequest, rules.CodeRequired, "sourceOrgId and targetOrgId are required for action=move")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return errf(http.StatusBadRequest, rules.CodeBadRequest, "could not read the body: "+err.Error())
+	}
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("the move body must be a JSON array of {\"id\":…}: %v", err))
+	}
+	if len(items) == 0 {
+		return errf(http.StatusBadRequest, rules.CodeMoveBody, "the move body names no user; send [{\"id\":\"…\"}]")
+	}
+	ids := make([]string, 0, len(items))
+	for i, it := range items {
+		for k := range it {
+			if k != "id" {
+				return errf(http.StatusBadRequest, rules.CodeMoveBody, fmt.Sprintf("item %d carries %q; a move item may contain only \"id\"", i+1, k))
+			}
+		}
+		var id string
+		if err := json.Unmarshal(it["id"], &id); err != nil || id == "" {
+			return errf(http.StatusBadRequest, rules.CodeMoveBody, fmt.Sprintf("item %d has no user id; send {\"id\":\"…\"}", i+1))
+		}
+		ids = append(ids, id)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	caller, e := s.rights(callerID(r))
+	if e != nil {
+		return e
+	}
+	for _, o := range []struct{ name, id string }{{"sourceOrgId", src}, {"targetOrgId", dst}} {
+		if s.orgs[o.id] == nil {
+			return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("%s %q: no such organization", o.name, o.id))
+		}
+	}
+	if e := s.reach(caller, src, "the source organization"); e != nil {
+		return e
+	}
+	if e := s.reach(caller, dst, "the target organization"); e != nil {
+		return e
+	}
+	users := make([]*apiclient.User, 0, len(ids))
+	for _, id := range ids {
+		u := s.users[strings.ToLower(id)]
+		switch {
+		case u == nil:
+			return errf(http.StatusBadRequest, rules.CodeMoveSource, fmt.Sprintf("user %q does not exist; nobody was moved", id))
+		case u.Organization.EntityID != src:
+			return errf(http.StatusBadRequest, rules.CodeMoveSource, fmt.Sprintf("user %s is in organization %s (%s), not in sourceOrgId %s; nobody was moved", u.ID, u.Organization.EntityID, u.Organization.EntityName, src))
+		case strings.EqualFold(u.ID, caller.ID):
+			return errf(http.StatusBadRequest, rules.CodeMoveSelf, fmt.Sprintf("user %s cannot move its own account; nobody was moved", u.ID))
+		case s.isSuperAdmin(u) && s.orgs[src].parent == "" && dst != src:
+			return errf(http.StatusBadRequest, rules.CodeMoveSuperAdmin, fmt.Sprintf("user %s is a super administrator and cannot be moved out of the root organization; nobody was moved", u.ID))
+		}
+		users = append(users, u)
+	}
+	for _, u := range users {
+		u.Organization = &apiclient.EntityRef{EntityID: dst}
+		s.normalise(u)
+	}
+	s.persistLocked()
+	s.bump(func(st *Stats) { st.Moves++ })
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) *apiError {
+	if e := checkView(r.URL.Query().Get("view"), "Summary", "Detail", "Full"); e != nil {
+		return e
+	}
+	id := r.PathValue("id")
+	if strings.EqualFold(id, "me") {
+		id = callerID(r)
+	}
+	s.mu.RLock()
+	u := s.users[strings.ToLower(id)]
+	var out *apiclient.User
+	if u != nil {
+		out = publicUser(u)
+	}
+	s.mu.RUnlock()
+	if out == nil {
+		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
+	q := r.URL.Query()
+	intParam := func(name string, def, lo, hi int) (int, *apiError) {
+		v := q.Get(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return 0, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s=%q: give a whole number from %d to %d", name, v, lo, hi))
+		}
+		return n, nil
+	}
+	start, e := intParam("start", 0, 0, 1<<31-1)
+	if e != nil {
+		return e
+	}
+	limit, e := intParam("limit", apiclient.DefaultListPageSize, 1, apiclient.DefaultListPageSize)
+	if e != nil {
+		return e
+	}
+	recursive := false
+	if v := q.Get("isRecursive"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("isRecursive=%q: give true or false", v))
+		}
+		recursive = b
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	org := q.Get("orgId")
+	if org == "" {
+		org, recursive = s.world.Organizations.ID, true
+	}
+	if s.orgs[org] == nil {
+		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("organization %q does not exist", org))
+	}
+	var all []*apiclient.User
+	for _, u := range s.sortedUsers() {
+		uo := u.Organization.EntityID
+		if uo == org || (recursive && s.within(uo, org)) {
+			all = append(all, u)
+		}
+	}
+	page := []*apiclient.User{}
+	if start < len(all) {
+		page = all[start:min(start+limit, len(all))]
+	}
+	out := make([]*apiclient.User, len(page))
+	for i, u := range page {
+		out[i] = publicUser(u)
+	}
+	w.Header().Set("X-Total-Count", strconv.Itoa(len(all)))
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
