@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -118,8 +119,8 @@ func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values
 			wait = Backoff(attempt, c.retryBase, c.retryMax)
 		}
 		c.stats.retries.Add(1)
-		if err := sleep(ctx, wait); err != nil {
-			return resp, err
+		if serr := sleep(ctx, wait); serr != nil {
+			return resp, fmt.Errorf("%w while waiting to retry after: %w", serr, err)
 		}
 	}
 }
