@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -260,6 +261,10 @@ func SerialToDate(serial float64, date1904 bool) (string, string) {
 	}
 	if !date1904 && math.Floor(serial) == 60 {
 		return "", "the cell holds 1900-02-29, a date that does not exist (Excel's 1900 leap-year bug); write the date as yyyy-MM-dd"
+	}
+	if !date1904 && serial < 60 {
+		// excelize is a day off before the phantom leap day; serial 1 is 1900-01-01.
+		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(serial)).Format(dateLayout), ""
 	}
 	t, err := excelize.ExcelDateToTime(math.Floor(serial), date1904)
 	if err != nil {
