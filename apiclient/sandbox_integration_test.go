@@ -1,0 +1,110 @@
+package apiclient_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/internal/sandbox"
+)
+
+// TestAgainstSandbox runs every endpoint against the local fake Encompass
+// over loopback HTTP.
+func TestAgainstSandbox(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	c, err := apiclient.New(sb.URL,
+		apiclient.WithUserLogin(sandbox.DefaultInstanceID, sandbox.BuiltinAdminID, sandbox.DefaultPassword, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
+		apiclient.WithPageSize(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	me, resp, err := c.GetUser(ctx, "me")
+	if err != nil || me.ID != sandbox.BuiltinAdminID {
+		t.Fatalf("GetUser(me) = %+v, %v", me, err)
+	}
+	if resp.CorrelationID == "" || resp.ConcurrencyLimit != sandbox.DefaultConcurrency {
+		t.Errorf("response headers: correlation %q, concurrency limit %d", resp.CorrelationID, resp.ConcurrencyLimit)
+	}
+
+	root, _, err := c.Organizations(ctx)
+	if err != nil || root.Name != "Administration" || len(root.Children) == 0 {
+		t.Fatalf("Organizations = %+v, %v", root, err)
+	}
+	personas, _, err := c.Personas(ctx)
+	if err != nil || len(personas) == 0 {
+		t.Fatalf("Personas = %v, %v", personas, err)
+	}
+
+	listed := map[string]bool{}
+	pages, err := c.ListUsers(ctx, func(p []apiclient.User) error {
+		for _, u := range p {
+			listed[u.ID] = true
+		}
+		return nil
+	})
+	want := len(sb.Server.Users())
+	if err != nil || len(listed) != want || pages < want/3 {
+		t.Fatalf("ListUsers: %d users in %d pages, %v; want %d users", len(listed), pages, err, want)
+	}
+
+	newUser := &apiclient.User{
+		ID: "itest1", FirstName: "Ida", LastName: "Test", Email: "ida.test@example.com",
+		Password: "Welcome-123", WorkingFolder: "My Pipeline",
+		Personas: []apiclient.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
+	}
+	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); !apiclient.IsConflict(err) {
+		t.Fatalf("second CreateUser = %v, want 409", err)
+	}
+	patch := map[string]json.RawMessage{apiclient.FieldTitle: json.RawMessage(`"Senior LO"`)}
+	if _, err := c.PatchUser(ctx, "itest1", patch); err != nil {
+		t.Fatalf("PatchUser: %v", err)
+	}
+	if _, err := c.MoveUsers(ctx, sandbox.OrgDenverBranch, sandbox.OrgWestRegion, []string{"itest1"}); err != nil {
+		t.Fatalf("MoveUsers: %v", err)
+	}
+	got, _, err := c.GetUser(ctx, "itest1")
+	if err != nil || got.Title != "Senior LO" || got.Organization == nil || got.Organization.EntityID != sandbox.OrgWestRegion {
+		t.Fatalf("GetUser(itest1) = %+v, %v; want the patched title and the moved org", got, err)
+	}
+	if _, _, err := c.GetUser(ctx, "nobody"); !apiclient.IsNotFound(err) {
+		t.Errorf("GetUser(nobody) = %v, want 404", err)
+	}
+	if st := c.Stats(); st.TokenRequests != 1 || st.Retries != 0 {
+		t.Errorf("stats %+v: want one token request and no retries", st)
+	}
+
+	// An API user logs in with client credentials.
+	api, err := apiclient.New(sb.URL, apiclient.WithClientCredentials(sandbox.DefaultInstanceID, sandbox.DefaultClientID, sandbox.DefaultClientSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := api.Personas(ctx); err != nil {
+		t.Errorf("client credentials: %v", err)
+	}
+
+	// A wrong password is fatal and not retried.
+	bad, err := apiclient.New(sb.URL, apiclient.WithUserLogin(sandbox.DefaultInstanceID, sandbox.BuiltinAdminID, "wrong-pass", sandbox.DefaultClientID, sandbox.DefaultClientSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bad.GetUser(ctx, "me"); !errors.Is(err, apiclient.ErrAuth) {
+		t.Errorf("wrong password: %v, want ErrAuth", err)
+	}
+	if n := bad.Stats().TokenRequests; n != 1 {
+		t.Errorf("wrong password: %d token requests, want 1", n)
+	}
+}
