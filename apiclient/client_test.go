@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestNewURLScheme(t *testing.T) {
@@ -446,5 +448,46 @@ func TestReadsDecode(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 3 {
 		t.Errorf("server saw %d calls, want 3 (404 is not retried)", n)
+	}
+}
+
+// expiringTokens hands out tokens that expire ttl after issue.
+type expiringTokens struct {
+	ttl time.Duration
+	n   atomic.Int64
+}
+
+func (s *expiringTokens) Token() (*oauth2.Token, error) {
+	n := s.n.Add(1)
+	return &oauth2.Token{AccessToken: "exp" + strconv.FormatInt(n, 10), Expiry: time.Now().Add(s.ttl)}, nil
+}
+
+func TestTokenRefreshedWhenExpired(t *testing.T) {
+	tests := []struct {
+		name string
+		ttl  time.Duration
+		want int64 // token fetches for 3 calls
+	}{
+		{"long-lived token reused", time.Hour, 1},
+		{"token about to expire is replaced", 2 * time.Second, 3}, // inside x/oauth2's 10s early-expiry margin
+		{"expired token is replaced", -time.Minute, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { _, _ = w.Write([]byte(`[]`)) })
+			src := &expiringTokens{ttl: tt.ttl}
+			c, err := New(f.URL, WithTokenSource(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if _, _, err := c.Personas(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := src.n.Load(); got != tt.want {
+				t.Errorf("token fetched %d times, want %d", got, tt.want)
+			}
+		})
 	}
 }
