@@ -1,0 +1,362 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+func body(t *testing.T, p *Patch) map[string]any {
+	t.Helper()
+	if p == nil {
+		t.Fatal("no patch")
+	}
+	out := map[string]any{}
+	for k, v := range p.Body {
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			t.Fatalf("body %s: %v", k, err)
+		}
+		out[k] = x
+	}
+	return out
+}
+
+func build(w *World, opts Options, recs ...*importer.Record) *Plan {
+	return Build(recs, w, Input{Path: "people.csv"}, opts)
+}
+
+func TestBuildCreate(t *testing.T) {
+	p := build(testWorld(), Options{}, validCreate("orgId", "Administration/Retail/West Region/Denver Branch", "personas", "loan officer;5", "groups", "12", "comments", "<clear>", "ccSiteId", "s1"))
+	r := p.Rows[0]
+	if r.Status != StatusPlanned || r.Outcome != StatusCreated || r.Create == nil || r.Patch != nil || r.Move != nil {
+		t.Fatalf("row: %+v", r)
+	}
+	if r.Create.OrgID != "3" {
+		t.Errorf("org %q, want 3", r.Create.OrgID)
+	}
+	u := r.Create.User
+	if u.Password != "" || !r.NeedsPassword || r.Password != "s3cret!" {
+		t.Errorf("password handling: body %q needs %v row %q", u.Password, r.NeedsPassword, r.Password)
+	}
+	want := []apiclient.EntityRef{ref("3", "Loan Officer"), ref("5", "Underwriter")}
+	if !reflect.DeepEqual(u.Personas, want) {
+		t.Errorf("personas %+v, want %+v", u.Personas, want)
+	}
+	if !reflect.DeepEqual(u.Groups, []apiclient.EntityRef{{EntityID: "12", EntityType: "UserGroup"}}) {
+		t.Errorf("groups %+v", u.Groups)
+	}
+	if u.Comments != "" || u.CCSite == nil || u.CCSite.SiteID != "s1" || u.FirstName != "Jane" {
+		t.Errorf("user %+v", u)
+	}
+	if p.OrgPaths["3"] != "Administration/Retail/West Region/Denver Branch" {
+		t.Errorf("org paths %v", p.OrgPaths)
+	}
+}
+
+func TestBuildRows(t *testing.T) {
+	cases := []struct {
+		name   string
+		world  func() *World
+		opts   Options
+		rec    *importer.Record
+		check  func(t *testing.T, r Row, p *Plan)
+		status string
+	}{
+		{name: "org path without root and by id", rec: validCreate("orgId", "retail/west region/phoenix branch"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Create.OrgID != "4" {
+					t.Errorf("org %q", r.Create.OrgID)
+				}
+			}},
+		{name: "org by id", rec: validCreate("orgId", "6"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Create.OrgID != "6" {
+					t.Errorf("org %q", r.Create.OrgID)
+				}
+			}},
+		{name: "unknown org lists candidates", rec: validCreate("orgId", "Denvr Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "orgId", `no organization is named "Denvr Branch"`, "Denver Branch (id 3)", "Wholesale (id 7)")
+			}},
+		{name: "unknown org id", rec: validCreate("orgId", "99"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "orgId", "no organization has the id 99") }},
+		{name: "ambiguous org name", world: func() *World {
+			w := testWorld()
+			w.Root.Children[1].Children = []apiclient.Organization{org("8", "Denver Branch")}
+			return w
+		}, rec: validCreate("orgId", "denver branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "orgId", "2 organizations are named", "Administration/Retail/West Region/Denver Branch (id 3)",
+					"Administration/Wholesale/Denver Branch (id 8)", "path or the id")
+			}},
+		{name: "unknown persona lists personas", rec: validCreate("personas", "Loan Officer;Closer"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "personas", `unknown persona "Closer"`, "Loan Officer, Loan Processor, Underwriter")
+			}},
+		{name: "create of an existing user", rec: validCreate("id", "LO.Denver"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", "already exists", "Denver Branch", "update or upsert") }},
+		{name: "upsert creating needs required fields", rec: rec(2, "id", "newbie", "title", "VP"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				for _, c := range []string{"firstName", "lastName", "email", "password", "orgId", "personas", "workingFolder"} {
+					mustProblem(t, r, c, "required")
+				}
+			}},
+		{name: "company defaults make org persona folder optional", opts: Options{DefaultOrg: true, DefaultPersona: true, DefaultWorkingFolder: true},
+			rec: validCreate("orgId", "", "personas", "", "workingFolder", ""), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Create.OrgID != "" || len(r.Create.User.Personas) != 0 {
+					t.Errorf("create %+v", r.Create)
+				}
+			}},
+		{name: "update of a missing user", rec: rec(2, "action", "update", "id", "ghost", "title", "VP"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", `no user "ghost"`, "create or upsert") }},
+		{name: "update only differing fields", rec: rec(2, "action", "update", "id", "lo.denver", "title", "Senior Loan Officer",
+			"firstName", "Lou", "phone", "303-555-0100", "email", "lou@example.com", "loginEnabled", "true", "requirePasswordChange", "true"),
+			status: StatusPlanned, check: func(t *testing.T, r Row, p *Plan) {
+				got := body(t, r.Patch)
+				want := map[string]any{"title": "Senior Loan Officer", "email": "lou@example.com", "requirePasswordChange": true}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("body %v, want %v", got, want)
+				}
+				if r.Outcome != StatusUpdated || r.Move != nil || r.Create != nil {
+					t.Errorf("row %+v", r)
+				}
+				if c := r.Patch.Changes[0]; c != (Change{"email", `"lo.denver@example.com"`, `"lou@example.com"`}) {
+					t.Errorf("first change %+v", c)
+				}
+			}},
+		{name: "update with nothing different", rec: rec(2, "action", "update", "id", "lo.denver", "title", "Loan Officer", "personas", "3", "accountEnabled", "true"),
+			status: StatusUnchanged},
+		{name: "password alone never differs", rec: rec(2, "id", "lo.denver", "password", "n3w!", "title", "Loan Officer"), status: StatusUnchanged,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.NeedsPassword {
+					t.Error("unchanged row needs a password")
+				}
+			}},
+		{name: "reset passwords", opts: Options{ResetPasswords: true}, rec: rec(2, "id", "lo.denver", "password", "n3w!"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if !r.NeedsPassword || len(r.Patch.Body) != 0 {
+					t.Errorf("needs %v body %v", r.NeedsPassword, r.Patch.Body)
+				}
+				if r.Patch.Changes[0] != (Change{"password", "********", "********"}) {
+					t.Errorf("changes %+v", r.Patch.Changes)
+				}
+			}},
+		{name: "clear sends null", rec: rec(2, "id", "lo.denver", "title", "<clear>", "comments", "<clear>"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"title": nil}) {
+					t.Errorf("body %v (comments is already empty)", got)
+				}
+				if string(r.Patch.Body["title"]) != "null" {
+					t.Errorf("title %s", r.Patch.Body["title"])
+				}
+			}},
+		{name: "personas replace the set", rec: rec(2, "id", "lo.denver", "personas", "Loan Processor"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				got := body(t, r.Patch)["personas"].([]any)
+				if len(got) != 1 || got[0].(map[string]any)["entityId"] != "4" {
+					t.Errorf("personas %v", got)
+				}
+				if c := r.Patch.Changes[0]; c.Before != `"Loan Officer"` || c.After != `"Loan Processor"` {
+					t.Errorf("change %+v", c)
+				}
+			}},
+		{name: "merge personas", opts: Options{MergePersonas: true}, rec: rec(2, "id", "lo.denver", "personas", "Loan Processor"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				got := body(t, r.Patch)["personas"].([]any)
+				if len(got) != 2 || got[0].(map[string]any)["entityId"] != "3" || got[1].(map[string]any)["entityId"] != "4" {
+					t.Errorf("personas %v", got)
+				}
+			}},
+		{name: "merge personas already held", opts: Options{MergePersonas: true}, rec: rec(2, "id", "lo.denver", "personas", "Loan Officer"), status: StatusUnchanged},
+		{name: "licenses switched on", rec: rec(2, "id", "lo.denver", "licenses", "CA;CO"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if got := string(r.Patch.Body["licenses"]); got != `[{"state":"CA","selected":true}]` {
+					t.Errorf("licenses %s", got)
+				}
+			}},
+		{name: "exact licenses", opts: Options{ExactLicenses: true}, rec: rec(2, "id", "lo.denver", "licenses", "CA;CO"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if got := string(r.Patch.Body["licenses"]); got != `[{"state":"CA","selected":true},{"state":"TX","selected":false}]` {
+					t.Errorf("licenses %s", got)
+				}
+				if c := r.Patch.Changes[0]; c.Before != `"CO;TX"` || c.After != `"CA;CO"` {
+					t.Errorf("change %+v", c)
+				}
+			}},
+		{name: "disable", rec: rec(2, "action", "disable", "id", "lo.denver", "title", "ignored"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"accountEnabled": false}) || r.Outcome != StatusDisabled {
+					t.Errorf("body %v outcome %s", got, r.Outcome)
+				}
+			}},
+		{name: "disable already disabled", rec: rec(2, "action", "disable", "id", "lp.denver"), status: StatusUnchanged},
+		{name: "enable", rec: rec(2, "action", "enable", "id", "lp.denver"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Outcome != StatusEnabled || string(r.Patch.Body["accountEnabled"]) != "true" {
+					t.Errorf("row %+v", r)
+				}
+			}},
+		{name: "move", rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Phoenix Branch", "sourceOrgId", "3"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Outcome != StatusMoved || r.Patch != nil || *r.Move != (MoveRef{0, "3", "4"}) {
+					t.Errorf("row %+v move %+v", r, r.Move)
+				}
+				if len(p.Moves) != 1 || !reflect.DeepEqual(p.Moves[0], MoveCall{"3", "4", []string{"lo.denver"}, []int{0}}) {
+					t.Errorf("moves %+v", p.Moves)
+				}
+			}},
+		{name: "move to where it is", rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Denver Branch"), status: StatusUnchanged},
+		{name: "move with wrong source", rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Phoenix Branch", "sourceOrgId", "Boston Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "sourceOrgId", "is in Administration/Retail/West Region/Denver Branch (id 3), not in", "Boston Branch")
+			}},
+		{name: "upsert patch and move", rec: rec(2, "id", "lo.denver", "title", "Branch Manager", "orgId", "Boston Branch"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Patch == nil || r.Move == nil || r.Outcome != StatusUpdated || r.Move.TargetOrgID != "6" {
+					t.Errorf("row %+v", r)
+				}
+			}},
+		{name: "upsert combination decided with the server", rec: rec(2, "id", "lo.denver", "apiUser", "true"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "oAuthClientId", "required when apiUser") }},
+		{name: "moving self", rec: rec(2, "action", "move", "id", "admin", "orgId", "Retail"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "orgId", "your own user") }},
+		{name: "super admin out of root", world: func() *World { return withCaller(testWorld(), "westadmin") },
+			rec: rec(2, "action", "move", "id", "admin", "orgId", "Denver Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "orgId", "super administrator", "root organization")
+				mustProblem(t, r, "id", "outside your organization")
+			}},
+		{name: "caller out of scope target", world: func() *World { return withCaller(testWorld(), "westadmin") },
+			rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Boston Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "orgId", "Boston Branch (id 6) is outside your organization Administration/Retail/West Region (id 2)")
+			}},
+		{name: "caller out of scope create", world: func() *World { return withCaller(testWorld(), "westadmin") },
+			rec: validCreate("orgId", "Boston Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "orgId", "outside your organization") }},
+		{name: "caller out of scope user", world: func() *World { return withCaller(testWorld(), "westadmin") },
+			rec: rec(2, "id", "uw.boston", "title", "Chief"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", `"uw.boston" is in`, "Boston Branch", "outside your organization") }},
+		{name: "caller in scope", world: func() *World { return withCaller(testWorld(), "westadmin") },
+			rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Phoenix Branch"), status: StatusPlanned},
+		{name: "caller without rights", world: func() *World { return withCaller(testWorld(), "lo.denver") },
+			rec: rec(2, "id", "lp.denver", "title", "Chief"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "", `"lo.denver" may not manage users`) }},
+		{name: "caller without rights, nothing to write", world: func() *World { return withCaller(testWorld(), "lo.denver") },
+			rec: rec(2, "id", "lp.denver", "firstName", "Lee"), status: StatusUnchanged},
+		{name: "organizations/user persona grants rights", world: func() *World {
+			w := withCaller(testWorld(), "lo.denver")
+			w.Caller.Personas = append(w.Caller.Personas, apiclient.EntityRef{EntityID: "6"})
+			return w
+		}, rec: rec(2, "id", "lp.denver", "title", "Chief"), status: StatusPlanned},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testWorld()
+			if tc.world != nil {
+				w = tc.world()
+			}
+			p := build(w, tc.opts, tc.rec)
+			r := p.Rows[0]
+			if r.Status != tc.status {
+				t.Fatalf("status %q, want %q; problems %+v", r.Status, tc.status, r.Problems)
+			}
+			if tc.check != nil {
+				tc.check(t, r, p)
+			}
+			if tc.status != StatusPlanned && (r.Create != nil || r.Patch != nil || r.Move != nil || len(p.Moves) != 0) {
+				t.Errorf("%s row has steps: %+v", tc.status, r)
+			}
+		})
+	}
+}
+
+func TestBuildDoesNotModifyRecords(t *testing.T) {
+	r := rec(2, "action", "create", "id", "x")
+	build(testWorld(), Options{}, r)
+	if len(r.Problems) != 0 {
+		t.Errorf("Build changed the record: %+v", r.Problems)
+	}
+}
+
+func TestBuildDuplicates(t *testing.T) {
+	p := build(testWorld(), Options{},
+		rec(2, "id", "lo.denver", "title", "A"),
+		rec(3, "id", "LO.DENVER", "title", "B"))
+	if p.Rows[0].Status != StatusPlanned {
+		t.Errorf("first row %+v", p.Rows[0])
+	}
+	mustProblem(t, p.Rows[1], "id", "already on row 2")
+}
+
+func TestMoveBatching(t *testing.T) {
+	t.Run("250 users one pair", func(t *testing.T) {
+		w := testWorld()
+		var recs []*importer.Record
+		for i := range 250 {
+			id := fmt.Sprintf("u%03d", i)
+			w.Users[id] = &apiclient.User{ID: id, Organization: orgRef("3")}
+			recs = append(recs, rec(i+2, "action", "move", "id", id, "orgId", "Phoenix Branch"))
+		}
+		p := Build(recs, w, Input{}, Options{MoveBatchSize: 100})
+		if len(p.Moves) != 3 {
+			t.Fatalf("%d calls, want 3", len(p.Moves))
+		}
+		for i, n := range []int{100, 100, 50} {
+			if m := p.Moves[i]; len(m.UserIDs) != n || len(m.Rows) != n || m.SourceOrgID != "3" || m.TargetOrgID != "4" {
+				t.Errorf("call %d: %d users %s→%s", i, len(m.UserIDs), m.SourceOrgID, m.TargetOrgID)
+			}
+		}
+		if p.Rows[150].Move.Call != 1 || p.Moves[1].UserIDs[50] != "u150" || p.Moves[1].Rows[50] != 150 {
+			t.Errorf("row 150 in call %d", p.Rows[150].Move.Call)
+		}
+		if s := p.Summary(); s.Move != 250 || s.MoveCalls != 3 {
+			t.Errorf("summary %+v", s)
+		}
+	})
+	t.Run("7 pairs in order of first appearance", func(t *testing.T) {
+		w := testWorld()
+		pairs := [][2]string{{"3", "4"}, {"4", "3"}, {"3", "6"}, {"6", "7"}, {"3", "4"}, {"7", "1"}, {"1", "2"}, {"2", "5"}, {"6", "7"}}
+		var recs []*importer.Record
+		for i, pr := range pairs {
+			id := fmt.Sprintf("m%d", i)
+			w.Users[id] = &apiclient.User{ID: id, Organization: orgRef(pr[0])}
+			recs = append(recs, rec(i+2, "action", "move", "id", id, "orgId", pr[1]))
+		}
+		p := Build(recs, w, Input{}, Options{})
+		var got []string
+		for _, m := range p.Moves {
+			got = append(got, m.SourceOrgID+">"+m.TargetOrgID+":"+strings.Join(m.UserIDs, ","))
+		}
+		want := []string{"3>4:m0,m4", "4>3:m1", "3>6:m2", "6>7:m3,m8", "7>1:m5", "1>2:m6", "2>5:m7"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("calls\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+func TestOfflinePlan(t *testing.T) {
+	p := OfflinePlan([]*importer.Record{
+		validCreate(),
+		validCreate("id", "jdoe2", "workingFolder", ""),
+		rec(4, "action", "move", "id", "x", "orgId", "Anywhere"),
+	}, Input{Path: "people.csv"}, Options{DefaultWorkingFolder: false})
+	if r := p.Rows[0]; r.Status != StatusPlanned || r.Outcome != StatusCreated || r.Create != nil {
+		t.Errorf("row 0 %+v", r)
+	}
+	mustProblem(t, p.Rows[1], "workingFolder", "required")
+	if r := p.Rows[2]; r.Status != StatusPlanned || r.Outcome != StatusMoved {
+		t.Errorf("row 2 %+v", r)
+	}
+	c := p.Counts()
+	if c[StatusPlanned] != 2 || c[StatusInvalid] != 1 || c[StatusCreated] != 1 || c[StatusMoved] != 1 {
+		t.Errorf("counts %v", c)
+	}
+}

@@ -1,0 +1,124 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+var colByName = func() map[string]importer.Column {
+	m := map[string]importer.Column{}
+	for _, c := range importer.Columns() {
+		m[c.String()] = c
+	}
+	return m
+}()
+
+// rec builds a record of sheet "People" from column/value pairs; the value
+// "<clear>" marks the cell as cleared.
+func rec(row int, kv ...string) *importer.Record {
+	r := &importer.Record{Sheet: "People", Row: row}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c, ok := colByName[kv[i]]
+		if !ok {
+			panic("unknown column " + kv[i])
+		}
+		if kv[i+1] == importer.ClearToken {
+			r.SetClear(c)
+		} else {
+			r.Set(c, kv[i+1])
+		}
+	}
+	return r
+}
+
+func ref(id, name string) apiclient.EntityRef {
+	return apiclient.EntityRef{EntityID: id, EntityType: apiclient.EntityTypePersona, EntityName: name}
+}
+
+func orgRef(id string) *apiclient.EntityRef {
+	return &apiclient.EntityRef{EntityID: id, EntityType: apiclient.EntityTypeOrganization}
+}
+
+func org(id, name string, children ...apiclient.Organization) apiclient.Organization {
+	return apiclient.Organization{ID: id, Name: name, Children: children}
+}
+
+// testWorld mirrors the sandbox's default world.
+//
+//	Administration (0) > Retail (1) > West Region (2) > Denver Branch (3), Phoenix Branch (4)
+//	                     Retail (1) > East Region (5) > Boston Branch (6)
+//	Administration (0) > Wholesale (7)
+func testWorld() *World {
+	root := org("0", "Administration",
+		org("1", "Retail",
+			org("2", "West Region", org("3", "Denver Branch"), org("4", "Phoenix Branch")),
+			org("5", "East Region", org("6", "Boston Branch"))),
+		org("7", "Wholesale"))
+	personas := []apiclient.Persona{{ID: "1", Name: "Super Administrator"}, {ID: "2", Name: "Administrator"},
+		{ID: "3", Name: "Loan Officer"}, {ID: "4", Name: "Loan Processor"}, {ID: "5", Name: "Underwriter"},
+		{ID: "6", Name: "Organizations/User"}}
+	f := false
+	users := []apiclient.User{
+		{ID: "admin", FirstName: "Ada", LastName: "Admin", Email: "admin@example.com", WorkingFolder: "My Pipeline",
+			Personas: []apiclient.EntityRef{ref("1", "Super Administrator")}, Organization: orgRef("0"),
+			UserIndicators: []string{apiclient.IndicatorSuperAdministrator}},
+		{ID: "westadmin", FirstName: "Wes", LastName: "Admin", Email: "westadmin@example.com", WorkingFolder: "My Pipeline",
+			Personas: []apiclient.EntityRef{ref("2", "Administrator")}, Organization: orgRef("2")},
+		{ID: "lo.denver", FirstName: "Lou", LastName: "Denver", Email: "lo.denver@example.com", Title: "Loan Officer",
+			Phone: "303-555-0100", WorkingFolder: "My Pipeline", Personas: []apiclient.EntityRef{{EntityID: "3"}},
+			Organization: orgRef("3"),
+			Licenses:     []apiclient.License{{State: "CO", Selected: true}, {State: "TX", Selected: true}, {State: "CA", Selected: false}}},
+		{ID: "lp.denver", FirstName: "Lee", LastName: "Processor", Email: "lp.denver@example.com", WorkingFolder: "My Pipeline",
+			Personas: []apiclient.EntityRef{ref("4", "Loan Processor")}, Organization: orgRef("3"), AccountEnabled: &f},
+		{ID: "lo.phoenix", FirstName: "Pat", LastName: "Phoenix", Email: "lo.phoenix@example.com", WorkingFolder: "My Pipeline",
+			Personas: []apiclient.EntityRef{ref("3", "Loan Officer")}, Organization: orgRef("4")},
+		{ID: "uw.boston", FirstName: "Bo", LastName: "Ston", Email: "uw.boston@example.com", WorkingFolder: "My Pipeline",
+			Personas: []apiclient.EntityRef{ref("5", "Underwriter")}, Organization: orgRef("6")},
+	}
+	w := &World{Root: &root, Personas: personas, Users: map[string]*apiclient.User{},
+		Reads: ReadStats{UserPages: 1, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
+	for i := range users {
+		w.Users[strings.ToLower(users[i].ID)] = &users[i]
+	}
+	w.Caller = *w.Users["admin"]
+	return w
+}
+
+func withCaller(w *World, id string) *World {
+	w.Caller = *w.Users[id]
+	return w
+}
+
+// hasProblem reports whether ps holds a problem in column col whose message
+// contains every one of subs.
+func hasProblem(ps []importer.Problem, col string, subs ...string) bool {
+next:
+	for _, p := range ps {
+		if p.Column != col {
+			continue
+		}
+		for _, s := range subs {
+			if !strings.Contains(p.Message, s) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func mustProblem(t *testing.T, r Row, col string, subs ...string) {
+	t.Helper()
+	if r.Status != StatusInvalid {
+		t.Errorf("row %d: status %q, want invalid", r.Row, r.Status)
+	}
+	if !hasProblem(r.Problems, col, subs...) {
+		t.Errorf("row %d: no problem in column %q containing %q; got %+v", r.Row, col, subs, r.Problems)
+	}
+	if r.Create != nil || r.Patch != nil || r.Move != nil {
+		t.Errorf("row %d: invalid row has steps", r.Row)
+	}
+}
