@@ -21,8 +21,11 @@ test: fmt-check vet
 demo: build
 	./scripts/demo.sh
 
+# bench: quick Go micro-benchmarks (one iteration each), then the driver that
+# measures encimport against the API's bounds and rewrites BENCHMARKS.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./importer/... ./planner/...
+	$(GO) run ./cmd/encbench -out BENCHMARKS.md
 
 clean:
 	rm -rf bin

@@ -1,0 +1,155 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/encimport/encimport/importer"
+)
+
+// FileColumns are the 20 columns of the generated input files, a typical
+// onboarding export.
+var FileColumns = []importer.Column{
+	importer.ColAction, importer.ColID, importer.ColFirstName, importer.ColMiddleName,
+	importer.ColLastName, importer.ColEmail, importer.ColPassword, importer.ColTitle,
+	importer.ColPhone, importer.ColCellPhone, importer.ColEmployeeID, importer.ColNMLSOriginatorID,
+	importer.ColNMLSExpirationDate, importer.ColWorkingFolder, importer.ColPersonas,
+	importer.ColLicenses, importer.ColOrgID, importer.ColPeerLoanAccess,
+	importer.ColAccountEnabled, importer.ColComments,
+}
+
+// genVersion changes whenever the generated files change, so a stale cache
+// is never measured.
+const genVersion = 1
+
+var firstNames = []string{"Ava", "Ben", "Cara", "Dev", "Elena", "Femi", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lea"}
+var lastNames = []string{"Lopez", "Miller", "Chen", "Ortiz", "Shah", "Green", "Navarro", "White", "Nguyen", "Walsh", "Park", "Young"}
+
+// PersonRow returns the values of FileColumns for person i: a valid create
+// of user prefix+i (the id stays within 16 characters for i < 10^9) in the
+// organization orgID. Every value is already in the reader's normalised form.
+func PersonRow(prefix string, i int, orgID string) []string {
+	id := fmt.Sprintf("%s%07d", prefix, i)
+	n := 1000 + i%9000
+	return []string{
+		importer.ActionCreate, id, firstNames[i%len(firstNames)], "Q", lastNames[(i/7)%len(lastNames)],
+		id + "@example.com", "Bench-Pass1!", "Loan Officer",
+		"303-555-" + strconv.Itoa(n), "720-555-" + strconv.Itoa(n), "E" + strconv.Itoa(i), strconv.Itoa(100000 + i),
+		"2027-12-31", "My Pipeline", "Loan Officer",
+		"CO", orgID, "ReadOnly",
+		"true", "bench row",
+	}
+}
+
+// Record returns PersonRow as a record at spreadsheet row i+2 of sheet.
+func Record(sheet string, i int, values []string) *importer.Record {
+	r := &importer.Record{Sheet: sheet, Row: i + 2}
+	for k, c := range FileColumns {
+		if k < len(values) {
+			r.Set(c, values[k])
+		}
+	}
+	return r
+}
+
+// fileOrg is the organization cell of the generated files: a unique org name
+// of the sandbox's default world, as HR would write it.
+const fileOrg = "Denver Branch"
+
+// EnsureCSV returns the path of a CSV file with rows data rows of
+// FileColumns in dir, generating it unless an up-to-date one is cached.
+func EnsureCSV(dir string, rows int) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("bench-v%d-%d.csv", genVersion, rows))
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, ".bench-*.csv")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	w := csv.NewWriter(bw)
+	_ = w.Write(header())
+	for i := range rows {
+		_ = w.Write(PersonRow("u", i, fileOrg))
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp.Name(), path)
+}
+
+// EnsureXLSX returns the path of an xlsx workbook with rows data rows of
+// FileColumns in dir, generating it (excelize StreamWriter) unless an
+// up-to-date one is cached.
+func EnsureXLSX(dir string, rows int) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("bench-v%d-%d.xlsx", genVersion, rows))
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := f.GetSheetName(0)
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return "", err
+	}
+	cells := make([]any, len(FileColumns))
+	for k, h := range header() {
+		cells[k] = h
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return "", err
+	}
+	for i := range rows {
+		for k, v := range PersonRow("u", i, fileOrg) {
+			cells[k] = v
+		}
+		cell, err := excelize.CoordinatesToCellName(1, i+2)
+		if err != nil {
+			return "", err
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return "", fmt.Errorf("xlsx row %d: %w", i+2, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".bench-%d.xlsx", os.Getpid()))
+	if err := f.SaveAs(tmp); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
+}
+
+func header() []string {
+	h := make([]string, len(FileColumns))
+	for k, c := range FileColumns {
+		h[k] = c.String()
+	}
+	return h
+}

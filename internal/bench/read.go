@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/planner"
+)
+
+// ReadResult is one read-and-validate measurement.
+type ReadResult struct {
+	File     string  `json:"file"`
+	Rows     int     `json:"rows"`
+	Invalid  int     `json:"invalid"` // rows with a problem (the generated files have none)
+	Seconds  float64 `json:"seconds"`
+	PeakRSS  int64   `json:"peakRss"`  // bytes, VmHWM of the measuring process
+	RSSFrom  string  `json:"rssFrom"`  // "VmHWM" or "getrusage"
+	ChildRSS int64   `json:"childRss"` // bytes, the parent's getrusage view of the child (0 in-process)
+}
+
+// RowsPerSecond is the measured throughput.
+func (r ReadResult) RowsPerSecond() float64 {
+	if r.Seconds <= 0 {
+		return 0
+	}
+	return float64(r.Rows) / r.Seconds
+}
+
+// MeasureRead reads and validates path the way `encimport validate` does
+// (importer.ReadAll, then planner.CheckOffline) in this process, and reports
+// the rows per second and this process's peak resident memory. Run it in a
+// fresh process (RunReadChild) so the peak belongs to this file alone.
+func MeasureRead(path string) (ReadResult, error) {
+	start := time.Now()
+	recs, _, err := importer.ReadAll(path, importer.Options{MaxFileSize: 1 << 30})
+	if err != nil {
+		return ReadResult{}, err
+	}
+	planner.CheckOffline(recs, importer.ActionUpsert)
+	elapsed := time.Since(start)
+	res := ReadResult{File: path, Rows: len(recs), Seconds: elapsed.Seconds()}
+	for _, r := range recs {
+		if len(r.Problems) > 0 {
+			res.Invalid++
+		}
+	}
+	res.PeakRSS, res.RSSFrom = PeakRSS()
+	return res, nil
+}
+
+// PeakRSS returns the process's peak resident set size in bytes: VmHWM from
+// /proc/self/status, else getrusage's ru_maxrss.
+func PeakRSS() (int64, string) {
+	if f, err := os.Open("/proc/self/status"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err == nil {
+					return kb << 10, "VmHWM"
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		return ru.Maxrss << 10, "getrusage" // kilobytes on Linux
+	}
+	return 0, "unavailable"
+}
+
+// ReadChildCommand is the hidden subcommand of cmd/encbench that runs
+// MeasureRead and prints its ReadResult as JSON.
+const ReadChildCommand = "__read-child"
+
+// RunReadChild measures path in a child process: exe ReadChildCommand path.
+// The child's own VmHWM is the peak; the parent's getrusage view of the child
+// is kept in ChildRSS as a cross-check.
+func RunReadChild(ctx context.Context, exe, path string) (ReadResult, error) {
+	cmd := exec.CommandContext(ctx, exe, ReadChildCommand, path)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return ReadResult{}, fmt.Errorf("measuring %s in a child process: %w: %s", path, err, strings.TrimSpace(errb.String()))
+	}
+	var res ReadResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return ReadResult{}, fmt.Errorf("child output for %s: %w", path, err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.ChildRSS = ru.Maxrss << 10
+	}
+	return res, nil
+}
