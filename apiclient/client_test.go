@@ -266,13 +266,15 @@ func TestListUsersPaging(t *testing.T) {
 		name       string
 		total      int
 		pageSize   int // 0: default
+		totalHdr   bool
 		wantStarts []int
 		wantSizes  []int // sizes passed to fn
 	}{
-		{"three pages, short last", 2500, 0, []int{0, 1000, 2000}, []int{1000, 1000, 500}},
-		{"exact multiple ends on empty page", 2000, 0, []int{0, 1000, 2000}, []int{1000, 1000}},
-		{"empty instance", 0, 0, []int{0}, nil},
-		{"small pages", 5, 2, []int{0, 2, 4}, []int{2, 2, 1}},
+		{"three pages, short last", 2500, 0, false, []int{0, 1000, 2000}, []int{1000, 1000, 500}},
+		{"exact multiple ends on empty page", 2000, 0, false, []int{0, 1000, 2000}, []int{1000, 1000}},
+		{"exact multiple with total count needs no empty page", 2000, 0, true, []int{0, 1000}, []int{1000, 1000}},
+		{"empty instance", 0, 0, false, []int{0}, nil},
+		{"small pages", 5, 2, false, []int{0, 2, 4}, []int{2, 2, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,6 +285,9 @@ func TestListUsersPaging(t *testing.T) {
 				page := []User{}
 				for i := start; i < tt.total && i < start+limit; i++ {
 					page = append(page, User{ID: "u" + strconv.Itoa(i)})
+				}
+				if tt.totalHdr {
+					w.Header().Set(HeaderTotalCount, strconv.Itoa(tt.total))
 				}
 				_ = json.NewEncoder(w).Encode(page)
 			})

@@ -20,6 +20,7 @@ const (
 	HeaderRateRemaining           = "X-Rate-Limit-Remaining"
 	HeaderRateReset               = "X-Rate-Limit-Reset"
 	HeaderRetryAfter              = "Retry-After"
+	HeaderTotalCount              = "X-Total-Count"
 	MoveAction                    = "move"
 	GatewayConcurrencyErrorCode   = "100002"
 	DefaultListPageSize           = 1000

@@ -95,7 +95,8 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pag
 			"limit":       {strconv.Itoa(limit)},
 		}
 		var page []User
-		if _, err := c.getWithRetry(ctx, PathUsers, q, &page); err != nil {
+		resp, err := c.getWithRetry(ctx, PathUsers, q, &page)
+		if err != nil {
 			return pages, fmt.Errorf("apiclient: listing users from %d: %w", start, err)
 		}
 		pages++
@@ -105,6 +106,10 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pag
 			}
 		}
 		if len(page) < limit {
+			return pages, nil
+		}
+		// A total count, when the server gives one, saves the final empty page.
+		if total, err := strconv.Atoi(resp.Header.Get(HeaderTotalCount)); err == nil && start+len(page) >= total {
 			return pages, nil
 		}
 	}
