@@ -1,0 +1,127 @@
+package executor
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/encimport/encimport/apiclient"
+)
+
+// Adaptive bounds the number of API calls in flight and adapts that bound to
+// what the server says about its shared concurrency cap.
+//
+// Encompass allows a fixed number of concurrent calls per lender (30 by
+// default), shared by every client of that lender; past it every call gets
+// 429. Replies carry X-Concurrency-Limit-Limit (L, the cap) and
+// X-Concurrency-Limit-Remaining (R, free slots right after this call took
+// one). When a reply is observed, this call is still counted in our
+// in-flight number (I), so the slots the others use are O = L − R − I and
+// the slots we may use are L − O = R + I. Adaptive keeps its limit at
+// min(max, L, R + I):
+//
+//   - a reply that says fewer slots are ours than the current limit lowers
+//     the limit at once (another client started using the cap);
+//   - a reply that says more raises it by one (additive increase, so noise
+//     in the estimate cannot make it jump);
+//   - a 429 lowers the limit to one less than the calls we have in flight
+//     (and never above L), whatever the headers say;
+//   - without the headers, a 2xx raises the limit by one and a 429 lowers it
+//     as above (plain AIMD).
+//
+// The limit never drops below 1 nor exceeds max, so the run stays under the
+// cap instead of living on 429s, and gives slots back when others need them.
+// Adaptive is safe for concurrent use.
+type Adaptive struct {
+	mu       sync.Mutex
+	max      int
+	limit    int
+	inFlight int
+	wake     chan struct{} // closed (and replaced) when a slot may have freed
+}
+
+// NewAdaptive returns a limiter allowing at most max calls in flight
+// (max < 1 means DefaultConcurrency).
+func NewAdaptive(max int) *Adaptive {
+	if max < 1 {
+		max = DefaultConcurrency
+	}
+	return &Adaptive{max: max, limit: max, wake: make(chan struct{})}
+}
+
+// Acquire waits for a slot; it fails only when ctx is done first.
+func (a *Adaptive) Acquire(ctx context.Context) error {
+	for {
+		a.mu.Lock()
+		if a.inFlight < a.limit {
+			a.inFlight++
+			a.mu.Unlock()
+			return nil
+		}
+		wake := a.wake
+		a.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Release gives back a slot taken by Acquire.
+func (a *Adaptive) Release() {
+	a.mu.Lock()
+	a.inFlight--
+	a.broadcastLocked()
+	a.mu.Unlock()
+}
+
+func (a *Adaptive) broadcastLocked() {
+	close(a.wake)
+	a.wake = make(chan struct{})
+}
+
+// Observe adjusts the limit from one reply. Pass it to apiclient.WithObserver
+// so that every reply the client gets (reads and their retries included) is
+// seen; it must be called while the call is still counted in flight, as the
+// client's observer is.
+func (a *Adaptive) Observe(r *apiclient.Response) {
+	if r == nil || r.Response == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	target := a.limit + 1
+	headers := r.ConcurrencyLimit > 0 && r.ConcurrencyRemaining >= 0
+	if headers {
+		target = r.ConcurrencyRemaining + a.inFlight
+	}
+	if r.StatusCode == http.StatusTooManyRequests {
+		target = min(target, min(a.limit, a.inFlight)-1)
+	}
+	if headers {
+		target = min(target, r.ConcurrencyLimit)
+	}
+	target = min(max(target, 1), a.max)
+	switch {
+	case target < a.limit:
+		a.limit = target
+	case target > a.limit:
+		a.limit++
+		a.broadcastLocked()
+	}
+}
+
+// Limit returns the current bound on calls in flight.
+func (a *Adaptive) Limit() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.limit
+}
+
+// InFlight returns the number of calls holding a slot.
+func (a *Adaptive) InFlight() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.inFlight
+}

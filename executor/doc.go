@@ -1,0 +1,60 @@
+// Package executor runs a plan (planner.Plan) against the Encompass API and
+// yields one report row per plan row.
+//
+// Map of the package:
+//
+//   - executor.go: [Run], [Options], [Result], the [API] it needs, the worker
+//     pool (restic's errgroup pattern) and the per-row bookkeeping.
+//   - steps.go: the retry engine (runStep) and the three steps: create,
+//     patch and bulk move.
+//   - adaptive.go: [Adaptive], the concurrency bound that follows the
+//     server's X-Concurrency-Limit-* headers.
+//   - journal.go: [Journal], the append-only record that makes a run
+//     resumable; lock_unix.go: [Lock], so two runs never overlap.
+//
+// # Phases
+//
+// Phase 1 creates and patches users in parallel (Options.Concurrency calls
+// in flight, Options.Rate calls per second). Phase 2 makes the plan's bulk
+// moves in parallel, each with only the users whose patch succeeded; a call
+// left with no user is skipped. Rows the plan marks invalid or unchanged pass
+// through to the report with that status.
+//
+// # Errors and retries
+//
+// A row's failure goes into its report row (http_status, error_code,
+// message "summary: details", correlation_id), not into Run's error. Only
+// fatal failures stop the run: credentials refused (apiclient.ErrAuth), a
+// 401 after the client's re-authentication, a journal that cannot be
+// written. 429, 5xx and connection failures are retried with exponential
+// backoff and full jitter, honouring Retry-After; apiclient.ShouldRetry
+// alone decides what is retried.
+//
+// # Never twice
+//
+// A write that got no answer (connection dropped), a 5xx, or a 409 on a
+// repeated create may have taken effect. Before doing anything else the
+// executor reads the user back (GetUser): a created user that matches the
+// row's key fields (id, organization, first and last name, email) makes the
+// row created; one that differs fails the row ("exists with different
+// data"); an absent one is created again. A move is settled per user (in the
+// target organization: moved) and repeated for the others only. A patch is
+// idempotent; reading back makes sure the user still exists before it is
+// sent again. A 409 on the first create means the user existed before the
+// run: the row fails with the server's message. attempts in the report
+// counts every call made for the row, reads back included.
+//
+// # Interrupts
+//
+// When ctx is canceled Run stops dispatching, lets calls in flight finish on
+// a separate context (bounded by Options.Grace), marks the rows not done
+// skipped ("run interrupted; rerun to finish") and sets Result.Interrupted.
+//
+// # Journal
+//
+// With a [Journal] every write is preceded by a synced "start" record and
+// followed by a "done" record. A rerun over the same input reports the steps
+// done from the journal without calling the API and reads back the steps
+// started but not done before anything else. Steps recorded as failed are
+// tried again. Records never hold a password.
+package executor

@@ -1,0 +1,187 @@
+package executor
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// Journal steps and events.
+const (
+	StepCreate = "create"
+	StepPatch  = "patch"
+	StepMove   = "move"
+
+	eventStart = "start"
+	eventDone  = "done"
+)
+
+// Journal is an append-only JSON-lines record of the write calls of a run,
+// kept under the state directory and keyed by the input file's digest. A
+// "start" record is written (and synced) before a write call, a "done"
+// record with the outcome after it. A later run over the same input skips
+// the steps the journal says succeeded and reads back (reconciles) the ones
+// that started but never finished. Records hold sheet, row, user id, step
+// and outcome only: never a password or any other cell.
+type Journal struct {
+	mu    sync.Mutex
+	f     *os.File
+	path  string
+	steps map[stepKey]*journalState
+}
+
+// journalRecord is one line of the journal.
+type journalRecord struct {
+	Time          time.Time `json:"time"`
+	Event         string    `json:"event"` // start | done
+	Sheet         string    `json:"sheet"`
+	Row           int       `json:"row"`
+	ID            string    `json:"id"`
+	Step          string    `json:"step"` // create | patch | move
+	OK            bool      `json:"ok,omitempty"`
+	HTTPStatus    int       `json:"http_status,omitempty"`
+	ErrorCode     string    `json:"error_code,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	Attempts      int       `json:"attempts,omitempty"`
+}
+
+// stepKey names one step of one row.
+type stepKey struct {
+	Sheet string
+	Row   int
+	ID    string
+	Step  string
+}
+
+// journalState is what the journal knows about a step.
+type journalState struct {
+	started bool
+	done    *journalRecord // last done record, nil when none
+}
+
+var digestRE = regexp.MustCompile(`^[0-9A-Za-z]{8,128}$`)
+
+// OpenJournal opens (creating it and dir when needed) the journal of the
+// input whose digest (planner.Plan.Input.SHA256) is planDigest, reading what
+// earlier runs recorded. A line cut short by a crash is ignored.
+func OpenJournal(dir, planDigest string) (*Journal, error) {
+	if !digestRE.MatchString(planDigest) {
+		return nil, fmt.Errorf("journal: input digest %q is not a hex digest; the plan has no input digest", planDigest)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: state directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "journal-"+planDigest+".jsonl")
+	j := &Journal{path: path, steps: make(map[stepKey]*journalState)}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var rec journalRecord
+		if json.Unmarshal(sc.Bytes(), &rec) != nil {
+			continue // torn write: the call it announced was never made, or will be reconciled
+		}
+		j.apply(&rec)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	// A torn last line must not glue itself to the next record.
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		if _, err := f.Write([]byte("\n")); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+	}
+	j.f = f
+	return j, nil
+}
+
+// Path returns the journal file's path.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the journal file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+func (j *Journal) apply(rec *journalRecord) {
+	k := stepKey{rec.Sheet, rec.Row, rec.ID, rec.Step}
+	st := j.steps[k]
+	if st == nil {
+		st = &journalState{}
+		j.steps[k] = st
+	}
+	switch rec.Event {
+	case eventStart:
+		st.started = true
+		st.done = nil
+	case eventDone:
+		r := *rec
+		st.done = &r
+	}
+}
+
+// lookup returns what the journal knows about k (zero when nothing).
+func (j *Journal) lookup(k stepKey) journalState {
+	if j == nil {
+		return journalState{}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if st := j.steps[k]; st != nil {
+		return *st
+	}
+	return journalState{}
+}
+
+// write appends recs and syncs the file once.
+func (j *Journal) write(recs ...journalRecord) error {
+	if j == nil || len(recs) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	now := time.Now().UTC()
+	for i := range recs {
+		recs[i].Time = now
+		b, err := json.Marshal(&recs[i])
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fmt.Errorf("journal %s: closed", j.path)
+	}
+	if _, err := j.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	for i := range recs {
+		j.apply(&recs[i])
+	}
+	return nil
+}
