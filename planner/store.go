@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,6 +45,15 @@ func Load(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("planner: the plan has version %d, this encimport reads version %d; make the plan again with this version", p.Version, PlanVersion)
 	}
 	for _, r := range p.Rows {
+		if r.Patch != nil {
+			// Indented files carry indented values: keep bodies compact.
+			for k, v := range r.Patch.Body {
+				var b bytes.Buffer
+				if err := json.Compact(&b, v); err == nil {
+					r.Patch.Body[k] = b.Bytes()
+				}
+			}
+		}
 		if r.Move != nil && (r.Move.Call < 0 || r.Move.Call >= len(p.Moves)) {
 			return nil, fmt.Errorf("planner: the plan is damaged: row %d refers to move call %d of %d; make the plan again", r.Row, r.Move.Call, len(p.Moves))
 		}

@@ -1,0 +1,276 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+const secret = "Sup3r-S3cret-Pw!"
+
+// mixedRecords exercises every kind of step and problem.
+func mixedRecords() []*importer.Record {
+	return []*importer.Record{
+		validCreate("password", secret),
+		rec(3, "id", "lo.denver", "title", "Branch Manager", "phone", "<clear>", "licenses", "CA", "orgId", "Phoenix Branch", "password", secret),
+		rec(4, "action", "move", "id", "lo.phoenix", "orgId", "Denver Branch"),
+		rec(5, "action", "enable", "id", "lp.denver"),
+		rec(6, "action", "disable", "id", "uw.boston"),
+		rec(7, "id", "westadmin", "firstName", "Wes"),
+		rec(8, "action", "update", "id", "ghost", "email", "not-an-email"),
+		rec(9, "id", "newbie", "orgId", "Nowhere", "personas", "Closer"),
+	}
+}
+
+func mixedPlan() *Plan {
+	w := testWorld()
+	w.Reads = ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}
+	p := Build(mixedRecords(), w, Input{Path: "people.xlsx", SHA256: strings.Repeat("ab", 32), Sheet: "People"},
+		Options{ResetPasswords: true})
+	p.Warnings = []importer.Problem{{File: "people.xlsx", Sheet: "People", Column: "Favourite Color", Message: "unknown column; it is ignored", Severity: importer.SeverityWarning}}
+	return p
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./planner -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test ./planner -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestWritePlanGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		plan func() *Plan
+	}{
+		{"mixed.golden", mixedPlan},
+		{"empty.golden", func() *Plan { return Build(nil, testWorld(), Input{Path: "empty.csv"}, Options{}) }},
+		{"offline.golden", func() *Plan { return OfflinePlan(mixedRecords(), Input{Path: "people.csv"}, Options{}) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var a, b bytes.Buffer
+			if err := WritePlan(&a, tc.plan()); err != nil {
+				t.Fatal(err)
+			}
+			if err := WritePlan(&b, tc.plan()); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Fatal("output is not deterministic")
+			}
+			if strings.Contains(a.String(), secret) {
+				t.Fatal("the plan output shows a password")
+			}
+			golden(t, tc.name, a.Bytes())
+		})
+	}
+}
+
+func TestSummaryAndCounts(t *testing.T) {
+	p := mixedPlan()
+	want := Summary{Create: 1, Update: 1, Move: 2, Disable: 1, Enable: 1, Unchanged: 1, Invalid: 2, MoveCalls: 2,
+		Reads: ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
+	if got := p.Summary(); got != want {
+		t.Errorf("summary\n got %+v\nwant %+v", got, want)
+	}
+	wantCounts := map[string]int{StatusPlanned: 5, StatusUnchanged: 1, StatusInvalid: 2, StatusCreated: 1,
+		StatusUpdated: 1, StatusMoved: 1, StatusDisabled: 1, StatusEnabled: 1}
+	if got := p.Counts(); !reflect.DeepEqual(got, wantCounts) {
+		t.Errorf("counts %v, want %v", got, wantCounts)
+	}
+}
+
+func TestReportRows(t *testing.T) {
+	rows := mixedPlan().ReportRows()
+	if len(rows) != 8 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	want := []struct{ status, msg string }{
+		{StatusPlanned, "create in Administration/Retail/West Region/Denver Branch (id 3)"},
+		{StatusPlanned, "change title, phone, licenses, password, then move from Administration/Retail/West Region/Denver Branch (id 3) to Administration/Retail/West Region/Phoenix Branch (id 4)"},
+		{StatusPlanned, "move from"},
+		{StatusPlanned, "change accountEnabled"},
+		{StatusPlanned, "change accountEnabled"},
+		{StatusUnchanged, ""},
+		{StatusInvalid, `email: "not-an-email" is not an email address; write it as name@example.com; id: no user "ghost" exists on the server; use create or upsert to add it`},
+		{StatusInvalid, "orgId: no organization is named \"Nowhere\""},
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.Status != w.status || !strings.Contains(r.Message, w.msg) || (w.msg == "" && r.Message != "") {
+			t.Errorf("row %d: %s %q, want %s %q", i, r.Status, r.Message, w.status, w.msg)
+		}
+		if r.Sheet != "People" || r.Row != i+2 || strings.Contains(r.Message, secret) {
+			t.Errorf("row %d: %+v", i, r)
+		}
+	}
+	for _, c := range []string{"firstName: required", "personas: unknown persona \"Closer\"", "password: required"} {
+		if !strings.Contains(rows[7].Message, c) {
+			t.Errorf("row 9 message lacks %q: %s", c, rows[7].Message)
+		}
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	p := mixedPlan()
+	if p.Rows[0].Password != secret || p.Rows[1].Password != secret {
+		t.Fatal("test setup: rows should carry the password in memory")
+	}
+	var buf bytes.Buffer
+	if err := Save(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), secret) || strings.Contains(buf.String(), `"password":`) {
+		t.Fatalf("saved plan holds a password:\n%s", buf.String())
+	}
+	got, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Rows {
+		p.Rows[i].Password = ""
+	}
+	if !reflect.DeepEqual(got, p) {
+		t.Errorf("round trip differs\n got %+v\nwant %+v", got, p)
+	}
+	var a, b bytes.Buffer
+	_ = WritePlan(&a, p)
+	_ = WritePlan(&b, got)
+	if a.String() != b.String() {
+		t.Error("a loaded plan prints differently")
+	}
+
+	for _, bad := range []string{`{"version": 99}`, `not json`, `{"version":1,"rows":[{"row":2,"move":{"call":3}}]}`} {
+		if _, err := Load(strings.NewReader(bad)); err == nil {
+			t.Errorf("Load(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestFillPasswords(t *testing.T) {
+	p := mixedPlan()
+	for i := range p.Rows {
+		p.Rows[i].Password = ""
+	}
+	if err := p.FillPasswords(mixedRecords()); err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows[0].Password != secret || p.Rows[1].Password != secret || p.Rows[2].Password != "" {
+		t.Errorf("passwords not filled: %q %q %q", p.Rows[0].Password, p.Rows[1].Password, p.Rows[2].Password)
+	}
+
+	changed := mixedRecords()
+	changed[0].Set(importer.ColID, "someone")
+	changed[1].Set(importer.ColPassword, "")
+	err := mixedPlan().FillPasswords(changed)
+	if err == nil || !strings.Contains(err.Error(), `plan is for user "jdoe" but the input now has "someone"`) ||
+		!strings.Contains(err.Error(), "row 3, column password") {
+		t.Errorf("err = %v", err)
+	}
+	if err := mixedPlan().FillPasswords(nil); err == nil || !strings.Contains(err.Error(), "no such row") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestDigest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(path, []byte("abc"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Digest(path)
+	if want := "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; err != nil || got != want {
+		t.Fatalf("Digest = %q, %v; want sha256(\"abc\") %s", got, err, want)
+	}
+	if _, err := Digest(filepath.Join(t.TempDir(), "missing.csv")); err == nil {
+		t.Error("Digest of a missing file succeeded")
+	}
+}
+
+// fakeReader serves a world and counts the calls.
+type fakeReader struct {
+	users       []apiclient.User
+	pageSize    int
+	calls       map[string]int
+	failPersona bool
+}
+
+func (f *fakeReader) GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error) {
+	f.calls["me"]++
+	return &apiclient.User{ID: "admin", UserIndicators: []string{apiclient.IndicatorSuperAdministrator}}, nil, nil
+}
+
+func (f *fakeReader) ListUsers(ctx context.Context, fn func([]apiclient.User) error) (int, error) {
+	pages := 0
+	for start := 0; start < len(f.users); start += f.pageSize {
+		f.calls["list"]++
+		pages++
+		if err := fn(f.users[start:min(start+f.pageSize, len(f.users))]); err != nil {
+			return pages, err
+		}
+	}
+	return pages, nil
+}
+
+func (f *fakeReader) Organizations(ctx context.Context) (*apiclient.Organization, *apiclient.Response, error) {
+	f.calls["orgs"]++
+	return testWorld().Root, nil, nil
+}
+
+func (f *fakeReader) Personas(ctx context.Context) ([]apiclient.Persona, *apiclient.Response, error) {
+	f.calls["personas"]++
+	if f.failPersona {
+		return nil, nil, errors.New("503 unavailable")
+	}
+	return testWorld().Personas, nil, nil
+}
+
+func TestFetch(t *testing.T) {
+	f := &fakeReader{pageSize: 1000, calls: map[string]int{}}
+	for i := range 10000 {
+		f.users = append(f.users, apiclient.User{ID: fmt.Sprintf("User%05d", i)})
+	}
+	w, err := Fetch(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}); w.Reads != want || w.Reads.Total() != 13 {
+		t.Errorf("reads %+v", w.Reads)
+	}
+	if !reflect.DeepEqual(f.calls, map[string]int{"me": 1, "list": 10, "orgs": 1, "personas": 1}) {
+		t.Errorf("calls %v", f.calls)
+	}
+	if len(w.Users) != 10000 || w.Users["user09999"] == nil || w.Users["user09999"].ID != "User09999" {
+		t.Errorf("%d users; lower-case key lookup failed", len(w.Users))
+	}
+	if w.Caller.ID != "admin" || w.Root == nil || len(w.Personas) != 6 {
+		t.Errorf("world %+v", w)
+	}
+
+	f = &fakeReader{pageSize: 1000, calls: map[string]int{}, failPersona: true}
+	if _, err := Fetch(context.Background(), f); err == nil || !strings.Contains(err.Error(), "reading personas: 503") {
+		t.Errorf("err = %v", err)
+	}
+}
