@@ -100,7 +100,9 @@ func TestBuildRows(t *testing.T) {
 				mustProblem(t, r, "personas", `unknown persona "Closer"`, "Loan Officer, Loan Processor, Underwriter")
 			}},
 		{name: "create of an existing user", rec: validCreate("id", "LO.Denver"), status: StatusInvalid,
-			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", "already exists", "Denver Branch", "update or upsert") }},
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "id", "already exists", "Denver Branch", "update or upsert")
+			}},
 		{name: "upsert creating needs required fields", rec: rec(2, "id", "newbie", "title", "VP"), status: StatusInvalid,
 			check: func(t *testing.T, r Row, p *Plan) {
 				for _, c := range []string{"firstName", "lastName", "email", "password", "orgId", "personas", "workingFolder"} {
@@ -243,7 +245,9 @@ func TestBuildRows(t *testing.T) {
 			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "orgId", "outside your organization") }},
 		{name: "caller out of scope user", world: func() *World { return withCaller(testWorld(), "westadmin") },
 			rec: rec(2, "id", "uw.boston", "title", "Chief"), status: StatusInvalid,
-			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", `"uw.boston" is in`, "Boston Branch", "outside your organization") }},
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "id", `"uw.boston" is in`, "Boston Branch", "outside your organization")
+			}},
 		{name: "caller in scope", world: func() *World { return withCaller(testWorld(), "westadmin") },
 			rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Phoenix Branch"), status: StatusPlanned},
 		{name: "caller without rights", world: func() *World { return withCaller(testWorld(), "lo.denver") },
