@@ -120,7 +120,7 @@ func (r ApplyResult) CallsPerSecond() float64 {
 // apply plans recs against e, then runs the plan through the executor with
 // the adaptive limiter, exactly as `encimport apply` wires them.
 func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.Record, hold int) (ApplyResult, error) {
-	limiter := executor.NewAdaptiveLimiter(a.Concurrency)
+	limiter := executor.NewAdaptive(a.Concurrency)
 	e, err := a.start(world, limiter.Observe)
 	if err != nil {
 		return ApplyResult{}, err
