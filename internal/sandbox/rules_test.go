@@ -25,7 +25,7 @@ type ruleCase struct {
 	path     string
 	body     any
 	status   int
-	code     string                                // errorCode expected when status >= 400
+	code     string                                  // errorCode expected when status >= 400
 	check    func(t *testing.T, s *Server, b []byte) // optional, after the call
 	headerOK func(h http.Header) bool
 }
@@ -165,7 +165,9 @@ func TestRules(t *testing.T) {
 		{name: "loan access values ok", method: "POST", path: createPath, body: newUser(map[string]any{"peerLoanAccess": "ReadWrite", "subordinateLoanAccess": "ReadWrite"}), status: 201},
 		{name: "license state enumeration", method: "POST", path: createPath, body: newUser(map[string]any{"licenses": []map[string]any{{"state": "XX", "selected": true}}}), status: 400, code: rules.CodeEnumeration},
 		{name: "create licenses switched on", method: "POST", path: createPath, body: newUser(map[string]any{"licenses": []map[string]any{{"state": "CO", "selected": true}}}), status: 201,
-			check: userIs("nora.new", func(u apiclient.User) bool { return selected(u, "CO") && !selected(u, "CA") && len(u.Licenses) == len(rules.LicenseStates) })},
+			check: userIs("nora.new", func(u apiclient.User) bool {
+				return selected(u, "CO") && !selected(u, "CA") && len(u.Licenses) == len(rules.LicenseStates)
+			})},
 		// references
 		{name: "unknown persona", method: "POST", path: createPath, body: newUser(map[string]any{"personas": []map[string]string{{"entityId": "99"}}}), status: 400, code: rules.CodeUnknownReference},
 		{name: "persona by name", method: "POST", path: createPath, body: newUser(map[string]any{"personas": []map[string]string{{"entityName": "underwriter"}}}), status: 201,
