@@ -247,7 +247,9 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 					Changes: []Change{{Field: apiclient.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
 			}
 		}
-		if source != nil && cur != nil && source != cur {
+		// A user already where the row wants it needs no move, wherever the
+		// row says it came from: the import can be run again.
+		if source != nil && cur != nil && source != cur && !(target != nil && target == cur) {
 			add(importer.ColSourceOrgID, fmt.Sprintf("the user %q is in %s, not in %s; empty the cell or correct it", existing.ID, cur.label(), source.label()))
 		}
 		if target != nil && cur != target && act != importer.ActionDisable && act != importer.ActionEnable {

@@ -219,6 +219,7 @@ func TestBuildRows(t *testing.T) {
 			check: func(t *testing.T, r Row, p *Plan) {
 				mustProblem(t, r, "sourceOrgId", "is in Administration/Retail/West Region/Denver Branch (id 3), not in", "Boston Branch")
 			}},
+		{name: "move already done, stale source", rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Denver Branch", "sourceOrgId", "Phoenix Branch"), status: StatusUnchanged},
 		{name: "upsert patch and move", rec: rec(2, "id", "lo.denver", "title", "Branch Manager", "orgId", "Boston Branch"), status: StatusPlanned,
 			check: func(t *testing.T, r Row, p *Plan) {
 				if r.Patch == nil || r.Move == nil || r.Outcome != StatusUpdated || r.Move.TargetOrgID != "6" {
