@@ -176,14 +176,19 @@ func (ix *orgIndex) suggest(s string) string {
 		}
 		return "the organizations are: " + strings.Join(labels, ", ")
 	}
-	ns := append([]*orgNode(nil), ix.all...)
+	type scored struct {
+		n    *orgNode
+		dist int
+	}
 	low := strings.ToLower(s)
-	sort.SliceStable(ns, func(i, j int) bool {
-		return editDistance(low, strings.ToLower(ns[i].org.Name)) < editDistance(low, strings.ToLower(ns[j].org.Name))
-	})
+	ns := make([]scored, len(ix.all))
+	for i, n := range ix.all {
+		ns[i] = scored{n, editDistance(low, strings.ToLower(n.org.Name))}
+	}
+	sort.SliceStable(ns, func(i, j int) bool { return ns[i].dist < ns[j].dist })
 	labels := make([]string, 0, maxListed)
-	for _, n := range ns[:maxListed] {
-		labels = append(labels, n.label())
+	for _, x := range ns[:maxListed] {
+		labels = append(labels, x.n.label())
 	}
 	return "the closest are: " + strings.Join(labels, ", ")
 }
