@@ -197,6 +197,9 @@ func (s *xlsxSource) next() ([]string, int, error) {
 	// excelize yields an empty row for every row missing from the sheet's
 	// XML, so counting rows gives the row number a person sees.
 	s.row++
+	if s.row > excelize.TotalRows {
+		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("the sheet claims a row past Excel's last row %d; open the workbook in Excel and save it again as .xlsx", excelize.TotalRows)}
+	}
 	cells, err := s.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("cannot read row %d (%v); open the workbook in Excel and save it again as .xlsx", s.row, err)}

@@ -70,8 +70,10 @@ func buildXLSX(t testing.TB, sheets []rawSheet, sst []string, date1904 bool) str
 }
 
 // is and n build inline-string and number cells.
-func is(ref, s string) string { return fmt.Sprintf(`<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, s) }
-func n(ref, v string) string  { return fmt.Sprintf(`<c r="%s"><v>%s</v></c>`, ref, v) }
+func is(ref, s string) string {
+	return fmt.Sprintf(`<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, s)
+}
+func n(ref, v string) string { return fmt.Sprintf(`<c r="%s"><v>%s</v></c>`, ref, v) }
 
 func row(r int, cells ...string) string {
 	return fmt.Sprintf(`<row r="%d">%s</row>`, r, strings.Join(cells, ""))
@@ -268,7 +270,23 @@ func TestOpenRefuses(t *testing.T) {
 	}
 	good := buildXLSX(t, []rawSheet{{"A", row(1, is("A1", "id"))}}, nil, false)
 	goodBytes, _ := os.ReadFile(good)
-	bomb := zipOf(map[string][]byte{"[Content_Types].xml": []byte("<Types/>"), "xl/workbook.xml": nil, "xl/worksheets/sheet1.xml": bytes.Repeat([]byte{' '}, 100<<20)})
+	// A bomb declares a huge part; checkZip must refuse it from the
+	// headers alone, before anything is inflated.
+	bombZip := func(size uint64) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, name := range []string{"[Content_Types].xml", "xl/workbook.xml"} {
+			w, _ := zw.Create(name)
+			_, _ = w.Write([]byte("<x/>"))
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CompressedSize64: 1024, UncompressedSize64: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(make([]byte, 1024))
+		_ = zw.Close()
+		return buf.Bytes()
+	}
 	tests := []struct {
 		name, path string
 		opts       Options
@@ -282,7 +300,8 @@ func TestOpenRefuses(t *testing.T) {
 		{"binary", write("pic.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00")), Options{}, "not a spreadsheet"},
 		{"docx", write("doc.xlsx", zipOf(map[string][]byte{"[Content_Types].xml": nil, "word/document.xml": nil})), Options{}, "not an Excel workbook"},
 		{"truncated", write("cut.xlsx", goodBytes[:len(goodBytes)/2]), Options{}, "not a readable zip archive"},
-		{"zip bomb", write("bomb.xlsx", bomb), Options{}, "zip bomb"},
+		{"zip bomb ratio", write("bomb.xlsx", bombZip(512<<20)), Options{}, "compressed 524288 times (a zip bomb?)"},
+		{"zip bomb size", write("bomb2.xlsx", bombZip(3<<30)), Options{}, "unpacks to more than 1024.0 MiB (a zip bomb?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,105 @@
+package importer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkRead reads path and checks the invariants every input must keep:
+// no panic, errors are *FileError, rows increase, problems name a column.
+func checkRead(t *testing.T, path string) {
+	recs, _, err := ReadAll(path, Options{MaxRows: 1000})
+	var fe *FileError
+	if err != nil && !errors.As(err, &fe) {
+		t.Fatalf("error is not a *FileError: %T %v", err, err)
+	}
+	last := 1
+	for _, r := range recs {
+		if r.Row <= last {
+			t.Fatalf("row %d after row %d", r.Row, last)
+		}
+		last = r.Row
+		for _, p := range r.Problems {
+			if _, ok := ParseHeader(p.Column); !ok || p.Message == "" {
+				t.Fatalf("problem without a canonical column or message: %+v", p)
+			}
+		}
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	files, _ := filepath.Glob("testdata/csv/*.csv")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("id;email\n\"a\";b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "in.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		checkRead(t, p)
+	})
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	p := buildXLSX(f, []rawSheet{{"People", row(1, is("A1", "id"), is("B1", "nmlsExpirationDate"), is("C1", "apiUser")) +
+		row(2, is("A2", "u1"), n("B2", "45658"), `<c r="C2" t="b"><v>1</v></c>`) +
+		row(5, `<c r="A5" t="s"><v>0</v></c>`, `<c r="B5" t="e"><v>#N/A</v></c>`)}}, []string{"shared"}, false)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "in.xlsx")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		checkRead(t, p)
+	})
+}
+
+func FuzzNormalizeCell(f *testing.F) {
+	for _, s := range []string{"", " x ", "<clear>", "yes", "2025-01-05", "1/2/25", "31.12.2025", "ca;tx", "read only", "#N/A", "a\nb", "\u00a0\u200b", "\xff"} {
+		for c := Column(0); c < NumColumns; c += 5 {
+			f.Add(int(c), s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, col int, raw string) {
+		if col < 0 {
+			col = -col
+		}
+		c := Column(col % int(NumColumns))
+		v, clr, p := NormalizeCell(c, raw)
+		if p != "" {
+			if v != "" || clr {
+				t.Fatalf("problem %q with value %q clear %v", p, v, clr)
+			}
+			return
+		}
+		if clr {
+			if v != "" || !strings.EqualFold(trimCell(raw), ClearToken) {
+				t.Fatalf("clear from %q with value %q", raw, v)
+			}
+			return
+		}
+		if c != ColPassword && trimCell(v) != v {
+			t.Fatalf("value %q not trimmed", v)
+		}
+		if isBoolColumn(c) && v != "" && v != "true" && v != "false" {
+			t.Fatalf("boolean %q", v)
+		}
+		// Normalising a normalised value changes nothing.
+		v2, clr2, p2 := NormalizeCell(c, v)
+		if v2 != v || clr2 || p2 != "" {
+			t.Fatalf("not idempotent: %q -> %q -> %q (%v, %q)", raw, v, v2, clr2, p2)
+		}
+	})
+}
