@@ -15,7 +15,7 @@ import (
 )
 
 // start serves a sandbox for the test and closes it at the end.
-func start(t *testing.T, opts Options) *Running {
+func start(t testing.TB, opts Options) *Running {
 	t.Helper()
 	rs, err := Start(opts)
 	if err != nil {
@@ -26,7 +26,7 @@ func start(t *testing.T, opts Options) *Running {
 }
 
 // login gets a token for a seeded user by the password grant (client via Basic).
-func login(t *testing.T, base, user string) string {
+func login(t testing.TB, base, user string) string {
 	t.Helper()
 	resp, body := tokenCall(t, base, url.Values{
 		"grant_type": {"password"},
@@ -43,7 +43,7 @@ func login(t *testing.T, base, user string) string {
 	return tr.AccessToken
 }
 
-func tokenCall(t *testing.T, base string, form url.Values, basic bool) (*http.Response, []byte) {
+func tokenCall(t testing.TB, base string, form url.Values, basic bool) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+apiclient.PathToken, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -57,7 +57,7 @@ func tokenCall(t *testing.T, base string, form url.Values, basic bool) (*http.Re
 }
 
 // call sends an API request; body is a string (sent as is) or a value (sent as JSON).
-func call(t *testing.T, base, tok, method, path string, body any) (*http.Response, []byte) {
+func call(t testing.TB, base, tok, method, path string, body any) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -84,7 +84,7 @@ func call(t *testing.T, base, tok, method, path string, body any) (*http.Respons
 	return send(t, req)
 }
 
-func send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+func send(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -98,7 +98,7 @@ func send(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	return resp, b
 }
 
-func errorCode(t *testing.T, body []byte) string {
+func errorCode(t testing.TB, body []byte) string {
 	t.Helper()
 	var e apiclient.ErrorBody
 	if err := json.Unmarshal(body, &e); err != nil {
