@@ -157,13 +157,15 @@ func (r *result) note(resp *apiclient.Response, err error) {
 	}
 }
 
-// fail makes r a failure described by err.
+// fail makes r a failure described by err (its status and correlation id
+// become the row's, even when a read back came after it).
 func (r *result) fail(err error) {
 	r.state = stateFailed
 	r.msg = errorMessage(err)
 	var ae *apiclient.Error
 	if errors.As(err, &ae) {
 		r.errorCode = ae.ErrorCode
+		r.httpStatus, r.correlationID = ae.StatusCode, ae.CorrelationID
 	}
 }
 
