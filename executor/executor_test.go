@@ -321,7 +321,9 @@ func TestMoves(t *testing.T) {
 		{name: "grouped", wantStatus: []string{"moved", "moved", "moved", "moved", "moved"},
 			wantMoves: []string{"move:7=d", "move:8=e", "move:9=a,b,c"}},
 		{name: "a failed patch leaves its user out of the move",
-			setup:      func(f *fakeAPI) { f.on("patch:b", fault{status: 400, details: "bad title"}).on("patch:e", fault{status: 403, details: "no access"}) },
+			setup: func(f *fakeAPI) {
+				f.on("patch:b", fault{status: 400, details: "bad title"}).on("patch:e", fault{status: 403, details: "no access"})
+			},
 			wantStatus: []string{"moved", "failed", "moved", "moved", "failed"},
 			wantMoves:  []string{"move:7=d", "move:9=a,c"},
 			wantMsg:    map[int]string{1: "Bad Request: bad title; move not attempted", 4: "Forbidden: no access; move not attempted"}},
@@ -334,7 +336,9 @@ func TestMoves(t *testing.T) {
 			wantStatus: []string{"moved", "moved", "moved", "moved", "moved"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c", "move:9=a,b,c"}},
 		{name: "move refused fails its rows only",
-			setup:      func(f *fakeAPI) { f.on("move:7", fault{status: 400, code: "EBS-412", details: "cannot move a super administrator"}) },
+			setup: func(f *fakeAPI) {
+				f.on("move:7", fault{status: 400, code: "EBS-412", details: "cannot move a super administrator"})
+			},
 			wantStatus: []string{"moved", "moved", "moved", "failed", "moved"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c"},
 			wantMsg:    map[int]string{3: "Bad Request: cannot move a super administrator"}},
