@@ -105,7 +105,8 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	now := s.now()
 	s.tokMu.Lock()
 	defer s.tokMu.Unlock()
-	t := s.tokens[strings.TrimSpace(tok)]
+	tok = strings.TrimSpace(tok)
+	t := s.tokens[tok]
 	if t == nil {
 		return "", false
 	}
