@@ -27,5 +27,17 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./importer/... ./planner/...
 	$(GO) run ./cmd/encbench -out BENCHMARKS.md
 
+# fuzz runs every Fuzz target of the repository for FUZZTIME each; a
+# crasher is written to the package's testdata/fuzz/ and replayed by make test.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$(grep -l '^func Fuzz' $$(find . -name '*_test.go' -not -path './.git/*')); do \
+	  dir=./$$(dirname $$f); \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "== $$fn in $$dir for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$dir; \
+	  done; \
+	done
+
 clean:
 	rm -rf bin
