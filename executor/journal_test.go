@@ -1,0 +1,115 @@
+package executor
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/planner"
+)
+
+const testDigest = "0123456789abcdef0123456789abcdef"
+
+func TestJournalResume(t *testing.T) {
+	dir := t.TempDir()
+	build := func() *planner.Plan {
+		p := &planner.Plan{Input: planner.Input{SHA256: testDigest}, Rows: []planner.Row{
+			createRow(2, "a", "5"),      // done in the journal
+			createRow(3, "b", "5"),      // started, never done: the create took effect
+			patchRow(4, "c", "updated"), // recorded as failed: tried again
+			patchRow(5, "d", "moved"),   // patch done, move started only: it took effect
+			createRow(6, "e", "5"),      // not in the journal
+			patchRow(7, "f", "updated"), // started, never done, user gone: failed
+			createRow(8, "g", "5"),      // started, never done: the create did not happen
+		}}
+		addMove(p, "5", "9", 3)
+		return p
+	}
+	// What the crashed run left behind.
+	j, err := OpenJournal(dir, testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := build()
+	k := func(i int, step string) stepKey { return stepKey{"People", p.Rows[i].Row, p.Rows[i].ID, step} }
+	ok := result{state: stateOK, httpStatus: 201, correlationID: "old-1"}
+	failed := result{state: stateFailed, httpStatus: 503}
+	patched := result{state: stateOK, httpStatus: 204}
+	if err := j.write(startRecord(k(0, StepCreate)), doneRecord(k(0, StepCreate), &ok, 1),
+		startRecord(k(1, StepCreate)),
+		startRecord(k(2, StepPatch)), doneRecord(k(2, StepPatch), &failed, 6),
+		startRecord(k(3, StepPatch)), doneRecord(k(3, StepPatch), &patched, 1), startRecord(k(3, StepMove)),
+		startRecord(k(5, StepPatch)), startRecord(k(6, StepCreate)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// A torn last line, as a crash mid-write leaves it.
+	fh, _ := os.OpenFile(j.Path(), os.O_APPEND|os.O_WRONLY, 0)
+	fh.WriteString(`{"event":"start","sheet":"Peo`)
+	fh.Close()
+
+	f := newFake(existing("b", "5"), existing("c", "5"), existing("d", "9"))
+	f.users["b"].FirstName = "First b"
+	run := func() *Result {
+		t.Helper()
+		j, err := OpenJournal(dir, testDigest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		var s sleeps
+		opts := quickOpts(&s)
+		opts.Journal = j
+		res, err := Run(context.Background(), f, build(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run()
+	wantStatus := []string{"created", "created", "updated", "moved", "created", "failed", "created"}
+	for i, want := range wantStatus {
+		if got := res.Rows[i]; got.Status != want {
+			t.Errorf("row %d (%s): %s (%s), want %s", got.Row, got.ID, got.Status, got.Message, want)
+		}
+	}
+	calls := f.Calls()
+	slices.Sort(calls)
+	wantCalls := []string{"create:e", "create:g", "get:b", "get:d", "get:f", "get:g", "patch:c"}
+	if !slices.Equal(calls, wantCalls) {
+		t.Errorf("calls %v, want %v", calls, wantCalls)
+	}
+	if r := res.Rows[0]; r.Attempts != 1 || r.CorrelationID != "old-1" || !strings.Contains(r.Message, "journal") {
+		t.Errorf("row from the journal: %+v", r)
+	}
+	if r := res.Rows[5]; !strings.Contains(r.Message, "no longer exists") {
+		t.Errorf("row f: %+v", r)
+	}
+
+	// A third run over the same journal calls nothing for the rows done.
+	f.calls = nil
+	res = run()
+	for i, want := range wantStatus {
+		if got := res.Rows[i]; got.Status != want {
+			t.Errorf("rerun row %d: %s, want %s", got.Row, got.Status, want)
+		}
+	}
+	// Only row f (failed: user gone) is tried again.
+	if calls := f.Calls(); !slices.Equal(calls, []string{"patch:f"}) {
+		t.Errorf("rerun calls %v, want only the failed row's patch", calls)
+	}
+	if res.Stats.Calls != 1 {
+		t.Errorf("rerun stats %+v", res.Stats)
+	}
+}
+
+func TestOpenJournalRejectsBadDigest(t *testing.T) {
+	for _, d := range []string{"", "../../etc/passwd", "abc"} {
+		if _, err := OpenJournal(t.TempDir(), d); err == nil {
+			t.Errorf("OpenJournal(%q) succeeded", d)
+		}
+	}
+}
