@@ -282,3 +282,12 @@ func (s *sleeps) all() []time.Duration {
 	defer s.mu.Unlock()
 	return slices.Clone(s.d)
 }
+
+// planWithCreates is a plan of n creates.
+func planWithCreates(n int) *planner.Plan {
+	p := &planner.Plan{}
+	for i := range n {
+		p.Rows = append(p.Rows, createRow(i+2, fmt.Sprintf("c%03d", i), "5"))
+	}
+	return p
+}
