@@ -23,6 +23,7 @@ type tokenRecorder struct {
 	next       http.Handler
 	stallEvery int64
 	stallFor   time.Duration
+	onAPI      func(r *http.Request) // optional: called before each API call
 
 	calls  atomic.Int64
 	mu     sync.Mutex
@@ -31,6 +32,9 @@ type tokenRecorder struct {
 
 func (h *tokenRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != apiclient.PathToken {
+		if h.onAPI != nil {
+			h.onAPI(r)
+		}
 		if n := h.calls.Add(1); h.stallEvery > 0 && n%h.stallEvery == 0 {
 			time.Sleep(h.stallFor)
 		}
