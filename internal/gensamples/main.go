@@ -1,0 +1,191 @@
+// Command gensamples rewrites samples/ (go run ./internal/gensamples from the
+// repository root): spreadsheets written against the sandbox's default world
+// (internal/sandbox/README.md). samples/README.md describes every row, and
+// importer's TestSamples keeps that description true.
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var cols = []string{"action", "id", "firstName", "lastName", "email", "password", "title", "phone", "cellPhone",
+	"nmlsOriginatorId", "nmlsExpirationDate", "workingFolder", "personas", "licenses", "orgId", "accountEnabled",
+	"apiUser", "oAuthClientId", "allowImpersonation", "isSsoOnly"}
+
+const (
+	denver  = "Administration/Retail/West Region/Denver Branch"
+	phoenix = "Administration/Retail/West Region/Phoenix Branch"
+	boston  = "Administration/Retail/East Region/Boston Branch"
+)
+
+func main() {
+	dir := "samples"
+	if len(os.Args) > 1 {
+		dir = os.Args[1]
+	}
+	if err := run(dir); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(dir string) error {
+	if err := onboarding(filepath.Join(dir, "onboarding.xlsx")); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "reorg.csv"), reorg()); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "offboarding.csv"), offboarding()); err != nil {
+		return err
+	}
+	return mixed(filepath.Join(dir, "mixed.xlsx"))
+}
+
+var first = []string{"Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kendall", "Logan"}
+var last = []string{"Abbott", "Baker", "Castillo", "Diaz", "Ellis", "Foster", "Garcia", "Hughes"}
+
+// onboarding: 40 new hires, all valid; nmlsExpirationDate is a real Excel date cell.
+func onboarding(p string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		return err
+	}
+	if err := setRow(f, 1, toAny(cols)); err != nil {
+		return err
+	}
+	orgs := []string{denver, phoenix, boston, "Wholesale"}
+	personas := []string{"Loan Officer", "Loan Processor", "Underwriter", "Loan Officer;Loan Processor"}
+	for i := 0; i < 40; i++ {
+		fn, ln := first[i%len(first)], last[i%len(last)]
+		id := fmt.Sprintf("hire%02d", i+1)
+		r := []any{"upsert", id, fn, ln, fmt.Sprintf("%s.%s%02d@sandbox.example.com", lower(fn), lower(ln), i+1),
+			"Welcome#2025", "Loan Officer", fmt.Sprintf("303-555-%04d", 2000+i), fmt.Sprintf("720-555-%04d", 2000+i),
+			fmt.Sprintf("2%05d", i+1), 46387 + i, "My Pipeline", personas[i%4], "CO;AZ", orgs[i%4], "true", "", "", "", ""}
+		if i%2 == 1 {
+			r[0] = "create"
+		}
+		if err := setRow(f, i+2, r); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle("Sheet1", fmt.Sprintf("K%d", i+2), fmt.Sprintf("K%d", i+2), date); err != nil {
+			return err
+		}
+	}
+	return f.SaveAs(p)
+}
+
+func reorg() [][]string {
+	moves := []struct{ id, org string }{
+		{"lo.denver", phoenix}, {"lo.dmiller", phoenix}, {"lo.jchen", boston}, {"lo.rortiz", phoenix},
+		{"lp.denver", phoenix}, {"uw.denver", boston}, {"lo.phoenix", denver}, {"lo.kwhite", denver},
+		{"lo.tnguyen", denver}, {"lp.phoenix", denver}, {"uw.phoenix", denver}, {"lo.mobrien", "Wholesale"},
+		{"lo.spatel", "Wholesale"}, {"lp.boston", "Wholesale"}, {"uw.boston", "Wholesale"},
+	}
+	rows := [][]string{{"action", "id", "orgId"}}
+	for i, m := range moves {
+		a := "move"
+		if i%3 == 2 {
+			a = "upsert"
+		}
+		rows = append(rows, []string{a, m.id, m.org})
+	}
+	return rows
+}
+
+func offboarding() [][]string {
+	rows := [][]string{{"action", "id", "comments"}}
+	for _, id := range []string{"lo.east", "lo.jrossi", "lp.west", "lp.wholesale", "uw.retail", "ae.wholesale2", "ops.analyst", "lo.west"} {
+		rows = append(rows, []string{"disable", id, "left the company"})
+	}
+	return rows
+}
+
+// mixedRows: row 2 onwards; see samples/README.md.
+func mixedRows() [][]any {
+	ok := func(id string) []any {
+		return []any{"create", id, "Valid", "Person", id + "@sandbox.example.com", "Welcome#2025", "Loan Officer", "303-555-0100", "", "", "2027-06-30", "My Pipeline", "Loan Officer", "CO", denver, "", "", "", "", "", "blue"}
+	}
+	row := func(id string, set map[int]any) []any {
+		r := ok(id)
+		for k, v := range set {
+			r[k] = v
+		}
+		return r
+	}
+	return [][]any{
+		ok("mix.ok1"),                                                        // 2
+		row("bad/id*", nil),                                                  // 3 planner: id chars
+		row("much.too.long.user.id", nil),                                    // 4 planner: id too long
+		row("mix.noemail", map[int]any{4: ""}),                               // 5 planner: email missing
+		row("mix.phone", map[int]any{7: "555-0100"}),                         // 6 planner: phone format
+		row("mix.date", map[int]any{10: "6/30/27"}),                          // 7 reader: two-digit year
+		row("mix.bool", map[int]any{15: "maybe"}),                            // 8 reader: bad boolean
+		row("mix.action", map[int]any{0: "hire"}),                            // 9 reader: unknown action
+		ok("mix.ok1"),                                                        // 10 planner: duplicate id
+		row("mix.na", map[int]any{6: "#N/A"}),                                // 11 reader: #N/A
+		row("mix.api", map[int]any{16: "true"}),                              // 12 planner: apiUser without oAuthClientId
+		row("mix.sso", map[int]any{19: "yes"}),                               // 13 planner: isSsoOnly with password
+		row("mix.imp", map[int]any{18: "y"}),                                 // 14 planner: allowImpersonation without apiUser
+		row("lo.former", map[int]any{0: "disable", 15: "true"}),              // 15 planner: disable + accountEnabled true
+		row("mix.persona", map[int]any{12: "Astronaut"}),                     // 16 planner: unknown persona
+		row("mix.org", map[int]any{14: "Administration/Retail/Mars Branch"}), // 17 planner: unknown org
+		ok("mix.ok2"), // 18
+		ok("mix.ok3"), // 19
+	}
+}
+
+func mixed(p string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := setRow(f, 1, append(toAny(cols), "Badge Color")); err != nil {
+		return err
+	}
+	for i, r := range mixedRows() {
+		if err := setRow(f, i+2, r); err != nil {
+			return err
+		}
+	}
+	return f.SaveAs(p)
+}
+
+func setRow(f *excelize.File, n int, r []any) error {
+	cell, _ := excelize.CoordinatesToCellName(1, n)
+	return f.SetSheetRow("Sheet1", cell, &r)
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	if len(b) > 0 && b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}
+
+func writeCSV(p string, rows [][]string) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	if err := w.WriteAll(rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
