@@ -332,8 +332,19 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 		st := &e.rows[i]
 		st.out = report.Row{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Action: r.Action, Status: r.Status}
 		switch r.Status {
-		case planner.StatusInvalid:
-			st.out.Message = problemsMessage(r.Problems, false)
+		case planner.StatusInvalid, planner.StatusUnchanged:
+			// After a crash the new plan sees what the earlier run did: a
+			// created user is now "unchanged", or "invalid" for a create
+			// row. The journal knows better: report what that run did.
+			if d := e.journal.rowDone(r.Sheet, r.Row, r.ID); d != nil {
+				st.out.Status = d.Outcome
+				st.out.HTTPStatus = d.HTTPStatus
+				st.out.CorrelationID = d.CorrelationID
+				st.out.Attempts = d.Attempts
+				st.out.Message = msgFromJournal
+			} else {
+				st.out.Message = problemsMessage(r.Problems, r.Status != planner.StatusInvalid)
+			}
 			st.final = true
 		case planner.StatusPlanned:
 			st.warnings = problemsMessage(r.Problems, true)
@@ -345,7 +356,7 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 				st.out.Message = "the plan has no step for this row; plan again"
 				st.final = true
 			}
-		default: // unchanged, or a status the executor passes through
+		default: // a status the executor passes through
 			st.out.Message = problemsMessage(r.Problems, true)
 			st.final = true
 		}
@@ -460,10 +471,13 @@ func startRecord(k stepKey) journalRecord {
 	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step}
 }
 
-func doneRecord(k stepKey, res *result, attempts int) journalRecord {
+// doneRecord records a step's end; outcome is the row's report status when
+// all its steps succeed, so that a rerun can report a row an earlier run
+// finished even when the new plan finds nothing left to do for it.
+func doneRecord(k stepKey, res *result, attempts int, outcome string) journalRecord {
 	return journalRecord{Event: eventDone, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step,
 		OK: res.state == stateOK, HTTPStatus: res.httpStatus, ErrorCode: res.errorCode,
-		CorrelationID: res.correlationID, Attempts: attempts}
+		CorrelationID: res.correlationID, Attempts: attempts, Outcome: outcome}
 }
 
 // fromJournal returns the result of a step the journal says succeeded.

@@ -50,6 +50,7 @@ type journalRecord struct {
 	ErrorCode     string    `json:"error_code,omitempty"`
 	CorrelationID string    `json:"correlation_id,omitempty"`
 	Attempts      int       `json:"attempts,omitempty"`
+	Outcome       string    `json:"outcome,omitempty"` // the row's status when all its steps succeed
 }
 
 // stepKey names one step of one row.
@@ -151,6 +152,30 @@ func (j *Journal) lookup(k stepKey) journalState {
 		return *st
 	}
 	return journalState{}
+}
+
+// rowDone returns the last successful done record of any step of the row
+// that carries the row's outcome, or nil.
+func (j *Journal) rowDone(sheet string, row int, id string) *journalRecord {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var last *journalRecord
+	for _, step := range []string{StepCreate, StepPatch, StepMove} {
+		st := j.steps[stepKey{sheet, row, id, step}]
+		if st != nil && st.done != nil && st.done.OK && st.done.Outcome != "" {
+			if last == nil || !st.done.Time.Before(last.Time) {
+				last = st.done
+			}
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	r := *last
+	return &r
 }
 
 // write appends recs and syncs the file once.

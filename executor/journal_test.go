@@ -37,10 +37,10 @@ func TestJournalResume(t *testing.T) {
 	ok := result{state: stateOK, httpStatus: 201, correlationID: "old-1"}
 	failed := result{state: stateFailed, httpStatus: 503}
 	patched := result{state: stateOK, httpStatus: 204}
-	if err := j.write(startRecord(k(0, StepCreate)), doneRecord(k(0, StepCreate), &ok, 1),
+	if err := j.write(startRecord(k(0, StepCreate)), doneRecord(k(0, StepCreate), &ok, 1, ""),
 		startRecord(k(1, StepCreate)),
-		startRecord(k(2, StepPatch)), doneRecord(k(2, StepPatch), &failed, 6),
-		startRecord(k(3, StepPatch)), doneRecord(k(3, StepPatch), &patched, 1), startRecord(k(3, StepMove)),
+		startRecord(k(2, StepPatch)), doneRecord(k(2, StepPatch), &failed, 6, ""),
+		startRecord(k(3, StepPatch)), doneRecord(k(3, StepPatch), &patched, 1, ""), startRecord(k(3, StepMove)),
 		startRecord(k(5, StepPatch)), startRecord(k(6, StepCreate)),
 	); err != nil {
 		t.Fatal(err)
@@ -111,5 +111,50 @@ func TestOpenJournalRejectsBadDigest(t *testing.T) {
 		if _, err := OpenJournal(t.TempDir(), d); err == nil {
 			t.Errorf("OpenJournal(%q) succeeded", d)
 		}
+	}
+}
+
+// After a crash, a fresh plan sees the users the earlier run made: a create
+// row becomes invalid ("exists"), an upsert row unchanged. The report must
+// still say what the earlier run did, from the journal, with no call.
+func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := result{state: stateOK, httpStatus: 201, correlationID: "c-1"}
+	disabled := result{state: stateOK, httpStatus: 204, correlationID: "c-2"}
+	if err := j.write(
+		startRecord(stepKey{"People", 2, "a", StepCreate}), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, planner.StatusCreated),
+		startRecord(stepKey{"People", 3, "b", StepPatch}), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, planner.StatusDisabled),
+	); err != nil {
+		t.Fatal(err)
+	}
+	p := &planner.Plan{Input: planner.Input{SHA256: testDigest}, Rows: []planner.Row{
+		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: planner.StatusInvalid},
+		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: planner.StatusUnchanged},
+		{Sheet: "People", Row: 4, ID: "c", Action: "upsert", Status: planner.StatusUnchanged},
+	}}
+	f := newFake()
+	var s sleeps
+	opts := quickOpts(&s)
+	opts.Journal = j
+	res, err := Run(context.Background(), f, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		status, corr string
+		attempts     int
+	}{{"created", "c-1", 1}, {"disabled", "c-2", 2}, {"unchanged", "", 0}}
+	for i, w := range want {
+		r := res.Rows[i]
+		if r.Status != w.status || r.CorrelationID != w.corr || r.Attempts != w.attempts {
+			t.Errorf("row %d: %+v, want %+v", r.Row, r, w)
+		}
+	}
+	if calls := f.Calls(); len(calls) != 0 {
+		t.Errorf("calls %v, want none", calls)
 	}
 }

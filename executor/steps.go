@@ -212,7 +212,7 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 	e.mu.Unlock()
 
 	if !done && (res.state == stateOK || res.state == stateFailed) {
-		if err := e.journalWrite(doneRecord(k, &res, attempts)); err != nil {
+		if err := e.journalWrite(doneRecord(k, &res, attempts, e.outcome(i))); err != nil {
 			e.setFatal(err)
 			return err
 		}
@@ -456,11 +456,11 @@ func (e *executor) runMove(ctx context.Context, k int) error {
 		var recs []journalRecord
 		e.mu.Lock()
 		for _, i := range rows {
-			recs = append(recs, doneRecord(e.key(i, StepMove), &res, e.rows[i].attempts))
+			recs = append(recs, doneRecord(e.key(i, StepMove), &res, e.rows[i].attempts, e.outcome(i)))
 		}
 		ok := result{state: stateOK, httpStatus: res.httpStatus, correlationID: res.correlationID}
 		for _, i := range reconciled {
-			recs = append(recs, doneRecord(e.key(i, StepMove), &ok, e.rows[i].attempts))
+			recs = append(recs, doneRecord(e.key(i, StepMove), &ok, e.rows[i].attempts, e.outcome(i)))
 		}
 		e.mu.Unlock()
 		if err := e.journalWrite(recs...); err != nil {
