@@ -218,7 +218,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	var move *MoveRef
 	switch {
 	case act == importer.ActionCreate && existing != nil:
-		add(importer.ColID, fmt.Sprintf("the user %q already exists%s; use update or upsert to change it", existing.ID, b.where(existing)))
+		// Re-running a create file must be safe: a user that already is
+		// what the row asks for is unchanged; one that differs is a problem.
+		if d := b.diff(rec, existing, personas, groups); d != nil || (target != nil && target != b.currentOrg(existing)) {
+			add(importer.ColID, fmt.Sprintf("the user %q already exists%s and differs from this row; use update or upsert to change it", existing.ID, b.where(existing)))
+		}
 	case creates:
 		create = b.create(rec, target, personas, groups)
 		row.NeedsPassword = rec.Get(importer.ColPassword) != ""

@@ -103,6 +103,15 @@ func TestBuildRows(t *testing.T) {
 			check: func(t *testing.T, r Row, p *Plan) {
 				mustProblem(t, r, "id", "already exists", "Denver Branch", "update or upsert")
 			}},
+		{name: "create of an existing user that already matches is unchanged (safe re-run)",
+			rec: rec(2, "action", "create", "id", "LO.DENVER", "firstName", "Lou", "lastName", "Denver", "email", "lo.denver@example.com",
+				"password", "pw-not-compared", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Denver Branch"),
+			status: StatusUnchanged},
+		{name: "create of an existing user in another org is a problem",
+			rec: rec(2, "action", "create", "id", "lo.denver", "firstName", "Lou", "lastName", "Denver", "email", "lo.denver@example.com",
+				"password", "x", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Phoenix Branch"),
+			status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", "already exists", "differs") }},
 		{name: "upsert creating needs required fields", rec: rec(2, "id", "newbie", "title", "VP"), status: StatusInvalid,
 			check: func(t *testing.T, r Row, p *Plan) {
 				for _, c := range []string{"firstName", "lastName", "email", "password", "orgId", "personas", "workingFolder"} {

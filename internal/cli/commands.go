@@ -193,7 +193,7 @@ func (a *app) validate(ctx context.Context) error {
 
 // buildPlan reads the file and the server and decides every row.
 func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (*planner.Plan, error) {
-	recs, _, in, err := a.read(path)
+	recs, warns, in, err := a.read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,9 @@ func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (
 	if err != nil {
 		return nil, fmt.Errorf("reading users, organizations and personas: %w", err)
 	}
-	return planner.Build(recs, w, in, a.plannerOptions()), nil
+	p := planner.Build(recs, w, in, a.plannerOptions())
+	p.Warnings = append(p.Warnings, warns...)
+	return p, nil
 }
 
 // plan is the dry-run: read-only calls, the plan printed, the report written.
@@ -258,7 +260,7 @@ func (a *app) apply(ctx context.Context) error {
 	}
 	defer unlock()
 
-	limiter := executor.NewAdaptiveLimiter(a.cfg.Concurrency)
+	limiter := executor.NewAdaptive(a.cfg.Concurrency)
 	c, closeFn, err := a.connect(limiter.Observe)
 	if err != nil {
 		return err
@@ -280,7 +282,8 @@ func (a *app) apply(ctx context.Context) error {
 		return err
 	}
 	s := p.Summary()
-	a.log.Info("plan", "summary", s.String())
+	a.log.Info("plan", "create", s.Create, "update", s.Update, "move", s.Move, "moveCalls", s.MoveCalls,
+		"disable", s.Disable, "enable", s.Enable, "unchanged", s.Unchanged, "invalid", s.Invalid, "readCalls", s.Reads.Total())
 
 	j, err := executor.OpenJournal(a.cfg.StateDir, p.Input.SHA256)
 	if err != nil {
@@ -298,22 +301,33 @@ func (a *app) apply(ctx context.Context) error {
 		Logger:      a.log,
 	})
 	prog.finish()
-	if res != nil {
-		if err := a.writeReport(input, res.Rows); err != nil {
-			return err
-		}
-		report.WriteSummary(a.io.Err, res.Summary())
+	if res == nil {
+		return runErr
 	}
+	if err := a.writeReport(input, res.Rows); err != nil {
+		return err
+	}
+	sum := res.Summary()
+	sum.ReadCalls += s.Reads.Total()
+	_ = report.WriteSummary(a.io.Err, sum)
 	switch {
 	case runErr != nil:
 		return runErr
 	case res.Interrupted || ctx.Err() != nil:
 		return errInterrupted
-	case res.HasProblems():
-		return errRowProblems
 	}
-	if err := j.Complete(); err != nil {
-		a.log.Warn("could not clear the journal", "err", err)
+	// Every row reached its end: the journal has served its purpose. A
+	// rerun of the same file plans afresh and finds the rows unchanged.
+	if err := j.Close(); err == nil {
+		if err := os.Remove(j.Path()); err != nil {
+			a.log.Warn("could not remove the journal", "path", j.Path(), "err", err)
+		}
+	}
+	for _, r := range res.Rows {
+		switch r.Status {
+		case planner.StatusInvalid, planner.StatusFailed, planner.StatusSkipped:
+			return errRowProblems
+		}
 	}
 	return nil
 }
