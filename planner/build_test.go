@@ -111,7 +111,7 @@ func TestBuildRows(t *testing.T) {
 			rec: rec(2, "action", "create", "id", "lo.denver", "firstName", "Lou", "lastName", "Denver", "email", "lo.denver@example.com",
 				"password", "x", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Phoenix Branch"),
 			status: StatusInvalid,
-			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", "already exists", "differs") }},
+			check:  func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "id", "already exists", "differs") }},
 		{name: "upsert creating needs required fields", rec: rec(2, "id", "newbie", "title", "VP"), status: StatusInvalid,
 			check: func(t *testing.T, r Row, p *Plan) {
 				for _, c := range []string{"firstName", "lastName", "email", "password", "orgId", "personas", "workingFolder"} {
