@@ -107,6 +107,7 @@ type ApplyResult struct {
 	ServerReads  int64             // planning requests the sandbox saw (token calls excluded)
 	PlanCalls    int               // write calls in the plan (creates + patches + move calls)
 	MoveCalls    int               // move calls in the plan
+	AvgLimit     float64           // the adaptive limiter's bound on calls in flight, averaged over the run
 }
 
 // CallsPerSecond is the applied write calls per second of execution.
@@ -148,9 +149,29 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 	}
 	srv.ResetStats()
 	e.writes.Store(0)
+	// Sample the limiter's bound every millisecond: its average says how
+	// much of the free cap the executor allowed itself.
+	stopSample, sampled := make(chan struct{}), make(chan float64)
+	go func() {
+		tk := time.NewTicker(time.Millisecond)
+		defer tk.Stop()
+		samples, sum := 0, 0
+		for {
+			select {
+			case <-stopSample:
+				sampled <- float64(sum) / float64(max(samples, 1))
+				return
+			case <-tk.C:
+				samples++
+				sum += limiter.Limit()
+			}
+		}
+	}()
 	start := time.Now()
 	out, err := executor.Run(ctx, e.client, p, executor.Options{Concurrency: a.Concurrency, Limiter: limiter})
 	res.Elapsed = time.Since(start)
+	close(stopSample)
+	res.AvgLimit = <-sampled
 	if err != nil {
 		return res, fmt.Errorf("executor: %w", err)
 	}

@@ -229,8 +229,8 @@ func applyLine(id, what string, x ApplyResult, bound float64, why string, no429 
 		l.OK = l.OK && x.TooMany429 == 0
 		l.Target += ", 0 × 429"
 	}
-	l.Note = fmt.Sprintf("%d writes in %v; %d × 429; %d failed; max in flight %d; planning reads %d",
-		x.WriteCalls, x.Elapsed.Round(time.Millisecond), x.TooMany429, x.Failed, x.MaxInFlight, x.Reads.Total())
+	l.Note = fmt.Sprintf("%d writes in %v; %d × 429; %d failed; max in flight %d; limiter bound avg %.1f; planning reads %d",
+		x.WriteCalls, x.Elapsed.Round(time.Millisecond), x.TooMany429, x.Failed, x.MaxInFlight, x.AvgLimit, x.Reads.Total())
 	if x.FirstFailure != "" {
 		l.Note += "; first failure " + x.FirstFailure
 	}
