@@ -75,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.PlanRows, "plan-rows", 10000, "rows planned (0 = skip)")
 	fs.IntVar(&c.NaiveCreates, "naive-creates", 300, "creates by the naive client (0 = skip)")
 	fs.IntVar(&c.NaiveMoves, "naive-moves", 300, "single-user moves by the naive client (0 = skip)")
+	fs.IntVar(&c.RawCreates, "raw-creates", 3000, "reference creates by goroutines calling apiclient directly (0 = skip)")
 	inProcess := fs.Bool("in-process", false, "measure reading in this process instead of a child (peak memory then includes everything before)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := bench.WriteTable(stdout, lines); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nmeasured in %v\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "\nmeasured in %v; load average %s at the start, %s at the end\n", time.Since(start).Round(time.Second), res.LoadBefore, res.LoadAfter)
 	if *out == "" {
 		return nil
 	}
@@ -110,7 +111,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Sprintf("sandbox: latency %v per call, concurrency limit %d; executor concurrency %d with the adaptive limiter (as `encimport apply` wires it)", c.API.Latency, c.API.Limit, c.API.Concurrency),
 			fmt.Sprintf("sizes: xlsx %d rows, csv %d rows, %d creates (then again with %d slots held), %d moves, %d rows planned, naive client %d creates and %d moves",
 				c.XLSXRows, c.CSVRows, c.Creates, c.Hold, c.Moves, c.PlanRows, c.NaiveCreates, c.NaiveMoves),
-			fmt.Sprintf("whole run: %v", time.Since(start).Round(time.Second)),
+			fmt.Sprintf("whole run: %v; load average (1, 5, 15 min) %s at the start, %s at the end — other work on this %d-CPU machine (teammates' test suites) slows every figure, the rates included, since client and sandbox share the CPUs",
+				time.Since(start).Round(time.Second), res.LoadBefore, res.LoadAfter, runtime.NumCPU()),
 		},
 	}
 	f, err := os.Create(*out)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -410,4 +411,40 @@ func (a API) NaiveMoves(ctx context.Context, counts []int) (NaiveResult, error) 
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// RawCreates is the reference for line 2: n creates by Limit goroutines
+// calling apiclient directly (no planner, no executor), the best this
+// machine, sandbox and client reach together.
+func (a API) RawCreates(ctx context.Context, n int) (NaiveResult, error) {
+	e, err := a.start(nil, nil)
+	if err != nil {
+		return NaiveResult{}, err
+	}
+	defer e.close()
+	p, err := e.plan(ctx, createRecords("r", n))
+	if err != nil {
+		return NaiveResult{}, err
+	}
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range a.Limit {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(p.Rows) {
+					return
+				}
+				r := p.Rows[i]
+				u := r.Create.User
+				u.Password = r.Password
+				if _, err := e.client.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return NaiveResult{Rows: n, Calls: n, Failed: int(failed.Load()), Elapsed: time.Since(start)}, nil
 }

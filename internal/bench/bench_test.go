@@ -88,7 +88,7 @@ func TestScenariosTiny(t *testing.T) {
 		Creates: 200, Hold: 10,
 		Moves:        730, // 7 pairs, several needing more than one call
 		PlanRows:     1500,
-		NaiveCreates: 20, NaiveMoves: 21,
+		NaiveCreates: 20, NaiveMoves: 21, RawCreates: 60,
 	}
 	r, err := Run(ctx, c)
 	if err != nil {
@@ -126,6 +126,9 @@ func TestScenariosTiny(t *testing.T) {
 	if n := r.NaiveMove; n.Calls != c.NaiveMoves || n.Failed != 0 {
 		t.Errorf("naive moves: %d calls, %d failed; want %d, 0", n.Calls, n.Failed, c.NaiveMoves)
 	}
+	if n := r.Raw; n.Calls != c.RawCreates || n.Failed != 0 {
+		t.Errorf("reference creates: %d calls, %d failed; want %d, 0", n.Calls, n.Failed, c.RawCreates)
+	}
 	if s := r.SubsetMoves; s.WriteCalls != int64(r.SubsetMoveBound) || s.Failed != 0 {
 		t.Errorf("encimport on the naive subset: %d move calls, %d failed; want %d, 0", s.WriteCalls, s.Failed, r.SubsetMoveBound)
 	}
@@ -135,7 +138,7 @@ func TestScenariosTiny(t *testing.T) {
 	for _, l := range lines {
 		byID[l.ID] = l
 	}
-	for _, id := range []string{"1a", "1b", "1c", "1d", "2", "3", "4", "5", "6a", "6b", "6c"} {
+	for _, id := range []string{"1a", "1b", "1c", "1d", "2", "2r", "3", "4", "5", "6a", "6b", "6c"} {
 		if _, ok := byID[id]; !ok {
 			t.Errorf("line %s missing from the table", id)
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,7 @@ type Config struct {
 	PlanRows     int    // 5: upserts planned against as many existing users (10,000)
 	NaiveCreates int    // 6: creates by the naive client (300)
 	NaiveMoves   int    // 6: single-user moves by the naive client (300)
+	RawCreates   int    // 2r: reference creates by Limit goroutines calling apiclient directly (3,000)
 	Log          io.Writer
 }
 
@@ -28,6 +31,9 @@ type Config struct {
 type Results struct {
 	XLSX, CSV        *ReadResult
 	Creates, Held    *ApplyResult
+	Raw              *NaiveResult
+	LoadBefore       string // /proc/loadavg when the run started
+	LoadAfter        string // and when it ended
 	Moves            *ApplyResult
 	MoveBound        int
 	Plan             *PlanResult
@@ -55,7 +61,8 @@ func (c Config) logf(format string, args ...any) {
 
 // Run measures every scenario the config sizes and returns the raw results.
 func Run(ctx context.Context, c Config) (*Results, error) {
-	r := &Results{}
+	r := &Results{LoadBefore: LoadAvg()}
+	defer func() { r.LoadAfter = LoadAvg() }()
 	if c.XLSXRows > 0 {
 		c.logf("generating/reusing %d-row xlsx in %s", c.XLSXRows, c.CacheDir)
 		path, err := EnsureXLSX(c.CacheDir, c.XLSXRows)
@@ -99,6 +106,15 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 			r.Held = &res
 			c.logf("  %d write calls in %v = %.0f/s, %d × 429, %d failed", res.WriteCalls, res.Elapsed.Round(time.Millisecond), res.CallsPerSecond(), res.TooMany429, res.Failed)
 		}
+	}
+	if c.RawCreates > 0 {
+		c.logf("reference: %d creates by %d goroutines calling apiclient directly", c.RawCreates, c.API.Limit)
+		res, err := c.API.RawCreates(ctx, c.RawCreates)
+		if err != nil {
+			return nil, fmt.Errorf("reference creates: %w", err)
+		}
+		r.Raw = &res
+		c.logf("  %d calls in %v = %.0f/s, %d failed", res.Calls, res.Elapsed.Round(time.Millisecond), res.CallsPerSecond(), res.Failed)
 	}
 	if c.Moves > 0 {
 		r.MoveCounts = SplitMoves(c.Moves)
@@ -166,12 +182,12 @@ func (r *Results) Lines(c Config) []Line {
 		ls = append(ls,
 			AtLeast("1a", fmt.Sprintf("read+validate xlsx, %d rows × %d cols", x.Rows, len(FileColumns)), x.RowsPerSecond(), "rows/s", TargetXLSXRowsPerSec, "target", 1),
 			AtMost("1b", "peak memory of that process", mb(x.PeakRSS), "MB", TargetXLSXPeakMB, "target", 1))
-		ls[len(ls)-2].Note = fmt.Sprintf("%.2f s; %d invalid rows", x.Seconds, x.Invalid)
+		ls[len(ls)-2].Note = fmt.Sprintf("%.2f s wall, %.2f s CPU; %d invalid rows", x.Seconds, x.CPUSeconds, x.Invalid)
 		ls[len(ls)-1].Note = fmt.Sprintf("%s; getrusage of the child %.0f MB", x.RSSFrom, mb(x.ChildRSS))
 	}
 	if x := r.CSV; x != nil {
 		l := AtLeast("1c", fmt.Sprintf("read+validate csv, %d rows × %d cols", x.Rows, len(FileColumns)), x.RowsPerSecond(), "rows/s", TargetCSVRowsPerSec, "target", 1)
-		l.Note = fmt.Sprintf("%.2f s; %d invalid rows", x.Seconds, x.Invalid)
+		l.Note = fmt.Sprintf("%.2f s wall, %.2f s CPU; %d invalid rows", x.Seconds, x.CPUSeconds, x.Invalid)
 		m := Info("1d", "peak memory of that process", mb(x.PeakRSS), "MB", 0, "")
 		m.Note = fmt.Sprintf("%s; no target (all rows are held for the duplicate-id check)", x.RSSFrom)
 		ls = append(ls, l, m)
@@ -179,6 +195,12 @@ func (r *Results) Lines(c Config) []Line {
 	if x := r.Creates; x != nil {
 		ls = append(ls, applyLine("2", fmt.Sprintf("%d creates, write calls/s", x.Rows), *x, c.API.Bound(0),
 			fmt.Sprintf("%d slots / %v", c.API.Limit, lat), true))
+	}
+	if x := r.Raw; x != nil {
+		l := Info("2r", fmt.Sprintf("reference: %d creates, %d goroutines on apiclient, no executor", x.Rows, c.API.Limit), x.CallsPerSecond(), "calls/s", c.API.Bound(0),
+			fmt.Sprintf("%d slots / %v", c.API.Limit, lat))
+		l.Note = fmt.Sprintf("%d failed, %v: the ceiling of this machine + sandbox + client", x.Failed, x.Elapsed.Round(time.Millisecond))
+		ls = append(ls, l)
 	}
 	if x := r.Held; x != nil {
 		ls = append(ls, applyLine("3", fmt.Sprintf("%d creates, %d of %d slots held elsewhere", x.Rows, c.Hold, c.API.Limit), *x, c.API.Bound(c.Hold),
@@ -239,3 +261,17 @@ func applyLine(id, what string, x ApplyResult, bound float64, why string, no429 
 
 // CPUs is the number of CPUs of the machine (for explanations).
 func (c Config) CPUs() int { return runtime.NumCPU() }
+
+// LoadAvg returns the 1, 5 and 15 minute load averages ("" if unknown):
+// other processes on the machine slow every figure here.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -26,6 +26,9 @@ type ReadResult struct {
 	PeakRSS  int64   `json:"peakRss"`  // bytes, VmHWM of the measuring process
 	RSSFrom  string  `json:"rssFrom"`  // "VmHWM" or "getrusage"
 	ChildRSS int64   `json:"childRss"` // bytes, the parent's getrusage view of the child (0 in-process)
+	// CPUSeconds is the user+system CPU time of the measuring process: less
+	// sensitive than Seconds to other work on the machine.
+	CPUSeconds float64 `json:"cpuSeconds"`
 }
 
 // RowsPerSecond is the measured throughput.
@@ -55,6 +58,10 @@ func MeasureRead(path string) (ReadResult, error) {
 		}
 	}
 	res.PeakRSS, res.RSSFrom = PeakRSS()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		res.CPUSeconds = tv(ru.Utime) + tv(ru.Stime)
+	}
 	return res, nil
 }
 
@@ -103,3 +110,5 @@ func RunReadChild(ctx context.Context, exe, path string) (ReadResult, error) {
 	}
 	return res, nil
 }
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
