@@ -147,6 +147,22 @@ func hostileCases() []hostileCase {
 			})
 			return p
 		}},
+		{name: "xlsx sheet part longer than its declared size (rows past it)", codes: []int{1}, make: func(t *testing.T, dir string) string {
+			// 3,000 valid rows then one invalid; the zip header declares the
+			// part 8 KiB long. Reading only the declared bytes loses rows.
+			p := filepath.Join(dir, "truncating.xlsx")
+			writeLyingXLSX(t, p, 8<<10, func(w io.Writer) {
+				io.WriteString(w, sheetHead+rowXML(1, header...))
+				for r := 2; r <= 3001; r++ {
+					cells := slices.Clone(validCells)
+					cells[1] = fmt.Sprintf("hx.l%04d", r)
+					cells[4] = cells[1] + "@example.com"
+					io.WriteString(w, rowXML(r, cells...))
+				}
+				io.WriteString(w, rowXML(3002, invalidCells...)+sheetTail)
+			})
+			return p
+		}},
 		{name: "malformed sheet xml", codes: []int{1, 3}, make: func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "malformed.xlsx")
 			writeRawXLSX(t, p, true, func(w io.Writer) {
@@ -253,6 +269,9 @@ func TestHostileInput(t *testing.T) {
 			}
 			dir := t.TempDir()
 			input := tc.make(t, dir)
+			if fi, err := os.Stat(input); err == nil {
+				t.Logf("input %s: %d bytes", filepath.Base(input), fi.Size())
+			}
 			for _, command := range [][]string{
 				{"validate", input, "--report", filepath.Join(dir, "validate-report.csv")},
 				{"plan", "--sandbox", input, "--report", filepath.Join(dir, "plan-report.xlsx"), "-o", filepath.Join(dir, "plan.json")},

@@ -79,6 +79,21 @@ func writeRawXLSX(t testing.TB, path string, raw bool, sheet func(w io.Writer)) 
 // of the declared sizes).
 func writeLyingBomb(t testing.TB, path string, n int64) {
 	t.Helper()
+	writeLyingXLSX(t, path, 4096, func(w io.Writer) {
+		io.WriteString(w, sheetHead+rowXML(1, "id", "email"))
+		chunk := strings.Repeat(" ", 1<<20)
+		for written := int64(0); written < n; written += int64(len(chunk)) {
+			io.WriteString(w, chunk)
+		}
+		io.WriteString(w, sheetTail)
+	})
+}
+
+// writeLyingXLSX writes a workbook whose sheet part (all of it written by
+// sheet, including the worksheet element) is stored under a zip header
+// that declares it declared bytes long, with the right CRC.
+func writeLyingXLSX(t testing.TB, path string, declared uint64, sheet func(w io.Writer)) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -89,25 +104,21 @@ func writeLyingBomb(t testing.TB, path string, n int64) {
 		io.WriteString(w, p.body)
 	}
 	// Compress the real content, then store it under a header that lies.
-	tmp, err := os.CreateTemp(t.TempDir(), "bomb")
+	tmp, err := os.CreateTemp(t.TempDir(), "part")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fw, _ := flate.NewWriter(tmp, flate.BestSpeed)
 	crc := crc32.NewIEEE()
-	mw := io.MultiWriter(fw, crc)
-	io.WriteString(mw, sheetHead+rowXML(1, "id", "email"))
-	chunk := strings.Repeat(" ", 1<<20)
-	for written := int64(0); written < n; written += int64(len(chunk)) {
-		io.WriteString(mw, chunk)
-	}
-	io.WriteString(mw, sheetTail)
+	bw := bufio.NewWriterSize(io.MultiWriter(fw, crc), 1<<20)
+	sheet(bw)
+	bw.Flush()
 	fw.Close()
 	size, _ := tmp.Seek(0, io.SeekCurrent)
 	tmp.Seek(0, io.SeekStart)
 	w, err := zw.CreateRaw(&zip.FileHeader{
 		Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
-		CRC32: crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: 4096,
+		CRC32: crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: declared,
 	})
 	if err != nil {
 		t.Fatal(err)
