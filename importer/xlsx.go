@@ -57,7 +57,36 @@ func (r *Reader) openXLSX(path string) error {
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		r.date1904 = *props.Date1904
 	}
+	// The fast path reads the sheet parts straight from the archive; it
+	// needs excelize's sheet list (which reads the workbook part) first.
+	var pkg *xlsxPackage
+	var sst []string
+	maxText := 4 * r.opts.MaxCellLen
+	if maxText < 1<<20 {
+		maxText = 1 << 20
+	}
 	sheets := f.GetSheetList()
+	if len(sheets) > 0 && !xlsxRowsViaExcelize {
+		if p, err := openPackage(path, f); err == nil {
+			pkg = p
+			defer func() {
+				if pkg != nil {
+					_ = pkg.close()
+				}
+			}()
+			if sst, err = pkg.sharedStrings(maxText); err != nil {
+				return fail("", "cannot read the shared strings (%v); open the workbook in Excel and save it again as .xlsx", err)
+			}
+		}
+	}
+	rowOne := func(s string) ([]string, error) {
+		if pkg != nil {
+			if h, found, err := firstRowFast(pkg, s, sst, maxText); found {
+				return h, err
+			}
+		}
+		return firstRow(f, s)
+	}
 	if len(sheets) == 0 {
 		return fail("", "the workbook has no sheets; save the people list as .xlsx again")
 	}
@@ -81,7 +110,7 @@ func (r *Reader) openXLSX(path string) error {
 	} else {
 		var firstHeaders []string
 		for i, s := range sheets {
-			h, err := firstRow(f, s)
+			h, err := rowOne(s)
 			if err != nil {
 				return fail(s, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
 			}
@@ -98,6 +127,32 @@ func (r *Reader) openXLSX(path string) error {
 			r.headers = firstHeaders
 			return &FileError{File: r.file, Sheet: sheets[0], Headers: trimAll(firstHeaders),
 				Msg: fmt.Sprintf("no sheet has an id column in row 1 (sheets: %s); add a column headed %s, or choose the sheet with --sheet", quoted(), IDHeaderHint)}
+		}
+	}
+	if pkg != nil {
+		rows, part, found, err := pkg.rows(r.sheet, sst, maxText)
+		if err != nil {
+			return fail(r.sheet, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
+		}
+		if found {
+			src := &fastSource{file: r.file, sheet: r.sheet, rows: rows, part: part, pkg: pkg, f: f}
+			headers, row, err := src.next()
+			if err != nil && !errors.Is(err, io.EOF) {
+				_ = part.Close()
+				return err
+			}
+			if err == nil && row != 1 {
+				// Row 1 is missing: no headers; the row read comes next.
+				src.pending, headers = true, nil
+			}
+			r.src, pkg, ok = src, nil, true
+			if err := r.setHeaders(headers); err != nil {
+				_ = r.Close()
+				return err
+			}
+			// Data cells past the columns read need not be kept.
+			rows.limit = len(r.cols)
+			return nil
 		}
 	}
 	rows, err := f.Rows(r.sheet)
