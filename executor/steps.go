@@ -46,7 +46,7 @@ type stepSpec struct {
 func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 	var res result
 	var lastErr error
-	writes := 0
+	writes, checks := 0, 0
 	check := s.uncertain
 	const (
 		goOn = iota
@@ -66,6 +66,20 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 				if isFatal(err) {
 					res.state, res.fatal = stateFatal, err
 					return res
+				}
+				// The read back itself met a bad moment (the client has
+				// already retried it): wait and read again rather than
+				// give up on a write that may well have taken effect.
+				checks++
+				if retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err); retry && checks < e.opts.MaxAttempts && ctx.Err() == nil {
+					if wait <= 0 {
+						wait = apiclient.Backoff(checks, e.opts.BaseDelay, e.opts.MaxDelay)
+					}
+					e.log.Info("reading back again", "what", s.what, "step", s.kind, "check", checks, "wait", wait, "err", errorMessage(err))
+					if e.opts.Sleep(ctx, wait) == nil {
+						check = true
+						continue
+					}
 				}
 				res.fail(err)
 				res.msg = fmt.Sprintf("could not check whether the %s took effect: %s; look the user up in Encompass before rerunning", s.kind, res.msg)
