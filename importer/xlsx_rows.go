@@ -192,8 +192,8 @@ func (r *sheetRows) cell(prev int) (int, error) {
 	}
 	col := prev + 1
 	if hasRef {
-		c, _, err := excelize.CellNameToCoordinates(string(r.refBuf))
-		if err != nil {
+		c, ok := refColumn(r.refBuf)
+		if !ok {
 			return 0, fmt.Errorf("bad cell reference %q", clip(r.refBuf))
 		}
 		col = c
@@ -362,4 +362,43 @@ func readSharedStrings(rd io.Reader, maxText int, maxTotal int64) ([]string, err
 		start = e
 	}
 	return out, nil
+}
+
+// refColumn returns the 1-based column of a cell reference such as "B3"
+// or "$AB$12" (letters in either case, then a row number).
+func refColumn(ref []byte) (int, bool) {
+	i := 0
+	if i < len(ref) && ref[i] == '$' {
+		i++
+	}
+	col, letters := 0, 0
+	for ; i < len(ref); i++ {
+		c := ref[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c < 'A' || c > 'Z' {
+			break
+		}
+		if letters++; letters > 3 {
+			return 0, false
+		}
+		col = col*26 + int(c-'A'+1)
+	}
+	if i < len(ref) && ref[i] == '$' {
+		i++
+	}
+	digits, row := 0, 0
+	for ; i < len(ref); i++ {
+		c := ref[i]
+		if c < '0' || c > '9' || digits > 7 {
+			return 0, false
+		}
+		digits++
+		row = row*10 + int(c-'0')
+	}
+	if letters == 0 || row < 1 || row > excelize.TotalRows || col > maxSheetColumns {
+		return 0, false
+	}
+	return col, true
 }

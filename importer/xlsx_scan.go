@@ -108,6 +108,26 @@ func (s *xmlScanner) find(from int, seq string) (int, error) {
 	}
 }
 
+// findByte is find for one byte.
+func (s *xmlScanner) findByte(from int, c byte) (int, error) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos+from:s.end], c); i >= 0 {
+			return from + i, nil
+		}
+		from = s.end - s.pos
+		if !s.fill() {
+			return 0, s.failure()
+		}
+	}
+}
+
+func trimSpaceRight(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 // need makes sure n bytes from pos are buffered (false at the end).
 func (s *xmlScanner) need(n int) bool {
 	for s.end-s.pos < n {
@@ -180,11 +200,11 @@ func (s *xmlScanner) markup() (bool, error) {
 		}
 		return false, errors.New("the XML has a DOCTYPE or an unknown <! declaration")
 	case '/':
-		j, err := s.find(2, ">")
+		j, err := s.findByte(2, '>')
 		if err != nil {
 			return false, err
 		}
-		name := bytes.TrimRight(s.buf[s.pos+2:s.pos+j], " \t\r\n")
+		name := trimSpaceRight(s.buf[s.pos+2 : s.pos+j])
 		if !validName(name) {
 			return false, fmt.Errorf("bad end tag %q", clip(s.buf[s.pos:s.pos+j+1]))
 		}
@@ -469,8 +489,11 @@ func eachAttr(raw []byte, fn func(name, val []byte) error) error {
 		if eq <= 0 {
 			return fmt.Errorf("bad attribute %q", clip(raw))
 		}
-		name := bytes.TrimRight(raw[:eq], " \t\r\n")
-		rest := bytes.TrimLeft(raw[eq+1:], " \t\r\n")
+		name := trimSpaceRight(raw[:eq])
+		rest := raw[eq+1:]
+		for len(rest) > 0 && isSpace(rest[0]) {
+			rest = rest[1:]
+		}
 		if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
 			return fmt.Errorf("bad attribute %q", clip(raw))
 		}
