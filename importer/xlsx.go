@@ -41,7 +41,7 @@ func (r *Reader) openXLSX(path string) error {
 	if err := checkZip(path); err != nil {
 		return fail("", "%s", err.Error())
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxUnzipXMLLimit})
+	f, stubbed, err := openWorkbook(path, !xlsxRowsViaExcelize)
 	if err != nil {
 		if f != nil {
 			_ = f.Close()
@@ -67,7 +67,19 @@ func (r *Reader) openXLSX(path string) error {
 	}
 	sheets := f.GetSheetList()
 	if len(sheets) > 0 && !xlsxRowsViaExcelize {
-		if p, err := openPackage(path, f); err == nil {
+		p, err := openPackage(path, f)
+		if err == nil && len(p.sheets) != len(sheets) {
+			_ = p.close()
+			err = errors.New("a sheet's part is unknown")
+		}
+		if err != nil && stubbed {
+			// The rows will come from excelize: it needs the real parts.
+			_ = f.Close()
+			if f, _, err = openWorkbook(path, false); err != nil {
+				return fail("", "cannot read the workbook (%v); open it in Excel and save it again as .xlsx", unwrapPath(err))
+			}
+		}
+		if err == nil {
 			pkg = p
 			defer func() {
 				if pkg != nil {

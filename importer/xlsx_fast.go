@@ -2,6 +2,7 @@ package importer
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -225,4 +226,62 @@ func firstRowFast(p *xlsxPackage, sheet string, sst []string, maxText int) ([]st
 		return nil, true, err
 	}
 	return append([]string(nil), cells...), true, nil
+}
+
+// openWorkbook opens the workbook with excelize. With stub set, large
+// worksheet and shared-string parts (which the scanner streams straight
+// from the archive) are replaced by empty ones first, so excelize does not
+// inflate them into memory or temporary files; stubbed reports whether
+// any part was replaced.
+func openWorkbook(path string, stub bool) (f *excelize.File, stubbed bool, err error) {
+	opts := excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxUnzipXMLLimit}
+	if !stub {
+		f, err = excelize.OpenFile(path, opts)
+		return f, false, err
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, zf := range zr.File {
+		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
+		big := zf.UncompressedSize64 > 1<<20
+		switch {
+		case big && strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml"):
+			err = writeStub(zw, zf.Name, `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`)
+			stubbed = true
+		case big && name == "xl/sharedstrings.xml":
+			err = writeStub(zw, zf.Name, `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>`)
+			stubbed = true
+		default:
+			err = zw.Copy(zf)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, false, err
+	}
+	if !stubbed {
+		f, err = excelize.OpenFile(path, opts)
+		return f, false, err
+	}
+	f, err = excelize.OpenReader(&buf, opts)
+	if f != nil {
+		f.Path = path
+	}
+	return f, true, err
+}
+
+func writeStub(zw *zip.Writer, name, body string) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+body)
+	return err
 }
