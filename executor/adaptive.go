@@ -91,10 +91,21 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Our calls in flight when this call was sent, which is when the
+	// server counted the remaining slots; the count now may have drifted.
+	ours := a.inFlight
+	if r.Request != nil {
+		if n, ok := r.Request.Context().Value(sentKey{}).(int); ok {
+			ours = n
+		}
+	}
 	target := a.limit + 1
 	headers := r.ConcurrencyLimit > 0 && r.ConcurrencyRemaining >= 0
 	if headers {
-		target = r.ConcurrencyRemaining + a.inFlight
+		target = r.ConcurrencyRemaining + ours
+		if r.ConcurrencyRemaining == 0 {
+			target = min(target, a.limit) // the cap is full: no room to probe
+		}
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
 		target = min(target, min(a.limit, a.inFlight)-1)
@@ -110,6 +121,18 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 		a.limit++
 		a.broadcastLocked()
 	}
+}
+
+type sentKey struct{}
+
+// Sent returns ctx marked with the number of our calls in flight as a call
+// is sent; make the call with it so that Observe compares the server's
+// remaining slots with our count at the same moment.
+func (a *Adaptive) Sent(ctx context.Context) context.Context {
+	a.mu.Lock()
+	n := a.inFlight
+	a.mu.Unlock()
+	return context.WithValue(ctx, sentKey{}, n)
 }
 
 // Limit returns the current bound on calls in flight.

@@ -14,6 +14,14 @@ func reply(status, limit, remaining int) *apiclient.Response {
 		ConcurrencyLimit: limit, ConcurrencyRemaining: remaining}
 }
 
+// sentReply is a reply to a call sent when we had sent calls in flight.
+func sentReply(status, limit, remaining, sent int) *apiclient.Response {
+	r := reply(status, limit, remaining)
+	req, _ := http.NewRequestWithContext(context.WithValue(context.Background(), sentKey{}, sent), http.MethodGet, "http://127.0.0.1/", nil)
+	r.Request = req
+	return r
+}
+
 func TestAdaptiveObserve(t *testing.T) {
 	type obs struct {
 		inFlight int
@@ -37,6 +45,13 @@ func TestAdaptiveObserve(t *testing.T) {
 			{4, reply(200, 30, 0), 4}, {4, reply(200, 30, 20), 5}, {5, reply(200, 30, 20), 6}}},
 		{name: "429 without headers: one less than in flight; 2xx adds one", max: 8, seq: []obs{
 			{8, reply(429, -1, -1), 7}, {7, reply(429, -1, -1), 6}, {6, reply(200, -1, -1), 7}, {7, reply(200, -1, -1), 8}, {8, reply(200, -1, -1), 8}}},
+		{name: "the count at send time, not the drifted one, meets the server's count", max: 30, seq: []obs{
+			// 20 of ours were in flight when the server said 10 remain: the
+			// cap is all ours. Replies finished since then make the current
+			// count 12, which would wrongly say others hold 8.
+			{12, sentReply(201, 30, 10, 20), 30}}},
+		{name: "a full cap is never probed above the limit", max: 30, seq: []obs{
+			{20, reply(200, 30, 10), 30}, {20, sentReply(200, 30, 0, 20), 20}, {19, sentReply(200, 30, 0, 20), 20}}},
 		{name: "never below one", max: 4, seq: []obs{
 			{1, reply(429, 4, 0), 1}, {1, reply(429, -1, -1), 1}}},
 		{name: "nil and transport errors are ignored", max: 4, seq: []obs{{2, nil, 4}, {2, &apiclient.Response{}, 4}}},

@@ -446,7 +446,7 @@ func (e *executor) getUser(id string) (*apiclient.User, *apiclient.Response, err
 	if err := e.acquire(ctx); err != nil {
 		return nil, nil, err
 	}
-	u, resp, err := e.api.GetUser(ctx, id)
+	u, resp, err := e.api.GetUser(e.lim.Sent(ctx), id)
 	e.release(resp, err, true)
 	return u, resp, err
 }

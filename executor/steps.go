@@ -121,7 +121,7 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 		}
 		writes++
 		s.attempt()
-		resp, err := s.do(e.callCtx)
+		resp, err := s.do(e.lim.Sent(e.callCtx))
 		e.release(resp, err, false)
 		res.note(resp, err)
 		if err == nil {
