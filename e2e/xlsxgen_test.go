@@ -3,6 +3,7 @@ package e2e
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"encoding/xml"
 	"fmt"
@@ -77,23 +78,39 @@ func writeRawXLSX(t testing.TB, path string, raw bool, sheet func(w io.Writer)) 
 // writeLyingBomb writes a workbook whose sheet part declares a tiny size
 // but inflates to n bytes of XML whitespace (a zip bomb that defeats a check
 // of the declared sizes).
-func writeLyingBomb(t testing.TB, path string, n int64) {
+func writeLyingBomb(t testing.TB, path string, n int) {
 	t.Helper()
-	writeLyingXLSX(t, path, 4096, func(w io.Writer) {
-		io.WriteString(w, sheetHead+rowXML(1, "id", "email"))
-		chunk := strings.Repeat(" ", 1<<20)
-		for written := int64(0); written < n; written += int64(len(chunk)) {
-			io.WriteString(w, chunk)
-		}
-		io.WriteString(w, sheetTail)
-	})
+	writeBomb(t, path, 4096, sheetHead+rowXML(1, "id", "email"), strings.Repeat(" ", 1<<20), n>>20, sheetTail)
 }
 
-// writeLyingXLSX writes a workbook whose sheet part (all of it written by
-// sheet, including the worksheet element) is stored under a zip header
-// that declares it declared bytes long, with the right CRC.
-func writeLyingXLSX(t testing.TB, path string, declared uint64, sheet func(w io.Writer)) {
+// writeBomb writes a workbook whose sheet part is head, chunk repeated n
+// times, then tail. The part's deflate stream is built by concatenating
+// separately compressed, flushed pieces (compressing the chunk once), so a
+// gigabyte bomb takes milliseconds to make. declared is the uncompressed
+// size written in the zip header; 0 means the true size.
+func writeBomb(t testing.TB, path string, declared uint64, head, chunk string, n int, tail string) {
 	t.Helper()
+	piece := func(s string, final bool) []byte {
+		var b bytes.Buffer
+		fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+		io.WriteString(fw, s)
+		if final {
+			fw.Close()
+		} else {
+			fw.Flush()
+		}
+		return b.Bytes()
+	}
+	h, c, tl := piece(head, false), piece(chunk, false), piece(tail, true)
+	crc := crc32.Update(0, crc32.IEEETable, []byte(head))
+	for i := 0; i < n; i++ {
+		crc = crc32.Update(crc, crc32.IEEETable, []byte(chunk))
+	}
+	crc = crc32.Update(crc, crc32.IEEETable, []byte(tail))
+	size := uint64(len(head)) + uint64(n)*uint64(len(chunk)) + uint64(len(tail))
+	if declared == 0 {
+		declared = size
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -103,34 +120,38 @@ func writeLyingXLSX(t testing.TB, path string, declared uint64, sheet func(w io.
 		w, _ := zw.Create(p.name)
 		io.WriteString(w, p.body)
 	}
-	// Compress the real content, then store it under a header that lies.
-	tmp, err := os.CreateTemp(t.TempDir(), "part")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw, _ := flate.NewWriter(tmp, flate.BestSpeed)
-	crc := crc32.NewIEEE()
-	bw := bufio.NewWriterSize(io.MultiWriter(fw, crc), 1<<20)
-	sheet(bw)
-	bw.Flush()
-	fw.Close()
-	size, _ := tmp.Seek(0, io.SeekCurrent)
-	tmp.Seek(0, io.SeekStart)
 	w, err := zw.CreateRaw(&zip.FileHeader{
-		Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
-		CRC32: crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: declared,
+		Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(h)) + uint64(n)*uint64(len(c)) + uint64(len(tl)), UncompressedSize64: declared,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.Copy(w, tmp); err != nil {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.Write(h)
+	for i := 0; i < n; i++ {
+		bw.Write(c)
+	}
+	bw.Write(tl)
+	if err := bw.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	tmp.Close()
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeLyingXLSX writes a workbook whose sheet part (all of it written by
+// sheet, including the worksheet element) is stored under a zip header
+// that declares it declared bytes long, with the right CRC.
+func writeLyingXLSX(t testing.TB, path string, declared uint64, sheet func(w io.Writer)) {
+	t.Helper()
+	var b bytes.Buffer
+	sheet(&b)
+	writeBomb(t, path, declared, b.String(), "", 0, "")
 }
 
 // rowXML is a sheet row r of inline-string cells from column A on.
