@@ -69,21 +69,9 @@ func Build(recs []*importer.Record, w *World, in Input, opts Options) *Plan {
 func OfflinePlan(recs []*importer.Record, in Input, opts Options) *Plan {
 	opts = normalizeOptions(opts)
 	p := &Plan{Version: PlanVersion, Input: in, Options: opts, Rows: make([]Row, 0, len(recs))}
-	dups := duplicates(recs)
-	for i, rec := range recs {
-		act := rowAction(rec, opts.DefaultAction)
-		row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act}
-		row.Problems = append(row.Problems, rec.Problems...)
-		for _, pr := range offlineProblems(rec, act, dups[i], opts, true) {
-			row.Problems = appendProblem(row.Problems, pr)
-		}
-		if hasError(row.Problems) {
-			row.Status = StatusInvalid
-		} else {
-			row.Status = StatusPlanned
-			row.Outcome = actionOutcome[act]
-		}
-		p.Rows = append(p.Rows, row)
+	c := NewChecker(opts)
+	for _, rec := range recs {
+		p.Rows = append(p.Rows, c.Row(rec))
 	}
 	return p
 }

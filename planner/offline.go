@@ -43,13 +43,13 @@ func rowAction(rec *importer.Record, defaultAction string) string {
 // missing orgId, personas or workingFolder; Build and OfflinePlan, which get
 // Options, do. Required fields are checked only for action create: whether
 // an upsert creates is known only once the server has been read (Build).
+//
+// It runs a Checker over recs; use a Checker directly to check rows while
+// they are read.
 func CheckOffline(recs []*importer.Record, defaultAction string) {
-	opts := Options{DefaultAction: defaultAction}
-	dups := duplicates(recs)
-	for i, rec := range recs {
-		for _, p := range offlineProblems(rec, rowAction(rec, defaultAction), dups[i], opts, false) {
-			rec.Problems = appendProblem(rec.Problems, p)
-		}
+	c := newChecker(Options{DefaultAction: defaultAction}, false)
+	for _, rec := range recs {
+		c.Check(rec)
 	}
 }
 
@@ -115,29 +115,80 @@ func ruleDefaults(opts Options, known bool) rules.Defaults {
 // recordUser builds the user a row describes, from its cells alone: "<clear>"
 // and empty cells are left empty, personas and groups are unresolved names.
 func recordUser(rec *importer.Record) *apiclient.User {
-	u := &apiclient.User{ID: rec.Get(importer.ColID), Password: rec.Get(importer.ColPassword)}
+	u := new(apiclient.User)
+	fillUser(u, rec, nil)
+	return u
+}
+
+// Shared values of the scratch user's booleans (never written through).
+var trueValue, falseValue = true, false
+
+// fillUser sets *u to the user rec describes (see recordUser). With
+// scratch nil everything u holds is freshly allocated; otherwise u is a
+// scratch user that is refilled row after row: its slices are reused, its
+// booleans point to shared values and its CCSite is scratch. A scratch
+// user must only be read, and not kept past the next fill.
+func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite) {
+	if scratch == nil {
+		*u = apiclient.User{}
+	} else {
+		*u = apiclient.User{Personas: u.Personas[:0], Groups: u.Groups[:0], Licenses: u.Licenses[:0]}
+	}
+	u.ID, u.Password = rec.Get(importer.ColID), rec.Get(importer.ColPassword)
 	for _, s := range scalars {
 		if s.isBool() {
-			if v, ok := rec.Bool(s.col); ok {
+			v, ok := rec.Bool(s.col)
+			switch {
+			case !ok:
+			case scratch == nil:
 				s.setb(u, boolPtr(v))
+			case v:
+				s.setb(u, &trueValue)
+			default:
+				s.setb(u, &falseValue)
 			}
 			continue
 		}
 		s.set(u, rec.Get(s.col))
 	}
-	for _, p := range rec.List(importer.ColPersonas) {
+	for p := range listItems(rec.Get(importer.ColPersonas)) {
 		u.Personas = append(u.Personas, apiclient.EntityRef{EntityName: p, EntityType: apiclient.EntityTypePersona})
 	}
-	for _, g := range rec.List(importer.ColGroups) {
+	for g := range listItems(rec.Get(importer.ColGroups)) {
 		u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup})
 	}
-	for _, st := range rec.List(importer.ColLicenses) {
+	for st := range listItems(rec.Get(importer.ColLicenses)) {
 		u.Licenses = append(u.Licenses, apiclient.License{State: st, Selected: true})
 	}
 	if s := rec.Get(importer.ColCCSiteID); s != "" {
-		u.CCSite = &apiclient.CCSite{SiteID: s}
+		if scratch == nil {
+			u.CCSite = &apiclient.CCSite{SiteID: s}
+		} else {
+			*scratch = apiclient.CCSite{SiteID: s}
+			u.CCSite = scratch
+		}
 	}
-	return u
+}
+
+// listItems yields the items of a list cell as Record.List returns them
+// (strings.Split on ";"; nothing for an empty cell), without a slice.
+func listItems(v string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		if v == "" {
+			return
+		}
+		for {
+			i := strings.IndexByte(v, ';')
+			if i < 0 {
+				yield(v)
+				return
+			}
+			if !yield(v[:i]) {
+				return
+			}
+			v = v[i+1:]
+		}
+	}
 }
 
 // violationProblems maps rule violations onto the row's columns.
@@ -149,11 +200,28 @@ func violationProblems(rec *importer.Record, vs []rules.Violation) []importer.Pr
 	return ps
 }
 
+// location is where an earlier row is.
+type location struct {
+	sheet string
+	row   int
+}
+
 // offlineProblems returns every problem of one row that needs no server.
-// dup is the earlier row with the same id, if any. create says whether the
-// required-on-create rules apply; defaultsKnown whether opts carries the
-// company defaults.
+// dup is the earlier row with the same id, if any. act == create says
+// whether the required-on-create rules apply; defaultsKnown whether opts
+// carries the company defaults.
 func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opts Options, defaultsKnown bool) []importer.Problem {
+	var at *location
+	if dup != nil {
+		at = &location{sheet: dup.Sheet, row: dup.Row}
+	}
+	return checkRow(rec, act, at, recordUser(rec), opts, defaultsKnown)
+}
+
+// checkRow is offlineProblems with the earlier row's location and the
+// user rec describes (recordUser or fillUser) given: the one implementation
+// of the offline checks, used by Build, OfflinePlan and Checker.
+func checkRow(rec *importer.Record, act string, dup *location, u *apiclient.User, opts Options, defaultsKnown bool) []importer.Problem {
 	var ps []importer.Problem
 	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }
 
@@ -161,14 +229,13 @@ func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opt
 		add(importer.ColAction, fmt.Sprintf("unknown action %q; use one of %s", act, strings.Join(knownActions, ", ")))
 	}
 	if dup != nil {
-		where := fmt.Sprintf("row %d", dup.Row)
-		if dup.Sheet != rec.Sheet && dup.Sheet != "" {
-			where = fmt.Sprintf("sheet %s, row %d", dup.Sheet, dup.Row)
+		where := fmt.Sprintf("row %d", dup.row)
+		if dup.sheet != rec.Sheet && dup.sheet != "" {
+			where = fmt.Sprintf("sheet %s, row %d", dup.sheet, dup.row)
 		}
 		add(importer.ColID, fmt.Sprintf("the user %q is already on %s (ids ignore case); keep one row per user", rec.Get(importer.ColID), where))
 	}
 
-	u := recordUser(rec)
 	create := act == importer.ActionCreate
 	vs := rules.CheckUser(u, create, rec.Get(importer.ColOrgID), ruleDefaults(opts, defaultsKnown))
 	for _, v := range vs {

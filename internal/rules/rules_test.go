@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"fmt"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/encimport/encimport/apiclient"
 )
@@ -68,5 +71,100 @@ func TestCheckUser(t *testing.T) {
 			}
 			t.Fatalf("want %s/%s, got %v", tc.field, tc.code, vs)
 		})
+	}
+}
+
+// The regular expressions are the reference the hand-written IsPhone and
+// IsEmail must agree with.
+var (
+	phoneRE = regexp.MustCompile(PhonePattern)
+	emailRE = regexp.MustCompile(EmailPattern)
+)
+
+var formatSamples = []string{
+	"", " ", "2025-01-01", "2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29", "0000-01-01", "9999-12-31",
+	"2025-00-10", "2025-13-01", "2025-04-31", "2025-04-30", "2025-1-01", "2025-01-1", "+025-01-01", "2025-01-0a",
+	"2025/01/01", "2025-01-01 ", "2025-01-00", "2025-12-32", "202501-01", "303-555-0100", "303-555-0100 1", "303-555-0100 123456", "303-555-0100 1234567",
+	"303-555-0100 ", "303-555-01000", "303-555-010", "3035550100", "303 555 0100", "303-555-0100x12",
+	"303-555-0100  12", "303-555-0100\t12", "a03-555-0100", "303-555-0100 12a", "٣03-555-0100",
+	"303-555-0100\n", "\n303-555-0100",
+	"a@b.c", "jane@example.com", "jane.doe@mail.example.com", "@example.com", "jane@", "jane@.com",
+	"jane@example.", "jane@example", "jane@@example.com", "ja@ne@example.com", "jane doe@example.com",
+	"jane@exa mple.com", "jane@example..com", "jane@..", "jane@a..", "jane@..a", "jane@.a.", "a@b.",
+	"a@.b", "a@b..", "j\"ane@example.com", "<jane@example.com>", "jane@example.com;", "jane(x)@example.com",
+	"jane@[1.2.3.4]", "jane\\x@example.com", "jané@exämple.com", "jane@例え.jp", "\xff@ex.com",
+	"jane@ex\xfe.com", "jane@ex.\xc3", "jane\v@example.com", "jane\u00a0@example.com", "jane@example.com\r",
+	"x@y.z.", ".@a.b", "a.@.b.", "a@b.c@d.e", "a\f@b.c", "a@b\u2028.c",
+}
+
+func TestIsPhoneAndIsEmailMatchTheirPatterns(t *testing.T) {
+	for _, s := range formatSamples {
+		if got, want := IsPhone(s), phoneRE.MatchString(s); got != want {
+			t.Errorf("IsPhone(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := IsEmail(s), emailRE.MatchString(s); got != want {
+			t.Errorf("IsEmail(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if _, err := time.Parse(DateLayout, s); IsPlainDate(s) && err != nil {
+			t.Errorf("IsPlainDate(%q) is true but time.Parse says %v", s, err)
+		}
+	}
+	// Sanity: the samples hold matches of both kinds, not only misses.
+	if !IsPhone("303-555-0100 12") || !IsEmail("jane@example.com") || IsEmail("jane@example") ||
+		!IsPlainDate("2024-02-29") || IsPlainDate("2023-02-29") {
+		t.Error("the obvious cases are wrong")
+	}
+}
+
+func FuzzIsPhoneIsEmail(f *testing.F) {
+	for _, s := range formatSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := IsPhone(s), phoneRE.MatchString(s); got != want {
+			t.Errorf("IsPhone(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := IsEmail(s), emailRE.MatchString(s); got != want {
+			t.Errorf("IsEmail(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if _, err := time.Parse(DateLayout, s); IsPlainDate(s) && err != nil {
+			t.Errorf("IsPlainDate(%q) is true but time.Parse says %v", s, err)
+		}
+	})
+}
+
+func BenchmarkIsEmailVsRegexp(b *testing.B) {
+	b.Run("hand", func(b *testing.B) {
+		for b.Loop() {
+			IsEmail("user000123@example.com")
+		}
+	})
+	b.Run("regexp", func(b *testing.B) {
+		for b.Loop() {
+			emailRE.MatchString("user000123@example.com")
+		}
+	})
+}
+
+// TestIsPlainDateExhaustive compares IsPlainDate with time.Parse on every
+// month 0–13 and day 0–32 of leap, non-leap and century years.
+func TestIsPlainDateExhaustive(t *testing.T) {
+	n := 0
+	for _, y := range []int{0, 1900, 2000, 2023, 2024, 2100, 9999} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				s := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+				_, err := time.Parse(DateLayout, s)
+				if got := IsPlainDate(s); got != (err == nil) {
+					t.Errorf("IsPlainDate(%q) = %v, time.Parse error %v", s, got, err)
+				}
+				if err == nil {
+					n++
+				}
+			}
+		}
+	}
+	if n != 7*365+3 { // 2000, 2024 and year 0 are leap years
+		t.Errorf("%d valid dates, want %d", n, 7*365+3)
 	}
 }

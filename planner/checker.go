@@ -1,0 +1,103 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+// Checker applies the offline checks (the rules a row can break without
+// the server, and the duplicate-id check) one row at a time, so a file can
+// be validated while it is read: it keeps only the lower-cased id of every
+// row seen and where that row is, never the records.
+//
+// Give it every record of a file once, in input order. A Checker is not
+// safe for concurrent use.
+type Checker struct {
+	opts          Options // normalised (DefaultAction lower case, never "")
+	defaultsKnown bool    // opts carries the company defaults
+
+	first  map[string]rowRef // lower-cased id → the first row with it
+	sheets []string          // sheet names, indexed by rowRef.sheet
+
+	u      apiclient.User // scratch user the rules check, refilled per row
+	ccSite apiclient.CCSite
+}
+
+// rowRef locates a row: its number and its sheet (an index into
+// Checker.sheets, so a million entries do not hold a million strings).
+type rowRef struct {
+	row   int
+	sheet int32
+}
+
+// NewChecker returns a Checker that checks rows as OfflinePlan (and so
+// `encimport validate`) does: opts.DefaultAction applies to rows with an
+// empty action cell ("" means upsert) and opts' company defaults decide
+// whether create rows may leave orgId, personas or workingFolder empty.
+func NewChecker(opts Options) *Checker {
+	return newChecker(opts, true)
+}
+
+func newChecker(opts Options, defaultsKnown bool) *Checker {
+	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown, first: make(map[string]rowRef)}
+}
+
+// Check appends to rec.Problems every offline problem of the row (as
+// CheckOffline does), keeping the reader's problems and never adding a
+// problem already there.
+func (c *Checker) Check(rec *importer.Record) {
+	for _, p := range c.problems(rec, rowAction(rec, c.opts.DefaultAction)) {
+		rec.Problems = appendProblem(rec.Problems, p)
+	}
+}
+
+// Row returns the row of OfflinePlan for rec: invalid with the reader's
+// problems and every offline problem, or planned. rec is not modified.
+func (c *Checker) Row(rec *importer.Record) Row {
+	act := rowAction(rec, c.opts.DefaultAction)
+	row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act}
+	row.Problems = append(row.Problems, rec.Problems...)
+	for _, pr := range c.problems(rec, act) {
+		row.Problems = appendProblem(row.Problems, pr)
+	}
+	if hasError(row.Problems) {
+		row.Status = StatusInvalid
+	} else {
+		row.Status = StatusPlanned
+		row.Outcome = actionOutcome[act]
+	}
+	return row
+}
+
+// problems records rec's id and returns its offline problems.
+func (c *Checker) problems(rec *importer.Record, act string) []importer.Problem {
+	var dup *location
+	if id := rec.Get(importer.ColID); id != "" {
+		k := strings.ToLower(id)
+		if f, ok := c.first[k]; ok {
+			dup = &location{sheet: c.sheets[f.sheet], row: f.row}
+		} else {
+			if k == id {
+				// The id may be a slice of the reader's whole line: keep
+				// only its own bytes.
+				k = strings.Clone(id)
+			}
+			c.first[k] = rowRef{row: rec.Row, sheet: c.sheetIndex(rec.Sheet)}
+		}
+	}
+	fillUser(&c.u, rec, &c.ccSite)
+	return checkRow(rec, act, dup, &c.u, c.opts, c.defaultsKnown)
+}
+
+func (c *Checker) sheetIndex(s string) int32 {
+	// Files hold one sheet, or a few: the last one is nearly always it.
+	for i := len(c.sheets) - 1; i >= 0; i-- {
+		if c.sheets[i] == s {
+			return int32(i)
+		}
+	}
+	c.sheets = append(c.sheets, s)
+	return int32(len(c.sheets) - 1)
+}
