@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/encimport/encimport/apiclient"
 )
@@ -38,7 +39,17 @@ type Adaptive struct {
 	limit    int
 	inFlight int
 	wake     chan struct{} // closed (and replaced) when a slot may have freed
+	// After a 429 the limit is not raised again before calm: probing the
+	// cap on every reply would turn each small overestimate into a 429.
+	calm time.Time
+	now  func() time.Time
+	// The last estimates of our share of the cap, from reply headers.
+	recent [8]int
+	next   int
 }
+
+// RaiseCooldown is how long after a 429 the limit stays where it is.
+const RaiseCooldown = time.Second
 
 // NewAdaptive returns a limiter allowing at most max calls in flight
 // (max < 1 means DefaultConcurrency).
@@ -46,7 +57,7 @@ func NewAdaptive(max int) *Adaptive {
 	if max < 1 {
 		max = DefaultConcurrency
 	}
-	return &Adaptive{max: max, limit: max, wake: make(chan struct{})}
+	return &Adaptive{max: max, limit: max, wake: make(chan struct{}), now: time.Now}
 }
 
 // Acquire waits for a slot; it fails only when ctx is done first.
@@ -102,13 +113,24 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 	target := a.limit + 1
 	headers := r.ConcurrencyLimit > 0 && r.ConcurrencyRemaining >= 0
 	if headers {
-		target = r.ConcurrencyRemaining + ours
+		est := r.ConcurrencyRemaining + ours
 		if r.ConcurrencyRemaining == 0 {
-			target = min(target, a.limit) // the cap is full: no room to probe
+			est = min(est, a.limit) // the cap is full: no room to probe
+		}
+		// One reading can be low when our calls reach the server in
+		// another order than they were sent; the best of the last few is
+		// a steady estimate of our share (too high a guess meets a 429).
+		a.recent[a.next%len(a.recent)] = est
+		a.next++
+		target = 0
+		for _, e := range a.recent[:min(a.next, len(a.recent))] {
+			target = max(target, e)
 		}
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
 		target = min(target, min(a.limit, a.inFlight)-1)
+		a.calm = a.now().Add(RaiseCooldown)
+		a.next = 0
 	}
 	if headers {
 		target = min(target, r.ConcurrencyLimit)
@@ -117,7 +139,7 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 	switch {
 	case target < a.limit:
 		a.limit = target
-	case target > a.limit:
+	case target > a.limit && !a.now().Before(a.calm):
 		a.limit++
 		a.broadcastLocked()
 	}

@@ -22,25 +22,40 @@ func sentReply(status, limit, remaining, sent int) *apiclient.Response {
 	return r
 }
 
-func TestAdaptiveObserve(t *testing.T) {
-	type obs struct {
-		inFlight int
-		r        *apiclient.Response
-		want     int // limit after
+type obs struct {
+	inFlight int
+	r        *apiclient.Response
+	want     int // limit after
+}
+
+func repeat(o obs, n int) []obs {
+	out := make([]obs, n)
+	for i := range out {
+		out[i] = o
 	}
+	return out
+}
+
+func TestAdaptiveObserve(t *testing.T) {
 	tests := []struct {
-		name string
-		max  int
-		seq  []obs
+		name   string
+		max    int
+		frozen bool // the clock stands still (else it moves past RaiseCooldown each step)
+		seq    []obs
 	}{
+		{name: "no raise within the cooldown after a 429", max: 30, frozen: true, seq: []obs{
+			{21, sentReply(429, 30, 0, 21), 20}, {19, sentReply(200, 30, 5, 19), 20}, {19, sentReply(200, 30, 5, 19), 20}}},
 		{name: "alone under a big cap stays at max", max: 8, seq: []obs{
 			{4, reply(200, 30, 26), 8}, {8, reply(201, 30, 22), 8}}},
 		{name: "a small cap lowers the limit at once", max: 16, seq: []obs{
 			{16, reply(429, 4, 0), 4}}},
-		{name: "other clients take slots: give them back", max: 16, seq: []obs{
+		{name: "other clients take slots: give them back", max: 16, seq: append([]obs{
 			{8, reply(200, 30, 2), 10}, // others hold 20: ours are 10
-			{8, reply(200, 30, 0), 8},  // others hold 22
-		}},
+		}, repeat(obs{8, reply(200, 30, 0), 10}, 7)...)},
+		{name: "others hold 22: once the window has only lower readings, down to 8", max: 16, seq: append(
+			repeat(obs{8, reply(200, 30, 2), 10}, 1), append(repeat(obs{8, reply(200, 30, 0), 10}, 7), obs{8, reply(200, 30, 0), 8})...)},
+		{name: "one low reading does not lower the limit", max: 30, seq: []obs{
+			{20, sentReply(200, 30, 10, 20), 30}, {20, sentReply(200, 30, 0, 12), 30}, {20, sentReply(200, 30, 10, 20), 30}}},
 		{name: "others leave: grow one at a time", max: 16, seq: []obs{
 			{4, reply(200, 30, 0), 4}, {4, reply(200, 30, 20), 5}, {5, reply(200, 30, 20), 6}}},
 		{name: "429 without headers: one less than in flight; 2xx adds one", max: 8, seq: []obs{
@@ -51,7 +66,7 @@ func TestAdaptiveObserve(t *testing.T) {
 			// count 12, which would wrongly say others hold 8.
 			{12, sentReply(201, 30, 10, 20), 30}}},
 		{name: "a full cap is never probed above the limit", max: 30, seq: []obs{
-			{20, reply(200, 30, 10), 30}, {20, sentReply(200, 30, 0, 20), 20}, {19, sentReply(200, 30, 0, 20), 20}}},
+			{20, sentReply(200, 30, 0, 20), 20}, {19, sentReply(200, 30, 0, 20), 20}, {20, sentReply(200, 30, 0, 20), 20}}},
 		{name: "never below one", max: 4, seq: []obs{
 			{1, reply(429, 4, 0), 1}, {1, reply(429, -1, -1), 1}}},
 		{name: "nil and transport errors are ignored", max: 4, seq: []obs{{2, nil, 4}, {2, &apiclient.Response{}, 4}}},
@@ -59,7 +74,12 @@ func TestAdaptiveObserve(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := NewAdaptive(tt.max)
+			clock := time.Unix(0, 0)
+			a.now = func() time.Time { return clock }
 			for i, o := range tt.seq {
+				if !tt.frozen {
+					clock = clock.Add(2 * RaiseCooldown)
+				}
 				a.inFlight = o.inFlight
 				a.Observe(o.r)
 				if got := a.Limit(); got != o.want {

@@ -46,7 +46,7 @@ type stepSpec struct {
 func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 	var res result
 	var lastErr error
-	writes, checks := 0, 0
+	writes, checks, tooMany := 0, 0, 0
 	check := s.uncertain
 	const (
 		goOn = iota
@@ -154,7 +154,12 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 			continue
 		}
 		retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err)
-		if !retry || writes >= e.opts.MaxAttempts {
+		// A 429 is the gateway refusing before anything happens: it gets a
+		// budget of its own, so a busy cap does not fail a row.
+		if status == http.StatusTooManyRequests {
+			tooMany++
+		}
+		if !retry || writes-tooMany >= e.opts.MaxAttempts || tooMany >= TooManyBudget*e.opts.MaxAttempts {
 			if uncertain {
 				check, after = true, exhausted
 				continue
