@@ -128,7 +128,9 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 		}
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
-		target = min(target, min(a.limit, a.inFlight)-1)
+		// Refused: the cap was full with this many of ours counted (the
+		// count now may be far lower and would drag the limit down).
+		target = min(target, min(a.limit, ours)-1)
 		a.calm = a.now().Add(RaiseCooldown)
 		a.next = 0
 	}

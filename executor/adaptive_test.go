@@ -54,6 +54,8 @@ func TestAdaptiveObserve(t *testing.T) {
 		}, repeat(obs{8, reply(200, 30, 0), 10}, 7)...)},
 		{name: "others hold 22: once the window has only lower readings, down to 8", max: 16, seq: append(
 			repeat(obs{8, reply(200, 30, 2), 10}, 1), append(repeat(obs{8, reply(200, 30, 0), 10}, 7), obs{8, reply(200, 30, 0), 8})...)},
+		{name: "a 429 lowers the limit below the count at send time, not the current one", max: 30, seq: []obs{
+			{10, sentReply(429, 30, 0, 21), 20}}},
 		{name: "one low reading does not lower the limit", max: 30, seq: []obs{
 			{20, sentReply(200, 30, 10, 20), 30}, {20, sentReply(200, 30, 0, 12), 30}, {20, sentReply(200, 30, 10, 20), 30}}},
 		{name: "others leave: grow one at a time", max: 16, seq: []obs{
