@@ -16,23 +16,23 @@ import (
 // default), shared by every client of that lender; past it every call gets
 // 429. Replies carry X-Concurrency-Limit-Limit (L, the cap) and
 // X-Concurrency-Limit-Remaining (R, free slots right after this call took
-// one). When a reply is observed, this call is still counted in our
-// in-flight number (I), so the slots the others use are O = L − R − I and
-// the slots we may use are L − O = R + I. Adaptive keeps its limit at
-// min(max, L, R + I):
+// one). If I of our calls were in flight when this call was sent (Sent puts
+// I in the call's context), the others held O = L − R − I and our share is
+// L − O = R + I. One reading is noisy (calls overtake each other on the way),
+// so Adaptive follows the best of the last shareWindow readings:
 //
-//   - a reply that says fewer slots are ours than the current limit lowers
-//     the limit at once (another client started using the cap);
-//   - a reply that says more raises it by one (additive increase, so noise
-//     in the estimate cannot make it jump);
-//   - a 429 lowers the limit to one less than the calls we have in flight
-//     (and never above L), whatever the headers say;
+//   - readings that all say our share is below the limit lower it at once
+//     (another client started using the cap);
+//   - a reading above it raises it by one (additive increase, so noise cannot
+//     make it jump), never when the reply says the cap is full (R = 0);
+//   - a 429 lowers the limit by one and holds it there for RaiseCooldown, so
+//     probing the cap costs at most about one 429 a second;
 //   - without the headers, a 2xx raises the limit by one and a 429 lowers it
-//     as above (plain AIMD).
+//     by one (plain AIMD).
 //
-// The limit never drops below 1 nor exceeds max, so the run stays under the
-// cap instead of living on 429s, and gives slots back when others need them.
-// Adaptive is safe for concurrent use.
+// The limit never drops below 1 nor exceeds max or L, so the run stays under
+// the cap instead of living on 429s, and gives slots back when others need
+// them. Adaptive is safe for concurrent use.
 type Adaptive struct {
 	mu       sync.Mutex
 	max      int
@@ -44,9 +44,12 @@ type Adaptive struct {
 	calm time.Time
 	now  func() time.Time
 	// The last estimates of our share of the cap, from reply headers.
-	recent [8]int
+	recent [shareWindow]int
 	next   int
 }
+
+// shareWindow is how many share readings the limit follows the best of.
+const shareWindow = 32
 
 // RaiseCooldown is how long after a 429 the limit stays where it is.
 const RaiseCooldown = time.Second
@@ -128,11 +131,11 @@ func (a *Adaptive) Observe(r *apiclient.Response) {
 		}
 	}
 	if r.StatusCode == http.StatusTooManyRequests {
-		// Refused: the cap was full with this many of ours counted (the
-		// count now may be far lower and would drag the limit down).
-		target = min(target, min(a.limit, ours)-1)
+		// Refused: the cap was full. Step down by one and hold still for
+		// a while; our counts at either end of the call are both noisy
+		// guides (calls overtake each other), so neither sets the limit.
+		target = min(target, a.limit-1)
 		a.calm = a.now().Add(RaiseCooldown)
-		a.next = 0
 	}
 	if headers {
 		target = min(target, r.ConcurrencyLimit)

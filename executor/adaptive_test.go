@@ -44,18 +44,18 @@ func TestAdaptiveObserve(t *testing.T) {
 		seq    []obs
 	}{
 		{name: "no raise within the cooldown after a 429", max: 30, frozen: true, seq: []obs{
-			{21, sentReply(429, 30, 0, 21), 20}, {19, sentReply(200, 30, 5, 19), 20}, {19, sentReply(200, 30, 5, 19), 20}}},
+			{21, sentReply(429, 30, 0, 21), 21}, {19, sentReply(200, 30, 5, 19), 21}, {19, sentReply(200, 30, 5, 19), 21}}},
+		{name: "a 429 steps the limit down by one, whatever the counts say", max: 30, frozen: true, seq: []obs{
+			{20, sentReply(200, 30, 0, 20), 20}, {3, sentReply(429, 30, 0, 4), 19}, {3, sentReply(429, 30, 0, 4), 18}}},
 		{name: "alone under a big cap stays at max", max: 8, seq: []obs{
 			{4, reply(200, 30, 26), 8}, {8, reply(201, 30, 22), 8}}},
 		{name: "a small cap lowers the limit at once", max: 16, seq: []obs{
 			{16, reply(429, 4, 0), 4}}},
 		{name: "other clients take slots: give them back", max: 16, seq: append([]obs{
 			{8, reply(200, 30, 2), 10}, // others hold 20: ours are 10
-		}, repeat(obs{8, reply(200, 30, 0), 10}, 7)...)},
+		}, repeat(obs{8, reply(200, 30, 0), 10}, shareWindow-1)...)},
 		{name: "others hold 22: once the window has only lower readings, down to 8", max: 16, seq: append(
-			repeat(obs{8, reply(200, 30, 2), 10}, 1), append(repeat(obs{8, reply(200, 30, 0), 10}, 7), obs{8, reply(200, 30, 0), 8})...)},
-		{name: "a 429 lowers the limit below the count at send time, not the current one", max: 30, seq: []obs{
-			{10, sentReply(429, 30, 0, 21), 20}}},
+			repeat(obs{8, reply(200, 30, 2), 10}, 1), append(repeat(obs{8, reply(200, 30, 0), 10}, shareWindow-1), obs{8, reply(200, 30, 0), 8})...)},
 		{name: "one low reading does not lower the limit", max: 30, seq: []obs{
 			{20, sentReply(200, 30, 10, 20), 30}, {20, sentReply(200, 30, 0, 12), 30}, {20, sentReply(200, 30, 10, 20), 30}}},
 		{name: "others leave: grow one at a time", max: 16, seq: []obs{
