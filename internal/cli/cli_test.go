@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/sandbox"
 )
 
 type result struct {
@@ -223,5 +226,80 @@ func TestConfigPrecedence(t *testing.T) {
 	a = &app{opts: &options{config: bad, rate: -1}, getenv: func(string) string { return "" }}
 	if err := a.loadConfig(); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("want a line-numbered error, got %v", err)
+	}
+}
+
+// sandboxEnv points the CLI at a running sandbox through the environment,
+// as a user would point it at Encompass.
+func sandboxEnv(url, home string) map[string]string {
+	return map[string]string{
+		"ENCOMPASS_API_URL": url, "ENCOMPASS_INSTANCE_ID": "BE11111111",
+		"ENCOMPASS_CLIENT_ID": "sandbox-client", "ENCOMPASS_CLIENT_SECRET": "sandbox-secret",
+		"ENCOMPASS_USERNAME": "admin", "ENCOMPASS_PASSWORD": "sandbox", "HOME": home,
+	}
+}
+
+func TestInterruptWritesReportExits130AndRerunFinishes(t *testing.T) {
+	run, err := sandbox.Start(sandbox.Options{Latency: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
+	const n = 120
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "create,int.%03d,F%d,L%d,int%d@example.com,Pw-%d!x,My Pipeline,Loan Officer,Denver Branch\n", i, i, i, i, i)
+	}
+	in := writeFile(t, dir, "people.csv", b.String())
+	env := sandboxEnv(run.URL, dir)
+	state := filepath.Join(dir, "state")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once some users exist: mid-run, as Ctrl-C would.
+		for {
+			if run.Server.Stats().Creates >= 20 {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	rep := filepath.Join(dir, "r1.csv")
+	var out, errb bytes.Buffer
+	code := Main(ctx, []string{"apply", "--concurrency", "2", "--state-dir", state, "--report", rep, in},
+		IO{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errb.String())
+	}
+	rows := readReport(t, rep)
+	if len(rows) != n {
+		t.Fatalf("report has %d rows, want %d", len(rows), n)
+	}
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r["status"]]++
+	}
+	if counts["skipped"] == 0 || counts["created"] == 0 || counts["created"]+counts["skipped"] != n {
+		t.Fatalf("statuses after the interrupt: %v", counts)
+	}
+
+	rep2 := filepath.Join(dir, "r2.csv")
+	r := runCLI(t, env, "apply", "--state-dir", state, "--report", rep2, in)
+	if r.code != ExitOK {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stder)
+	}
+	for _, row := range readReport(t, rep2) {
+		if row["status"] != "created" {
+			t.Errorf("rerun row %s: %s (%s), want created (done now or by the first run)", row["row"], row["status"], row["message"])
+		}
+	}
+	if got := run.Server.Stats().Creates; got != n {
+		t.Errorf("server applied %d creates, want exactly %d", got, n)
+	}
+	if run.Server.Stats().Conflicts409 != 0 {
+		t.Errorf("a create was sent for an existing user: %d 409s", run.Server.Stats().Conflicts409)
 	}
 }
