@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -144,6 +145,13 @@ func sniffEncoding(path string) (csvEncoding, error) {
 		chunk := buf[:n]
 		i := 0
 		for i < len(chunk) {
+			// Skip ASCII eight bytes at a time.
+			for i+8 <= len(chunk) && binary.LittleEndian.Uint64(chunk[i:])&0x8080808080808080 == 0 {
+				i += 8
+			}
+			if i == len(chunk) {
+				break
+			}
 			c := chunk[i]
 			if c < utf8.RuneSelf {
 				i++

@@ -79,10 +79,16 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 	if s == "" {
 		return "", false, ""
 	}
-	if excelErrors[strings.ToUpper(trimCell(s))] {
-		return "", false, fmt.Sprintf("the cell holds the Excel error %s; fix the formula or type the value", strings.ToUpper(trimCell(s)))
+	// Every Excel error starts with '#' (which no upper-casing produces):
+	// other cells skip the upper-cased copy.
+	t := s // trimmed: only the password is kept untrimmed
+	if c == ColPassword {
+		t = trimCell(s)
 	}
-	if strings.EqualFold(s, ClearToken) {
+	if t != "" && t[0] == '#' && excelErrors[strings.ToUpper(t)] {
+		return "", false, fmt.Sprintf("the cell holds the Excel error %s; fix the formula or type the value", strings.ToUpper(t))
+	}
+	if s[0] == '<' && strings.EqualFold(s, ClearToken) {
 		switch {
 		case c == ColID, c == ColAction, c == ColPassword, c == ColOrgID, c == ColSourceOrgID, c == ColPersonas, isBoolColumn(c):
 			return "", false, fmt.Sprintf("%s cannot be cleared; leave the cell empty to keep the current value", c)
@@ -94,7 +100,7 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 		a := strings.ToLower(s)
 		for _, v := range validActions {
 			if a == v {
-				return a, false, ""
+				return v, false, "" // the constant, not a slice of the line
 			}
 		}
 		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", s, strings.Join(validActions, ", "))
@@ -105,13 +111,16 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 		}
 		return strconv.FormatBool(b), false, ""
 	case c == ColNMLSExpirationDate:
+		if isPlainDate(s) {
+			return s, false, "" // what ParseDate gives back, without the copy
+		}
 		d, ok, p := ParseDate(s)
 		if !ok {
 			return "", false, p
 		}
 		return d, false, ""
 	case isNameColumn(c):
-		if strings.ContainsAny(s, "\r\n") {
+		if hasLineBreak(s) {
 			return "", false, "the name contains a line break; keep it on one line"
 		}
 		return s, false, ""
@@ -129,6 +138,9 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 // ones and duplicates (ignoring case); licenses are upper-cased and must be
 // two-letter codes.
 func normalizeList(c Column, s string) (string, bool, string) {
+	if listIsNormal(c, s) {
+		return s, false, ""
+	}
 	parts := strings.Split(s, ";")
 	out := parts[:0]
 	seen := make(map[string]bool, len(parts))
@@ -143,7 +155,7 @@ func normalizeList(c Column, s string) (string, bool, string) {
 				return "", false, fmt.Sprintf("%q is not a two-letter state code; separate states with ';', e.g. CO;AZ", p)
 			}
 		}
-		if strings.ContainsAny(p, "\r\n") {
+		if hasLineBreak(p) {
 			return "", false, fmt.Sprintf("the item %q contains a line break; separate items with ';'", p)
 		}
 		k := strings.ToLower(p)
@@ -154,6 +166,84 @@ func normalizeList(c Column, s string) (string, bool, string) {
 		out = append(out, p)
 	}
 	return strings.Join(out, ";"), false, ""
+}
+
+// maxFastListItems bounds the items listIsNormal compares pairwise.
+const maxFastListItems = 8
+
+// listIsNormal reports whether normalizeList would return s unchanged with
+// no problem: at most maxFastListItems ASCII items, none empty, none with
+// anything to trim or a line break, no two equal ignoring case, licenses
+// two upper-case letters. It allocates nothing; false only means the slow
+// path decides.
+func listIsNormal(c Column, s string) bool {
+	var items [maxFastListItems]string
+	n := 0
+	for rest := s; ; {
+		i := strings.IndexByte(rest, ';')
+		item := rest
+		if i >= 0 {
+			item = rest[:i]
+		}
+		if item == "" || n == maxFastListItems {
+			return false
+		}
+		for j := 0; j < len(item); j++ {
+			if b := item[j]; b >= utf8.RuneSelf || b == '\r' || b == '\n' {
+				return false
+			}
+		}
+		if trimCell(item) != item {
+			return false
+		}
+		if c == ColLicenses && (len(item) != 2 || item[0] < 'A' || item[0] > 'Z' || item[1] < 'A' || item[1] > 'Z') {
+			return false
+		}
+		for _, prev := range items[:n] {
+			// ASCII items: strings.ToLower equality is ASCII case folding.
+			if strings.EqualFold(prev, item) {
+				return false
+			}
+		}
+		items[n] = item
+		n++
+		if i < 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
+}
+
+// isPlainDate reports whether s is a calendar date written yyyy-MM-dd
+// with four, two and two digits: ParseDate returns such a date unchanged.
+func isPlainDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	var n [3]int
+	for k, part := range [3]string{s[0:4], s[5:7], s[8:10]} {
+		for i := 0; i < len(part); i++ {
+			b := part[i]
+			if b < '0' || b > '9' {
+				return false
+			}
+			n[k] = n[k]*10 + int(b-'0')
+		}
+	}
+	y, m, d := n[0], n[1], n[2]
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}
+
+// hasLineBreak is strings.ContainsAny(s, "\r\n") without its set.
+func hasLineBreak(s string) bool {
+	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
 }
 
 func isASCIILetters(s string) bool {
@@ -167,6 +257,11 @@ func isASCIILetters(s string) bool {
 
 // normalizeEnum matches s to one of allowed ignoring case, spaces, '-' and '_'.
 func normalizeEnum(c Column, s string, allowed []string) (string, bool, string) {
+	for _, a := range allowed {
+		if s == a { // already in the API's spelling
+			return a, false, ""
+		}
+	}
 	k := normHeader(s)
 	for _, a := range allowed {
 		if k == strings.ToLower(a) {

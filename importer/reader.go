@@ -295,19 +295,32 @@ func (r *Reader) Warnings() []Problem { return r.warnings }
 // A bad cell never fails Next: it adds a Problem to the record. Errors are
 // file-level (*FileError): a broken file or too many rows.
 func (r *Reader) Next() (*Record, error) {
+	rec := new(Record)
+	if err := r.NextInto(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// NextInto is Next filling *rec instead of allocating a Record, for callers
+// that look at one row at a time: rec is overwritten (its Problems slice is
+// reused, so copy what must outlive the next call). On an error rec is
+// left as it was.
+func (r *Reader) NextInto(rec *Record) error {
 	for {
 		cells, row, err := r.src.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if isBlankRow(cells) {
 			continue
 		}
 		r.rows++
 		if r.rows > r.opts.MaxRows {
-			return nil, &FileError{File: r.file, Sheet: r.errSheet(), Msg: fmt.Sprintf("more than %d data rows (row %d); split the file into smaller ones", r.opts.MaxRows, row)}
+			return &FileError{File: r.file, Sheet: r.errSheet(), Msg: fmt.Sprintf("more than %d data rows (row %d); split the file into smaller ones", r.opts.MaxRows, row)}
 		}
-		return r.record(cells, row), nil
+		r.record(rec, cells, row)
+		return nil
 	}
 }
 
@@ -320,9 +333,9 @@ func isBlankRow(cells []string) bool {
 	return true
 }
 
-// record builds the Record of one data row.
-func (r *Reader) record(cells []string, row int) *Record {
-	rec := &Record{Sheet: r.sheet, Row: row}
+// record fills rec with the Record of one data row.
+func (r *Reader) record(rec *Record, cells []string, row int) {
+	*rec = Record{Sheet: r.sheet, Row: row, Problems: rec.Problems[:0]}
 	for i, raw := range cells {
 		if i >= len(r.cols) {
 			if !r.warnedBeyond && trimCell(raw) != "" {
@@ -360,7 +373,6 @@ func (r *Reader) record(cells []string, row int) *Record {
 			rec.Values[c] = v
 		}
 	}
-	return rec
 }
 
 // Close releases the file.

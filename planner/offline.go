@@ -149,7 +149,9 @@ func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite
 			}
 			continue
 		}
-		s.set(u, rec.Get(s.col))
+		if v := rec.Get(s.col); v != "" { // *u starts empty
+			s.set(u, v)
+		}
 	}
 	for p := range listItems(rec.Get(importer.ColPersonas)) {
 		u.Personas = append(u.Personas, apiclient.EntityRef{EntityName: p, EntityType: apiclient.EntityTypePersona})

@@ -40,23 +40,25 @@ func (r ReadResult) RowsPerSecond() float64 {
 }
 
 // MeasureRead reads and validates path the way `encimport validate` does
-// (importer.ReadAll, then planner.CheckOffline) in this process, and reports
-// the rows per second and this process's peak resident memory. Run it in a
-// fresh process (RunReadChild) so the peak belongs to this file alone.
+// (planner.CheckFile: importer.Open, then Next and a planner.Checker row by
+// row, the records not kept) in this process, and reports the rows per
+// second and this process's peak resident memory. Run it in a fresh process
+// (RunReadChild) so the peak belongs to this file alone.
 func MeasureRead(path string) (ReadResult, error) {
 	start := time.Now()
-	recs, _, err := importer.ReadAll(path, importer.Options{MaxFileSize: 1 << 30})
+	res := ReadResult{File: path}
+	_, err := planner.CheckFile(context.Background(), path, importer.Options{MaxFileSize: 1 << 30},
+		planner.Options{DefaultAction: importer.ActionUpsert}, func(r planner.Row) error {
+			res.Rows++
+			if r.Status == planner.StatusInvalid {
+				res.Invalid++
+			}
+			return nil
+		})
 	if err != nil {
 		return ReadResult{}, err
 	}
-	planner.CheckOffline(recs, importer.ActionUpsert)
-	elapsed := time.Since(start)
-	res := ReadResult{File: path, Rows: len(recs), Seconds: elapsed.Seconds()}
-	for _, r := range recs {
-		if len(r.Problems) > 0 {
-			res.Invalid++
-		}
-	}
+	res.Seconds = time.Since(start).Seconds()
 	res.PeakRSS, res.RSSFrom = PeakRSS()
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -159,29 +160,43 @@ func (a *app) writeReport(input string, rows []report.Row) error {
 	return nil
 }
 
-// validate reads and checks every row offline.
+// validate reads and checks every row offline, one row at a time: the
+// problems are printed as rows are read, and only the small report rows
+// (with --report) are kept, so a million-row file validates in little memory.
 func (a *app) validate(ctx context.Context) error {
 	if err := a.loadConfig(); err != nil {
 		return err
 	}
 	path := a.opts.args[0]
-	recs, _, in, err := a.read(path)
-	if err != nil {
-		return err
-	}
-	p := planner.OfflinePlan(recs, in, a.plannerOptions())
-	bad := 0
-	for _, r := range p.Rows {
+	out := bufio.NewWriter(a.io.Out)
+	defer out.Flush()
+	var rows []report.Row
+	n, bad := 0, 0
+	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r planner.Row) error {
+		n++
 		for _, pr := range r.Problems {
-			fmt.Fprintln(a.io.Out, pr.Error())
+			fmt.Fprintln(out, pr.Error())
 		}
 		if r.Status == planner.StatusInvalid {
 			bad++
 		}
+		if a.opts.report != "" {
+			rows = append(rows, planner.ReportRow(r))
+		}
+		return nil
+	})
+	for _, w := range warns {
+		a.log.Warn(w.Error())
 	}
-	fmt.Fprintf(a.io.Out, "%s: %d rows, %d valid, %d invalid\n", path, len(p.Rows), len(p.Rows)-bad, bad)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d rows, %d valid, %d invalid\n", path, n, n-bad, bad)
+	if err := out.Flush(); err != nil {
+		return err
+	}
 	if a.opts.report != "" {
-		if err := a.writeReport(path, p.ReportRows()); err != nil {
+		if err := a.writeReport(path, rows); err != nil {
 			return err
 		}
 	}

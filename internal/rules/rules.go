@@ -143,7 +143,7 @@ func CheckID(id string) *Violation {
 	switch {
 	case id == "":
 		return &Violation{"id", CodeRequired, "the user id is required"}
-	case len([]rune(id)) > MaxIDLen:
+	case len(id) > MaxIDLen && len([]rune(id)) > MaxIDLen:
 		return &Violation{"id", CodeInvalidID, fmt.Sprintf("the user id %q is %d characters; use at most %d", id, len([]rune(id)), MaxIDLen)}
 	case strings.HasPrefix(id, "."):
 		return &Violation{"id", CodeInvalidID, fmt.Sprintf("the user id %q starts with a period; remove it", id)}
@@ -174,6 +174,9 @@ func hasLineBreak(s string) bool {
 
 // CheckMaxLen checks that value has at most max characters.
 func CheckMaxLen(field, value string, max int) *Violation {
+	if len(value) <= max {
+		return nil // never more characters than bytes
+	}
 	if n := len([]rune(value)); n > max {
 		return &Violation{field, CodeTooLong, fmt.Sprintf("%d characters; use at most %d", n, max)}
 	}
