@@ -35,7 +35,10 @@ const (
 const (
 	MsgInterrupted = "run interrupted; rerun to finish"
 	msgFromJournal = "done by an earlier run (from the journal)"
-	msgReconciled  = "the server's answer was lost; reading the user back showed the change took effect"
+	// msgEarlierCallTookEffect: a run was cut off during the row's call and
+	// the server now holds what the row asks.
+	msgEarlierCallTookEffect = "an earlier run was stopped during this row's call; the server shows the change took effect"
+	msgReconciled            = "the server's answer was lost; reading the user back showed the change took effect"
 )
 
 // TooManyBudget times MaxAttempts is how many 429 answers one call may get
@@ -346,6 +349,11 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 				st.out.CorrelationID = d.CorrelationID
 				st.out.Attempts = d.Attempts
 				st.out.Message = msgFromJournal
+			} else if o := e.journal.rowStarted(r.Sheet, r.Row, r.ID); o != "" && r.Status == planner.StatusUnchanged {
+				// An earlier run was cut off during this row's call, and
+				// the server now holds what the row asks: the call took effect.
+				st.out.Status = o
+				st.out.Message = msgEarlierCallTookEffect
 			} else {
 				st.out.Message = problemsMessage(r.Problems, r.Status != planner.StatusInvalid)
 			}
@@ -471,8 +479,8 @@ func (e *executor) key(i int, step string) stepKey {
 	return stepKey{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Step: step}
 }
 
-func startRecord(k stepKey) journalRecord {
-	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step}
+func startRecord(k stepKey, outcome string) journalRecord {
+	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step, Outcome: outcome}
 }
 
 // doneRecord records a step's end; outcome is the row's report status when

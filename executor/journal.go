@@ -63,6 +63,7 @@ type stepKey struct {
 
 // journalState is what the journal knows about a step.
 type journalState struct {
+	outcome string // the row's outcome, as recorded when the step started
 	started bool
 	done    *journalRecord // last done record, nil when none
 }
@@ -135,6 +136,7 @@ func (j *Journal) apply(rec *journalRecord) {
 	case eventStart:
 		st.started = true
 		st.done = nil
+		st.outcome = rec.Outcome
 	case eventDone:
 		r := *rec
 		st.done = &r
@@ -176,6 +178,22 @@ func (j *Journal) rowDone(sheet string, row int, id string) *journalRecord {
 	}
 	r := *last
 	return &r
+}
+
+// rowStarted returns the outcome recorded when a step of the row was
+// started and never finished, or "".
+func (j *Journal) rowStarted(sheet string, row int, id string) string {
+	if j == nil {
+		return ""
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, step := range []string{StepMove, StepPatch, StepCreate} {
+		if st := j.steps[stepKey{sheet, row, id, step}]; st != nil && st.started && st.done == nil && st.outcome != "" {
+			return st.outcome
+		}
+	}
+	return ""
 }
 
 // write appends recs and syncs the file once.

@@ -37,11 +37,11 @@ func TestJournalResume(t *testing.T) {
 	ok := result{state: stateOK, httpStatus: 201, correlationID: "old-1"}
 	failed := result{state: stateFailed, httpStatus: 503}
 	patched := result{state: stateOK, httpStatus: 204}
-	if err := j.write(startRecord(k(0, StepCreate)), doneRecord(k(0, StepCreate), &ok, 1, ""),
-		startRecord(k(1, StepCreate)),
-		startRecord(k(2, StepPatch)), doneRecord(k(2, StepPatch), &failed, 6, ""),
-		startRecord(k(3, StepPatch)), doneRecord(k(3, StepPatch), &patched, 1, ""), startRecord(k(3, StepMove)),
-		startRecord(k(5, StepPatch)), startRecord(k(6, StepCreate)),
+	if err := j.write(startRecord(k(0, StepCreate), ""), doneRecord(k(0, StepCreate), &ok, 1, ""),
+		startRecord(k(1, StepCreate), ""),
+		startRecord(k(2, StepPatch), ""), doneRecord(k(2, StepPatch), &failed, 6, ""),
+		startRecord(k(3, StepPatch), ""), doneRecord(k(3, StepPatch), &patched, 1, ""), startRecord(k(3, StepMove), ""),
+		startRecord(k(5, StepPatch), ""), startRecord(k(6, StepCreate), ""),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +126,11 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	created := result{state: stateOK, httpStatus: 201, correlationID: "c-1"}
 	disabled := result{state: stateOK, httpStatus: 204, correlationID: "c-2"}
 	if err := j.write(
-		startRecord(stepKey{"People", 2, "a", StepCreate}), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, planner.StatusCreated),
-		startRecord(stepKey{"People", 3, "b", StepPatch}), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, planner.StatusDisabled),
+		startRecord(stepKey{"People", 2, "a", StepCreate}, ""), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, planner.StatusCreated),
+		startRecord(stepKey{"People", 3, "b", StepPatch}, ""), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, planner.StatusDisabled),
+		// Cut off during the call: started, never done.
+		startRecord(stepKey{"People", 5, "d", StepCreate}, planner.StatusCreated),
+		startRecord(stepKey{"People", 6, "e", StepCreate}, planner.StatusCreated),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +138,8 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: planner.StatusInvalid},
 		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: planner.StatusUnchanged},
 		{Sheet: "People", Row: 4, ID: "c", Action: "upsert", Status: planner.StatusUnchanged},
+		{Sheet: "People", Row: 5, ID: "d", Action: "upsert", Status: planner.StatusUnchanged},
+		{Sheet: "People", Row: 6, ID: "e", Action: "create", Status: planner.StatusInvalid},
 	}}
 	f := newFake()
 	var s sleeps
@@ -147,12 +152,15 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	want := []struct {
 		status, corr string
 		attempts     int
-	}{{"created", "c-1", 1}, {"disabled", "c-2", 2}, {"unchanged", "", 0}}
+	}{{"created", "c-1", 1}, {"disabled", "c-2", 2}, {"unchanged", "", 0}, {"created", "", 0}, {"invalid", "", 0}}
 	for i, w := range want {
 		r := res.Rows[i]
 		if r.Status != w.status || r.CorrelationID != w.corr || r.Attempts != w.attempts {
 			t.Errorf("row %d: %+v, want %+v", r.Row, r, w)
 		}
+	}
+	if r := res.Rows[3]; !strings.Contains(r.Message, "took effect") {
+		t.Errorf("row d message %q", r.Message)
 	}
 	if calls := f.Calls(); len(calls) != 0 {
 		t.Errorf("calls %v, want none", calls)

@@ -215,7 +215,7 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 	if !done {
 		spec.uncertain = js.started && js.done == nil
 		if e.journal != nil {
-			spec.begin = func() error { return e.journalWrite(startRecord(k)) }
+			spec.begin = func() error { return e.journalWrite(startRecord(k, e.outcome(i))) }
 		}
 		res = e.runStep(ctx, spec)
 	}
@@ -462,7 +462,7 @@ func (e *executor) runMove(ctx context.Context, k int) error {
 			rows, _ := ids()
 			recs := make([]journalRecord, len(rows))
 			for n, i := range rows {
-				recs[n] = startRecord(e.key(i, StepMove))
+				recs[n] = startRecord(e.key(i, StepMove), e.outcome(i))
 			}
 			return e.journalWrite(recs...)
 		}

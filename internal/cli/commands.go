@@ -288,7 +288,7 @@ func (a *app) apply(ctx context.Context) error {
 	var p *planner.Plan
 	var input string
 	if a.opts.planFile != "" {
-		p, input, err = a.loadReviewedPlan()
+		p, input, err = a.reviewedPlan(ctx, c)
 	} else {
 		input = a.opts.args[0]
 		p, err = a.buildPlan(ctx, c, input)
@@ -347,34 +347,40 @@ func (a *app) apply(ctx context.Context) error {
 	return nil
 }
 
-// loadReviewedPlan loads apply --plan FILE, checks the input file has not
-// changed since, and fills the passwords back in from it.
-func (a *app) loadReviewedPlan() (*planner.Plan, string, error) {
+// reviewedPlan loads apply --plan FILE, checks the input file has not
+// changed since, and holds the plan against the server as it is now
+// (planner.Recheck): what was done since is not done again, and what the
+// server changed unreviewed is refused for those rows.
+func (a *app) reviewedPlan(ctx context.Context, c *apiclient.Client) (*planner.Plan, string, error) {
 	f, err := os.Open(a.opts.planFile)
 	if err != nil {
 		return nil, "", fmt.Errorf("plan file: %w", err)
 	}
-	defer f.Close()
-	p, err := planner.Load(f)
+	reviewed, err := planner.Load(f)
+	f.Close()
 	if err != nil {
 		return nil, "", fmt.Errorf("plan file %s: %w", a.opts.planFile, err)
 	}
-	input := p.Input.Path
+	input := reviewed.Input.Path
 	if len(a.opts.args) == 1 {
 		input = a.opts.args[0]
 	}
-	digest, err := planner.Digest(input)
-	if err != nil {
-		return nil, "", fmt.Errorf("the plan's input file %s: %w", input, err)
-	}
-	if digest != p.Input.SHA256 {
-		return nil, "", fmt.Errorf("%s changed since the plan %s was made; run 'encimport plan' again and review the new plan", input, a.opts.planFile)
-	}
-	recs, _, err := importer.ReadAll(input, importer.Options{Sheet: p.Input.Sheet})
+	a.opts.sheet = reviewed.Input.Sheet
+	recs, warns, in, err := a.read(input)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := p.FillPasswords(recs); err != nil {
+	if in.SHA256 != reviewed.Input.SHA256 {
+		return nil, "", fmt.Errorf("%s changed since the plan %s was made; run 'encimport plan' again and review the new plan", input, a.opts.planFile)
+	}
+	w, err := planner.Fetch(ctx, c)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading users, organizations and personas: %w", err)
+	}
+	fresh := planner.Build(recs, w, in, reviewed.Options)
+	fresh.Warnings = append(fresh.Warnings, warns...)
+	p, err := planner.Recheck(reviewed, fresh)
+	if err != nil {
 		return nil, "", err
 	}
 	return p, input, nil

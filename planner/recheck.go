@@ -1,0 +1,114 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/encimport/encimport/importer"
+)
+
+// Recheck holds a reviewed plan (from `plan -o`) against a fresh plan made
+// just now from the same file and the server as it is now, and returns what
+// `apply --plan` may execute:
+//   - a row the reviewed plan had no work for stays as reviewed;
+//   - a row whose fresh steps are all steps the reviewer saw (the same, or
+//     fewer because an earlier run already did some) keeps the fresh steps;
+//     with none left it is unchanged;
+//   - a row the fresh plan would do differently (the server changed in a way
+//     nobody reviewed) is invalid, with a problem saying to plan again.
+//
+// Moves are batched again over the rows kept. Rows are matched by position;
+// both plans must come from the same file (same digest).
+func Recheck(reviewed, fresh *Plan) (*Plan, error) {
+	if reviewed.Input.SHA256 != fresh.Input.SHA256 || len(reviewed.Rows) != len(fresh.Rows) {
+		return nil, fmt.Errorf("the reviewed plan was made from another file (digest %.12s, %d rows) than %s (digest %.12s, %d rows); run plan again",
+			reviewed.Input.SHA256, len(reviewed.Rows), fresh.Input.Path, fresh.Input.SHA256, len(fresh.Rows))
+	}
+	out := *fresh
+	out.Options = reviewed.Options
+	out.Rows = make([]Row, len(fresh.Rows))
+	for i := range fresh.Rows {
+		rv, fr := &reviewed.Rows[i], fresh.Rows[i]
+		if rv.Sheet != fr.Sheet || rv.Row != fr.Row || rv.ID != fr.ID {
+			return nil, fmt.Errorf("row %d of the reviewed plan is %s row %d (%s), the file has %s row %d (%s); run plan again",
+				i+1, rv.Sheet, rv.Row, rv.ID, fr.Sheet, fr.Row, fr.ID)
+		}
+		switch {
+		case rv.Status != StatusPlanned:
+			r := *rv
+			r.Password, r.NeedsPassword = "", false
+			out.Rows[i] = r
+		case fr.Status == StatusUnchanged:
+			fr.Outcome = ""
+			out.Rows[i] = fr
+		case fr.Status == StatusPlanned && reviewedSteps(rv, &fr):
+			fr.Outcome = rv.Outcome
+			out.Rows[i] = fr
+		default:
+			now := "find problems"
+			if fr.Status == StatusPlanned {
+				now = "do " + stepsText(&fr)
+			}
+			bad := Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: StatusInvalid,
+				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(),
+					Message: fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s, a plan made now would %s; run plan again and review it",
+						stepsText(rv), now)})}
+			out.Rows[i] = bad
+		}
+		if out.Rows[i].Move != nil {
+			m := *out.Rows[i].Move
+			out.Rows[i].Move = &m
+		}
+	}
+	out.Moves = batchMoves(out.Rows, out.Options.MoveBatchSize)
+	return &out, nil
+}
+
+// reviewedSteps reports whether every step of fresh is the same step in rv.
+func reviewedSteps(rv, fresh *Row) bool {
+	if fresh.Create != nil && (rv.Create == nil || !sameJSON(rv.Create, fresh.Create)) {
+		return false
+	}
+	if fresh.Patch != nil && (rv.Patch == nil || !sameJSON(rv.Patch.Body, fresh.Patch.Body)) {
+		return false
+	}
+	if fresh.Move != nil && (rv.Move == nil || rv.Move.SourceOrgID != fresh.Move.SourceOrgID || rv.Move.TargetOrgID != fresh.Move.TargetOrgID) {
+		return false
+	}
+	return true
+}
+
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// stepsText names a row's steps for a message, e.g. "create in org 3" or
+// "change title, phone, then move from org 3 to org 4".
+func stepsText(r *Row) string {
+	var s string
+	switch {
+	case r.Create != nil:
+		s = "create in org " + r.Create.OrgID
+	case r.Patch != nil:
+		s = "change"
+		for i, c := range r.Patch.Changes {
+			if i > 0 {
+				s += ","
+			}
+			s += " " + c.Field
+		}
+	}
+	if r.Move != nil {
+		if s != "" {
+			s += ", then "
+		}
+		s += fmt.Sprintf("move from org %s to org %s", r.Move.SourceOrgID, r.Move.TargetOrgID)
+	}
+	if s == "" {
+		s = "nothing"
+	}
+	return s
+}

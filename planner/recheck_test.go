@@ -1,0 +1,81 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/importer"
+)
+
+func TestRecheck(t *testing.T) {
+	in := Input{Path: "people.csv", SHA256: "abc123abc123"}
+	recs := []*importer.Record{
+		validCreate(),                                                     // create jdoe
+		rec(3, "action", "update", "id", "lo.denver", "title", "Manager"), // patch
+		rec(4, "action", "move", "id", "lo.phoenix", "orgId", "Denver Branch"),
+		rec(5, "action", "update", "id", "lo.denver", "title", "x"), // duplicate: invalid
+	}
+	reviewed := Build(recs, testWorld(), in, Options{})
+	if got := reviewed.Counts(); got[StatusPlanned] != 3 || got[StatusInvalid] != 1 {
+		t.Fatalf("reviewed plan counts %v", got)
+	}
+
+	t.Run("nothing changed: the reviewed steps", func(t *testing.T) {
+		p, err := Recheck(reviewed, Build(recs, testWorld(), in, Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range p.Rows {
+			if p.Rows[i].Status != reviewed.Rows[i].Status || !sameJSON(p.Rows[i].Create, reviewed.Rows[i].Create) {
+				t.Errorf("row %d: %+v", i, p.Rows[i])
+			}
+		}
+		if len(p.Moves) != 1 || p.Moves[0].UserIDs[0] != "lo.phoenix" || p.Rows[2].Move.Call != 0 {
+			t.Errorf("moves %+v", p.Moves)
+		}
+	})
+
+	t.Run("all done since: unchanged, no work", func(t *testing.T) {
+		w := testWorld()
+		w.Users["jdoe"] = &apiclient.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
+			WorkingFolder: "My Pipeline", Personas: []apiclient.EntityRef{{EntityID: "3"}}, Organization: &apiclient.EntityRef{EntityID: "3"}}
+		w.Users["lo.denver"].Title = "Manager"
+		w.Users["lo.phoenix"].Organization = &apiclient.EntityRef{EntityID: "3"}
+		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{StatusUnchanged, StatusUnchanged, StatusUnchanged, StatusInvalid}
+		for i, st := range want {
+			if p.Rows[i].Status != st {
+				t.Errorf("row %d: %s (%v), want %s", i, p.Rows[i].Status, p.Rows[i].Problems, st)
+			}
+		}
+		if len(p.Moves) != 0 {
+			t.Errorf("moves %+v", p.Moves)
+		}
+	})
+
+	t.Run("server changed unreviewed: refused for that row only", func(t *testing.T) {
+		w := testWorld()
+		w.Users["lo.phoenix"].Organization = &apiclient.EntityRef{EntityID: "7"} // moved to Wholesale meanwhile
+		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := p.Rows[2]; r.Status != StatusInvalid || r.Move != nil || !strings.Contains(r.Problems[len(r.Problems)-1].Message, "server changed since the plan was reviewed") {
+			t.Errorf("row 3: %+v", r)
+		}
+		if p.Rows[0].Status != StatusPlanned || p.Rows[1].Status != StatusPlanned || len(p.Moves) != 0 {
+			t.Errorf("other rows: %+v %+v, moves %+v", p.Rows[0], p.Rows[1], p.Moves)
+		}
+	})
+
+	t.Run("another file", func(t *testing.T) {
+		other := Build(recs[:2], testWorld(), Input{SHA256: "def"}, Options{})
+		if _, err := Recheck(reviewed, other); err == nil {
+			t.Fatal("want an error")
+		}
+	})
+}
