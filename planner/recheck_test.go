@@ -11,7 +11,7 @@ import (
 func TestRecheck(t *testing.T) {
 	in := Input{Path: "people.csv", SHA256: "abc123abc123"}
 	recs := []*importer.Record{
-		validCreate(),                                                     // create jdoe
+		validCreate(), // create jdoe
 		rec(3, "action", "update", "id", "lo.denver", "title", "Manager"), // patch
 		rec(4, "action", "move", "id", "lo.phoenix", "orgId", "Denver Branch"),
 		rec(5, "action", "update", "id", "lo.denver", "title", "x"), // duplicate: invalid
