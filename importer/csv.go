@@ -34,7 +34,10 @@ func (r *Reader) openCSV(path string) error {
 	fail := func(format string, a ...any) error {
 		return &FileError{File: r.file, Msg: fmt.Sprintf(format, a...)}
 	}
-	enc, err := sniffEncoding(path)
+	enc, lines, err := sniffEncoding(path)
+	if lines > 0 {
+		r.rowsHint = lines - 1 // the header
+	}
 	if err != nil {
 		return fail("cannot read the file (%v); check its permissions", unwrapPath(err))
 	}
@@ -122,25 +125,33 @@ const (
 // sniffEncoding looks at the BOM, and without one scans the whole file:
 // invalid UTF-8 with no valid multi-byte sequence at all means Windows-1252;
 // otherwise the file is UTF-8 (broken cells are problems on their rows).
-func sniffEncoding(path string) (csvEncoding, error) {
+// lines is the number of line feeds when the whole file was scanned (0
+// when it was not), or one more when the last line has none.
+func sniffEncoding(path string) (enc csvEncoding, lines int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return encUTF8, err
+		return encUTF8, 0, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(3)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		return encUTF8BOM, nil
+		return encUTF8BOM, 0, nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return encUTF16, nil
+		return encUTF16, 0, nil
 	}
 	invalid, multi := false, false
+	var last byte // the file's last byte
 	buf := make([]byte, 64<<10)
 	carry := 0
 	for {
 		n, err := br.Read(buf[carry:])
+		// The carry is the start of a multi-byte rune: no line feed in it.
+		lines += bytes.Count(buf[carry:carry+n], []byte{'\n'})
+		if n > 0 {
+			last = buf[carry+n-1]
+		}
 		n += carry
 		chunk := buf[:n]
 		i := 0
@@ -170,16 +181,19 @@ func sniffEncoding(path string) (csvEncoding, error) {
 		}
 		carry = copy(buf, chunk[i:])
 		if multi && invalid {
-			return encUTF8, nil // mixed: read as UTF-8, broken cells are problems
+			return encUTF8, 0, nil // mixed: read as UTF-8, broken cells are problems
 		}
 		if err != nil {
 			break
 		}
 	}
-	if invalid && !multi {
-		return encWindows1252, nil
+	if last != '\n' && last != 0 {
+		lines++
 	}
-	return encUTF8, nil
+	if invalid && !multi {
+		return encWindows1252, lines, nil
+	}
+	return encUTF8, lines, nil
 }
 
 // sniffDelimiter picks ',', ';' or tab: whichever occurs most often outside

@@ -125,6 +125,7 @@ type Reader struct {
 	opts     Options
 	warnings []Problem
 	rows     int
+	rowsHint int // estimate of the data rows; 0 = unknown
 	date1904 bool
 
 	warnedNoHeader, warnedBeyond bool
@@ -285,6 +286,12 @@ func (r *Reader) Sheet() string { return r.sheet }
 
 // Headers returns the header row as found (trimmed; trailing empty cells dropped).
 func (r *Reader) Headers() []string { return r.headers }
+
+// RowsHint estimates the number of data rows, for sizing: the CSV file's
+// line count less the header (blank lines and cells spanning lines make it
+// an overestimate), at most Options.MaxRows; 0 when unknown (XLSX, or a
+// CSV file with a byte-order mark or in mixed encodings).
+func (r *Reader) RowsHint() int { return min(r.rowsHint, r.opts.MaxRows) }
 
 // Warnings returns the file-level warnings so far (unknown columns, columns
 // past the limit, cells without a header, encoding guesses). Reading rows

@@ -21,18 +21,83 @@ type Checker struct {
 	opts          Options // normalised (DefaultAction lower case, never "")
 	defaultsKnown bool    // opts carries the company defaults
 
-	first  map[string]rowRef // lower-cased id → the first row with it
-	sheets []string          // sheet names, indexed by rowRef.sheet
+	ids    idIndex  // lower-cased id → the first row with it
+	sheets []string // sheet names, indexed by the sheet part of a rowRef
 
 	u      apiclient.User // scratch user the rules check, refilled per row
 	ccSite apiclient.CCSite
 }
 
-// rowRef locates a row: its number and its sheet (an index into
-// Checker.sheets, so a million entries do not hold a million strings).
-type rowRef struct {
-	row   int
-	sheet int32
+// A rowRef locates a row: its number in the low 40 bits, its sheet (an
+// index into Checker.sheets) above, so a million entries hold no strings.
+type rowRef uint64
+
+const rowBits = 40
+
+func makeRowRef(row, sheet int) rowRef {
+	return rowRef(uint64(sheet)<<rowBits | uint64(row)&(1<<rowBits-1))
+}
+
+func (r rowRef) row() int   { return int(r & (1<<rowBits - 1)) }
+func (r rowRef) sheet() int { return int(r >> rowBits) }
+
+// shortIDLen is the longest lower-cased id kept as a shortID (the longest
+// valid id has 16 characters).
+const shortIDLen = 16
+
+// A shortID is a lower-cased id, zero-padded, as a map key without
+// pointers: the garbage collector never scans a million of them, and no id
+// is copied to the heap on its own. Ids holding a NUL byte are not short.
+type shortID [shortIDLen]byte
+
+// idIndex maps lower-cased ids (strings.ToLower) to the first row with
+// them: shortIDs for the usual ids, strings for the others.
+type idIndex struct {
+	short map[shortID]rowRef
+	long  map[string]rowRef
+}
+
+// firstOrAdd returns the row first seen with id (ignoring case), or
+// records at for it and returns false.
+func (x *idIndex) firstOrAdd(id string, at rowRef) (rowRef, bool) {
+	var k shortID
+	short := len(id) <= shortIDLen
+	for i := 0; short && i < len(id); i++ { // ASCII: lower case in place
+		b := id[i]
+		switch {
+		case b == 0 || b >= 0x80:
+			short = false
+		case 'A' <= b && b <= 'Z':
+			b += 'a' - 'A'
+		}
+		k[i] = b
+	}
+	if !short {
+		low := strings.ToLower(id)
+		if len(low) > shortIDLen || strings.IndexByte(low, 0) >= 0 {
+			if f, ok := x.long[low]; ok {
+				return f, true
+			}
+			if x.long == nil {
+				x.long = make(map[string]rowRef)
+			}
+			if low == id {
+				low = strings.Clone(id) // not a slice of the reader's line
+			}
+			x.long[low] = at
+			return 0, false
+		}
+		k = shortID{}
+		copy(k[:], low)
+	}
+	if f, ok := x.short[k]; ok {
+		return f, true
+	}
+	if x.short == nil {
+		x.short = make(map[shortID]rowRef)
+	}
+	x.short[k] = at
+	return 0, false
 }
 
 // NewChecker returns a Checker that checks rows as OfflinePlan (and so
@@ -44,7 +109,7 @@ func NewChecker(opts Options) *Checker {
 }
 
 func newChecker(opts Options, defaultsKnown bool) *Checker {
-	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown, first: make(map[string]rowRef)}
+	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown}
 }
 
 // Check appends to rec.Problems every offline problem of the row (as
@@ -78,31 +143,23 @@ func (c *Checker) Row(rec *importer.Record) Row {
 func (c *Checker) problems(rec *importer.Record, act string) []importer.Problem {
 	var dup *location
 	if id := rec.Get(importer.ColID); id != "" {
-		k := strings.ToLower(id)
-		if f, ok := c.first[k]; ok {
-			dup = &location{sheet: c.sheets[f.sheet], row: f.row}
-		} else {
-			if k == id {
-				// The id may be a slice of the reader's whole line: keep
-				// only its own bytes.
-				k = strings.Clone(id)
-			}
-			c.first[k] = rowRef{row: rec.Row, sheet: c.sheetIndex(rec.Sheet)}
+		if f, ok := c.ids.firstOrAdd(id, makeRowRef(rec.Row, c.sheetIndex(rec.Sheet))); ok {
+			dup = &location{sheet: c.sheets[f.sheet()], row: f.row()}
 		}
 	}
 	fillUser(&c.u, rec, &c.ccSite)
 	return checkRow(rec, act, dup, &c.u, c.opts, c.defaultsKnown)
 }
 
-func (c *Checker) sheetIndex(s string) int32 {
+func (c *Checker) sheetIndex(s string) int {
 	// Files hold one sheet, or a few: the last one is nearly always it.
 	for i := len(c.sheets) - 1; i >= 0; i-- {
 		if c.sheets[i] == s {
-			return int32(i)
+			return i
 		}
 	}
 	c.sheets = append(c.sheets, s)
-	return int32(len(c.sheets) - 1)
+	return len(c.sheets) - 1
 }
 
 // CheckFile reads the file at path row by row and checks each row as
@@ -124,6 +181,9 @@ func CheckFile(ctx context.Context, path string, ropts importer.Options, opts Op
 	}
 	defer r.Close()
 	c := NewChecker(opts)
+	if n := r.RowsHint(); n > 0 {
+		c.ids.short = make(map[shortID]rowRef, n) // no rehashing as it fills
+	}
 
 	// The reader fills batches of records and sends them in order; the
 	// batches come back through free to be filled again.

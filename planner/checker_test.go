@@ -2,6 +2,7 @@ package planner
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/encimport/encimport/apiclient"
@@ -91,6 +92,17 @@ func TestFillUserScratchMatchesRecordUser(t *testing.T) {
 		validCreate("requirePasswordChange", "true", "ccSiteId", "other"),
 		rec(5, "id", "u", "title", importer.ClearToken, "personas", "X"),
 	}
+	// A row with every column filled, then an empty one: nothing may stay.
+	full := &importer.Record{Sheet: "People", Row: 6}
+	for _, c := range importer.Columns() {
+		full.Set(c, "v"+c.String())
+	}
+	for _, s := range scalars {
+		if s.isBool() {
+			full.Set(s.col, "true")
+		}
+	}
+	recs = append(recs, full, rec(7, "id", "empty"), full, rec(9, "title", importer.ClearToken))
 	var u apiclient.User
 	var cc apiclient.CCSite
 	norm := func(u apiclient.User) apiclient.User {
@@ -147,4 +159,39 @@ func itoa(i int) string {
 		}
 	}
 	return string(buf[n:])
+}
+
+// TestIDIndexMatchesToLowerMap feeds ids of every kind (ASCII, mixed case,
+// around shortIDLen bytes, non-ASCII, characters whose lower case is
+// ASCII) to an idIndex and to a map keyed by strings.ToLower.
+func TestIDIndexMatchesToLowerMap(t *testing.T) {
+	base := []string{"jdoe", "JDoe", "JDOE", "a", "A", "k", "K", "\u212a", "zoë", "ZOË", "Zoë",
+		strings.Repeat("x", shortIDLen), strings.Repeat("X", shortIDLen), strings.Repeat("x", shortIDLen+1),
+		strings.Repeat("X", shortIDLen+1), strings.Repeat("é", 11) + "a", strings.Repeat("É", 11) + "A",
+		strings.Repeat("é", 12), strings.Repeat("É", 12), "İ", "i̇", "ß", "SS", "ẞ", "\xff", "\xffA", "\xffa", "x\x00", "x"}
+	var ids []string
+	for _, a := range base {
+		ids = append(ids, a)
+		for _, b := range base[:8] {
+			ids = append(ids, a+b)
+		}
+	}
+	var x idIndex
+	ref := map[string]int{}
+	for i, id := range ids {
+		f, ok := x.firstOrAdd(id, makeRowRef(i, 0))
+		w, wok := ref[strings.ToLower(id)]
+		if !wok {
+			ref[strings.ToLower(id)] = i
+		}
+		if ok != wok || (ok && f.row() != w) {
+			t.Errorf("id %q: firstOrAdd = row %d, %v; strings.ToLower map says row %d, %v", id, f.row(), ok, w, wok)
+		}
+	}
+	if len(ref) == len(ids) {
+		t.Error("the ids hold no duplicates: the test tests nothing")
+	}
+	if r := makeRowRef(1_048_576, 3); r.row() != 1_048_576 || r.sheet() != 3 {
+		t.Errorf("rowRef round trip: %d %d", r.row(), r.sheet())
+	}
 }

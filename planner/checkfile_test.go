@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,7 +27,11 @@ func BenchmarkCheckFile(b *testing.B) {
 			if ext == "xlsx" {
 				ensure = bench.EnsureXLSX
 			}
-			path, err := ensure(dir, 100_000)
+			size := 100_000
+			if n, err := strconv.Atoi(os.Getenv("CHECKFILE_ROWS")); err == nil && n > 0 {
+				size = n // e.g. CHECKFILE_ROWS=1000000 as in the bench driver
+			}
+			path, err := ensure(dir, size)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -34,7 +39,7 @@ func BenchmarkCheckFile(b *testing.B) {
 			rows := 0
 			for b.Loop() {
 				rows = 0
-				_, err := planner.CheckFile(context.Background(), path, importer.Options{}, planner.Options{}, func(r planner.Row) error {
+				_, err := planner.CheckFile(context.Background(), path, importer.Options{MaxFileSize: 1 << 30}, planner.Options{}, func(r planner.Row) error {
 					rows++
 					if r.Status != planner.StatusPlanned {
 						b.Fatalf("row %d: %+v", r.Row, r.Problems)

@@ -132,7 +132,9 @@ func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite
 	if scratch == nil {
 		*u = apiclient.User{}
 	} else {
-		*u = apiclient.User{Personas: u.Personas[:0], Groups: u.Groups[:0], Licenses: u.Licenses[:0]}
+		// Every field fillUser sets is set below, the others stay zero:
+		// no need to clear the whole (large) struct.
+		u.Personas, u.Groups, u.Licenses, u.CCSite = u.Personas[:0], u.Groups[:0], u.Licenses[:0], nil
 	}
 	u.ID, u.Password = rec.Get(importer.ColID), rec.Get(importer.ColPassword)
 	for _, s := range scalars {
@@ -140,6 +142,9 @@ func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite
 			v, ok := rec.Bool(s.col)
 			switch {
 			case !ok:
+				if scratch != nil {
+					s.setb(u, nil)
+				}
 			case scratch == nil:
 				s.setb(u, boolPtr(v))
 			case v:
@@ -149,7 +154,7 @@ func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite
 			}
 			continue
 		}
-		if v := rec.Get(s.col); v != "" { // *u starts empty
+		if v := rec.Get(s.col); v != "" || scratch != nil {
 			s.set(u, v)
 		}
 	}
