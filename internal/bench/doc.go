@@ -12,8 +12,8 @@
 // Map of the package:
 //   - gen.go: deterministic input rows, and the xlsx/csv files generated once
 //     into a cache directory (excelize StreamWriter for xlsx);
-//   - read.go: reading and validating a file (importer.ReadAll +
-//     planner.CheckOffline) and the process's peak memory (VmHWM), run in a
+//   - read.go: reading and validating a file (planner.CheckFile, as
+//     `encimport validate`) and the process's peak memory (VmHWM), run in a
 //     child process by cmd/encbench so each measurement has its own heap;
 //   - api.go: the scenarios against the in-process sandbox over loopback
 //     HTTP through the real apiclient, planner and executor, and the naive

@@ -189,7 +189,7 @@ func (r *Results) Lines(c Config) []Line {
 		l := AtLeast("1c", fmt.Sprintf("read+validate csv, %d rows × %d cols", x.Rows, len(FileColumns)), x.RowsPerSecond(), "rows/s", TargetCSVRowsPerSec, "target", 1)
 		l.Note = fmt.Sprintf("%.2f s wall, %.2f s CPU; %d invalid rows", x.Seconds, x.CPUSeconds, x.Invalid)
 		m := Info("1d", "peak memory of that process", mb(x.PeakRSS), "MB", 0, "")
-		m.Note = fmt.Sprintf("%s; no target (all rows are held for the duplicate-id check)", x.RSSFrom)
+		m.Note = fmt.Sprintf("%s; no target (rows are streamed; the duplicate-id check keeps every id)", x.RSSFrom)
 		ls = append(ls, l, m)
 	}
 	if x := r.Creates; x != nil {

@@ -11,7 +11,9 @@ func Method(c Config) []string {
 		"1: the input files (20 columns: " + joinCols() + ") are generated once into the cache directory " +
 			"(xlsx with excelize's StreamWriter) and reused. Each file is then read and validated in a fresh child " +
 			"process (this binary re-executed with a hidden subcommand) exactly as `encimport validate` does: " +
-			"importer.ReadAll followed by planner.CheckOffline. Rows/s is rows over that wall time; peak memory is " +
+			"planner.CheckFile (importer.Open, then one goroutine reading rows with Reader.NextInto while another checks " +
+			"each with a planner.Checker; records are not kept, the duplicate-id check keeps only the ids). " +
+			"Rows/s is rows over that wall time; peak memory is " +
 			"the child's VmHWM from /proc/self/status at the end (the parent's getrusage view is shown as a cross-check).",
 		fmt.Sprintf("2, 3: the in-process sandbox (sandbox.Start, latency %v, concurrency limit %d) over loopback HTTP, "+
 			"the real apiclient (client-credentials token), planner.Fetch + planner.Build, and executor.Run with "+
