@@ -263,6 +263,6 @@ func CheckFile(ctx context.Context, path string, ropts importer.Options, opts Op
 // Plan.ReportRows gives it), holding no memory of the reader's lines.
 func ReportRow(r Row) report.Row {
 	rr := (&Plan{Rows: []Row{r}}).ReportRows()[0]
-	rr.ID, rr.Action = strings.Clone(rr.ID), strings.Clone(rr.Action)
+	rr.ID = strings.Clone(rr.ID) // the action is a constant or the default
 	return rr
 }

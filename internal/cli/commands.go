@@ -170,7 +170,8 @@ func (a *app) validate(ctx context.Context) error {
 	path := a.opts.args[0]
 	out := bufio.NewWriter(a.io.Out)
 	defer out.Flush()
-	var rows []report.Row
+	// Report rows in chunks: no copying (and no garbage) as they grow.
+	var chunks [][]report.Row
 	n, bad := 0, 0
 	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r planner.Row) error {
 		n++
@@ -181,7 +182,11 @@ func (a *app) validate(ctx context.Context) error {
 			bad++
 		}
 		if a.opts.report != "" {
-			rows = append(rows, planner.ReportRow(r))
+			if len(chunks) == 0 || len(chunks[len(chunks)-1]) == cap(chunks[len(chunks)-1]) {
+				chunks = append(chunks, make([]report.Row, 0, 8192))
+			}
+			last := &chunks[len(chunks)-1]
+			*last = append(*last, planner.ReportRow(r))
 		}
 		return nil
 	})
@@ -196,6 +201,11 @@ func (a *app) validate(ctx context.Context) error {
 		return err
 	}
 	if a.opts.report != "" {
+		rows := make([]report.Row, 0, n)
+		for i, c := range chunks {
+			rows = append(rows, c...)
+			chunks[i] = nil
+		}
 		if err := a.writeReport(path, rows); err != nil {
 			return err
 		}
