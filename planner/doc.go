@@ -3,6 +3,7 @@
 // The flow is:
 //
 //	CheckOffline(recs, action)   every rule a row can break without the server
+//	CheckFile(ctx, path, ...)    the same, streamed row by row (a Checker): `validate`
 //	Fetch(ctx, client)           read-only server state: caller, users, org tree, personas
 //	Build(recs, world, in, opt)  pure: rows → Plan (create / patch / move / unchanged / invalid)
 //	WritePlan, ReportRows, Save  show it, report it, keep it for `apply --plan`
@@ -12,7 +13,7 @@
 // Row.Password is filled from the input file by FillPasswords right before
 // execution and is never serialised.
 //
-// Files: offline.go (row rules), fields.go (columns ↔ wire fields),
+// Files: offline.go (row rules), checker.go (Checker, CheckFile), fields.go (columns ↔ wire fields),
 // world.go (Fetch, org/persona resolution), build.go (the diff),
 // moves.go (bulk-move batching), summary.go and write.go (printing),
 // store.go (Save/Load/Digest/FillPasswords), reportrows.go.
