@@ -28,6 +28,11 @@ const (
 	sandboxSecret   = "sandbox-secret"
 )
 
+// PlanMaxRows bounds the data rows plan and apply take from one file: they
+// hold every row in memory (about 1 KB each) to diff it with the server.
+// validate streams and takes up to importer.DefaultMaxRows.
+const PlanMaxRows = 250_000
+
 // read reads the input file: every record, and the plan's Input.
 func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner.Input, error) {
 	in := planner.Input{Path: path, Sheet: a.opts.sheet}
@@ -36,7 +41,7 @@ func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner
 		return nil, nil, in, fmt.Errorf("%s: %w", path, err)
 	}
 	in.SHA256 = digest
-	recs, warns, err := importer.ReadAll(path, importer.Options{Sheet: a.opts.sheet})
+	recs, warns, err := importer.ReadAll(path, importer.Options{Sheet: a.opts.sheet, MaxRows: PlanMaxRows})
 	if err != nil {
 		return nil, nil, in, err
 	}
