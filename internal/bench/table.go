@@ -130,13 +130,16 @@ func WriteMarkdown(w io.Writer, env Env, lines []Line, notes []string, misses ma
 	for _, n := range notes {
 		b.WriteString("- " + n + "\n")
 	}
-	if len(misses) > 0 {
-		b.WriteString("\n## Targets missed, why, and what would close them\n\n")
-		for _, l := range lines {
-			if m, ok := misses[l.ID]; ok && !l.OK {
-				b.WriteString("- **" + l.ID + " " + md(l.What) + "**: " + m + "\n")
-			}
+	b.WriteString("\n## Targets missed, why, and what would close them\n\n")
+	missed := 0
+	for _, l := range lines {
+		if m, ok := misses[l.ID]; ok && !l.OK {
+			b.WriteString("- **" + l.ID + " " + md(l.What) + "**: " + m + "\n")
+			missed++
 		}
+	}
+	if missed == 0 {
+		b.WriteString("None: every target is met in this run.\n")
 	}
 	b.WriteString("\n## Environment\n\n")
 	fmt.Fprintf(&b, "- %s, %s, %s, %d CPUs", env.When, env.GoVersion, env.OS, env.CPUs)
