@@ -119,13 +119,15 @@ func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values
 			wait = Backoff(attempt, c.retryBase, c.retryMax)
 		}
 		c.stats.retries.Add(1)
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := Sleep(ctx, wait); serr != nil {
 			return resp, fmt.Errorf("%w while waiting to retry after: %w", serr, err)
 		}
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or less when ctx is done first (then it returns ctx's
+// error): the wait between attempts, for the client and the executor alike.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

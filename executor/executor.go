@@ -320,7 +320,7 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 		opts.Grace = DefaultGrace
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = apiclient.Sleep
 	}
 	e := &executor{api: api, plan: p, opts: opts, log: opts.Logger, lim: opts.Limiter, journal: opts.Journal}
 	if e.log == nil {
@@ -388,20 +388,6 @@ func problemsMessage(ps []importer.Problem, warningsOnly bool) string {
 		parts = append(parts, p.Error())
 	}
 	return strings.Join(parts, "; ")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // progress reports progress; callers hold no lock.
