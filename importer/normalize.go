@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/encimport/encimport/internal/rules"
 )
 
 // isTrimRune reports whether r is trimmed from cells: white space, NBSP
@@ -49,17 +51,6 @@ func isNameColumn(c Column) bool {
 	}
 	return false
 }
-
-// The loan-access enumerations in the API's spelling and the date layout.
-// They mirror internal/rules (PeerLoanAccessValues,
-// SubordinateLoanAccessValues, DateLayout); a test keeps them equal. They
-// are repeated so the reader does not depend on apiclient.
-var (
-	peerLoanAccessValues        = []string{"Disabled", "ReadOnly", "ReadWrite"}
-	subordinateLoanAccessValues = []string{"ReadOnly", "ReadWrite"}
-)
-
-const dateLayout = "2006-01-02"
 
 var validActions = []string{ActionCreate, ActionUpdate, ActionMove, ActionDisable, ActionEnable, ActionUpsert}
 
@@ -111,7 +102,7 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 		}
 		return strconv.FormatBool(b), false, ""
 	case c == ColNMLSExpirationDate:
-		if isPlainDate(s) {
+		if rules.IsPlainDate(s) {
 			return s, false, "" // what ParseDate gives back, without the copy
 		}
 		d, ok, p := ParseDate(s)
@@ -127,9 +118,9 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 	case c == ColPersonas, c == ColGroups, c == ColLicenses:
 		return normalizeList(c, s)
 	case c == ColPeerLoanAccess:
-		return normalizeEnum(c, s, peerLoanAccessValues)
+		return normalizeEnum(c, s, rules.PeerLoanAccessValues)
 	case c == ColSubordinateLoanAccess:
-		return normalizeEnum(c, s, subordinateLoanAccessValues)
+		return normalizeEnum(c, s, rules.SubordinateLoanAccessValues)
 	}
 	return s, false, ""
 }
@@ -212,33 +203,6 @@ func listIsNormal(c Column, s string) bool {
 		}
 		rest = rest[i+1:]
 	}
-}
-
-// isPlainDate reports whether s is a calendar date written yyyy-MM-dd
-// with four, two and two digits: ParseDate returns such a date unchanged.
-func isPlainDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	var n [3]int
-	for k, part := range [3]string{s[0:4], s[5:7], s[8:10]} {
-		for i := 0; i < len(part); i++ {
-			b := part[i]
-			if b < '0' || b > '9' {
-				return false
-			}
-			n[k] = n[k]*10 + int(b-'0')
-		}
-	}
-	y, m, d := n[0], n[1], n[2]
-	if m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
-	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-		days = 29
-	}
-	return d <= days
 }
 
 // hasLineBreak is strings.ContainsAny(s, "\r\n") without its set.
@@ -333,7 +297,7 @@ func ParseDate(s string) (string, bool, string) {
 	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
 		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", s)
 	}
-	return t.Format(dateLayout), true, ""
+	return t.Format(rules.DateLayout), true, ""
 }
 
 func allDigits(s string) bool {

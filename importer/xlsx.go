@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/encimport/encimport/internal/rules"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -334,11 +335,11 @@ func SerialToDate(serial float64, date1904 bool) (string, string) {
 	}
 	if !date1904 && serial < 60 {
 		// excelize is a day off before the phantom leap day; serial 1 is 1900-01-01.
-		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(serial)).Format(dateLayout), ""
+		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(serial)).Format(rules.DateLayout), ""
 	}
 	t, err := excelize.ExcelDateToTime(math.Floor(serial), date1904)
 	if err != nil {
 		return "", fmt.Sprintf("%v is not an Excel date; format the cell as a date or write yyyy-MM-dd", serial)
 	}
-	return t.Format(dateLayout), ""
+	return t.Format(rules.DateLayout), ""
 }
