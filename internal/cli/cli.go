@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -41,8 +42,8 @@ type options struct {
 	sandboxState                  string
 
 	apiURL, instanceID, clientID, username string
-	concurrency                            int
-	rate                                   float64
+	concurrency                            optInt
+	rate                                   optFloat
 	stateDir                               string
 	companyDefaults                        string
 
@@ -126,8 +127,8 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 		fs.StringVar(&o.instanceID, "instance-id", "", "Encompass instance id (env ENCOMPASS_INSTANCE_ID)")
 		fs.StringVar(&o.clientID, "client-id", "", "OAuth client id (env ENCOMPASS_CLIENT_ID)")
 		fs.StringVar(&o.username, "username", "", "Encompass user id for the password grant (env ENCOMPASS_USERNAME)")
-		fs.IntVar(&o.concurrency, "concurrency", 0, "calls in flight at most (default 8)")
-		fs.Float64Var(&o.rate, "rate", -1, "calls per second at most, 0 for no limit (default 0)")
+		fs.Var(&o.concurrency, "concurrency", "`N` calls in flight at most (default 8, or ENCIMPORT_CONCURRENCY)")
+		fs.Var(&o.rate, "rate", "`N` calls per second at most, 0 for no limit (default 0, or ENCIMPORT_RATE)")
 		fs.StringVar(&o.stateDir, "state-dir", "", "directory for the lock and the journal (default $XDG_STATE_HOME/encimport)")
 	}
 	switch o.command {
@@ -181,6 +182,38 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 		return nil, usagef("%s needs exactly one input FILE (got %d)", o.command, len(o.args))
 	}
 	return o, nil
+}
+
+// optInt and optFloat are flags that know whether they were given, so an
+// unset flag leaves the environment's or config file's value in force.
+type optInt struct {
+	v   int
+	set bool
+}
+
+func (f *optInt) String() string { return "" }
+func (f *optInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q: give a whole number of at least 1", s)
+	}
+	f.v, f.set = n, true
+	return nil
+}
+
+type optFloat struct {
+	v   float64
+	set bool
+}
+
+func (f *optFloat) String() string { return "" }
+func (f *optFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q: give a number of at least 0", s)
+	}
+	f.v, f.set = v, true
+	return nil
 }
 
 func checkAction(a string) error {

@@ -74,6 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad action", []string{"validate", "--action", "destroy", "a.csv"}, ExitUsage},
 		{"bad template format", []string{"template", "--format", "pdf"}, ExitUsage},
 		{"bad log format", []string{"validate", "--log-format", "xml", "a.csv"}, ExitUsage},
+		{"bad concurrency", []string{"plan", "--concurrency", "0", "a.csv"}, ExitUsage},
+		{"bad rate", []string{"apply", "--rate", "fast", "a.csv"}, ExitUsage},
 		{"help", []string{"--help"}, ExitOK},
 		{"missing file is fatal", []string{"validate", "/nonexistent/file.csv"}, ExitFatal},
 	}
@@ -213,17 +215,17 @@ func TestMissingConnectionSettingsIsFatal(t *testing.T) {
 func TestConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := writeFile(t, dir, "enc.conf", "# comment\nENCOMPASS_INSTANCE_ID=FROMFILE\nENCOMPASS_CLIENT_ID=file-client\nENCIMPORT_CONCURRENCY=4\n")
-	a := &app{opts: &options{config: cfgFile, instanceID: "FROMFLAG", rate: -1}, getenv: func(k string) string {
+	a := &app{opts: &options{config: cfgFile, instanceID: "FROMFLAG", rate: optFloat{v: 2.5, set: true}}, getenv: func(k string) string {
 		return map[string]string{"ENCOMPASS_CLIENT_ID": "env-client", "ENCOMPASS_INSTANCE_ID": "FROMENV"}[k]
 	}}
 	if err := a.loadConfig(); err != nil {
 		t.Fatal(err)
 	}
-	if a.cfg.InstanceID != "FROMFLAG" || a.cfg.ClientID != "env-client" || a.cfg.Concurrency != 4 {
+	if a.cfg.InstanceID != "FROMFLAG" || a.cfg.ClientID != "env-client" || a.cfg.Concurrency != 4 || a.cfg.Rate != 2.5 {
 		t.Fatalf("config %+v", a.cfg)
 	}
 	bad := writeFile(t, dir, "bad.conf", "ENCOMPASS_NOPE=1\n")
-	a = &app{opts: &options{config: bad, rate: -1}, getenv: func(string) string { return "" }}
+	a = &app{opts: &options{config: bad}, getenv: func(string) string { return "" }}
 	if err := a.loadConfig(); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("want a line-numbered error, got %v", err)
 	}

@@ -82,11 +82,11 @@ func (a *app) loadConfig() error {
 			*f.dst = f.v
 		}
 	}
-	if o.concurrency > 0 {
-		cfg.Concurrency = o.concurrency
+	if o.concurrency.set {
+		cfg.Concurrency = o.concurrency.v
 	}
-	if o.rate >= 0 {
-		cfg.Rate = o.rate
+	if o.rate.set {
+		cfg.Rate = o.rate.v
 	}
 	if o.companyDefaults != "" {
 		if err := cfg.setCompanyDefaults(o.companyDefaults); err != nil {
