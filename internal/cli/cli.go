@@ -250,6 +250,9 @@ func (a *app) run(ctx context.Context) error {
 	case "validate":
 		return a.validate(ctx)
 	case "plan":
+		if err := a.loadConfig(); err != nil {
+			return err
+		}
 		return a.plan(ctx)
 	case "apply":
 		return a.apply(ctx)

@@ -224,6 +224,14 @@ func TestConfigPrecedence(t *testing.T) {
 	if a.cfg.InstanceID != "FROMFLAG" || a.cfg.ClientID != "env-client" || a.cfg.Concurrency != 4 || a.cfg.Rate != 2.5 {
 		t.Fatalf("config %+v", a.cfg)
 	}
+	quoted := writeFile(t, dir, "q.conf", "ENCOMPASS_CLIENT_SECRET='s3cr\"t'\nENCOMPASS_PASSWORD=\"pw'\"\n")
+	a = &app{opts: &options{config: quoted}, getenv: func(string) string { return "" }}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if a.cfg.ClientSecret != `s3cr"t` || a.cfg.Password != `pw'` {
+		t.Fatalf("quotes: secret %q password %q", a.cfg.ClientSecret, a.cfg.Password)
+	}
 	bad := writeFile(t, dir, "bad.conf", "ENCOMPASS_NOPE=1\n")
 	a = &app{opts: &options{config: bad}, getenv: func(string) string { return "" }}
 	if err := a.loadConfig(); err == nil || !strings.Contains(err.Error(), "line 1") {
@@ -303,5 +311,52 @@ func TestInterruptWritesReportExits130AndRerunFinishes(t *testing.T) {
 	}
 	if run.Server.Stats().Conflicts409 != 0 {
 		t.Errorf("a create was sent for an existing user: %d 409s", run.Server.Stats().Conflicts409)
+	}
+}
+
+func TestDryRunTakesNoLockAndShowsAReviewedPlan(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	state := filepath.Join(dir, "state")
+	unlock, err := executor.Lock(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	planFile := filepath.Join(dir, "plan.json")
+	r := runCLI(t, nil, "apply", "--dry-run", "--sandbox", "--state-dir", state, "--report", filepath.Join(dir, "d.csv"), in)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "2 to create") {
+		t.Fatalf("apply --dry-run while another run holds the lock: exit %d\n%s\n%s", r.code, r.stdout, r.stder)
+	}
+	if r := runCLI(t, nil, "plan", "--sandbox", "-o", planFile, "--report", filepath.Join(dir, "p.csv"), in); r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stder)
+	}
+	r = runCLI(t, nil, "apply", "--dry-run", "--plan", planFile, "--sandbox", "--state-dir", state, "--report", filepath.Join(dir, "d2.csv"))
+	if r.code != ExitOK || !strings.Contains(r.stdout, "2 to create") {
+		t.Fatalf("apply --plan --dry-run: exit %d\n%s\n%s", r.code, r.stdout, r.stder)
+	}
+}
+
+func TestInterruptWhilePlanningStillWritesTheReport(t *testing.T) {
+	run, err := sandbox.Start(sandbox.Options{Latency: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", goodCSV)
+	env := sandboxEnv(run.URL, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	rep := filepath.Join(dir, "r.csv")
+	var out, errb bytes.Buffer
+	code := Main(ctx, []string{"apply", "--state-dir", filepath.Join(dir, "state"), "--report", rep, in},
+		IO{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, errb.String())
+	}
+	rows := readReport(t, rep)
+	if len(rows) != 2 || rows[0]["status"] != "skipped" || rows[1]["status"] != "skipped" || rows[0]["id"] != "new.hire1" {
+		t.Fatalf("report rows %+v", rows)
 	}
 }

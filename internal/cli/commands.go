@@ -227,31 +227,59 @@ func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (
 	if err != nil {
 		return nil, err
 	}
-	w, err := planner.Fetch(ctx, c)
+	w, err := a.fetch(ctx, c, path, recs)
 	if err != nil {
-		return nil, fmt.Errorf("reading users, organizations and personas: %w", err)
+		return nil, err
 	}
 	p := planner.Build(recs, w, in, a.plannerOptions())
 	p.Warnings = append(p.Warnings, warns...)
 	return p, nil
 }
 
-// plan is the dry-run: read-only calls, the plan printed, the report written.
-func (a *app) plan(ctx context.Context) error {
-	if err := a.loadConfig(); err != nil {
-		return err
+// fetch reads what the plan needs from the server. Interrupted, it still
+// writes the report: every row skipped.
+func (a *app) fetch(ctx context.Context, c *apiclient.Client, input string, recs []*importer.Record) (*planner.World, error) {
+	w, err := planner.Fetch(ctx, c)
+	if err == nil {
+		return w, nil
 	}
+	if ctx.Err() == nil {
+		return nil, fmt.Errorf("reading users, organizations and personas: %w", err)
+	}
+	rows := make([]report.Row, len(recs))
+	for i, r := range recs {
+		act := r.Get(importer.ColAction)
+		if act == "" {
+			act = a.opts.action
+		}
+		rows[i] = report.Row{Sheet: r.Sheet, Row: r.Row, ID: r.Get(importer.ColID), Action: act,
+			Status: planner.StatusSkipped, Message: "run interrupted before the plan was made; nothing was changed; rerun to finish"}
+	}
+	if werr := a.writeReport(input, rows); werr != nil {
+		return nil, werr
+	}
+	return nil, errInterrupted
+}
+
+// planFor is the plan this run executes or shows: made from the input
+// file, or the reviewed plan (apply --plan) held against the server.
+func (a *app) planFor(ctx context.Context, c *apiclient.Client) (*planner.Plan, string, error) {
+	if a.opts.planFile != "" {
+		return a.reviewedPlan(ctx, c)
+	}
+	p, err := a.buildPlan(ctx, c, a.opts.args[0])
+	return p, a.opts.args[0], err
+}
+
+// plan is the dry-run (also apply --dry-run): read-only calls, the plan
+// printed, the report written. It takes no lock: it changes nothing.
+func (a *app) plan(ctx context.Context) error {
 	c, closeFn, err := a.connect(nil)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	return a.planWith(ctx, c)
-}
-
-func (a *app) planWith(ctx context.Context, c *apiclient.Client) error {
-	path := a.opts.args[0]
-	p, err := a.buildPlan(ctx, c, path)
+	p, input, err := a.planFor(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -264,7 +292,7 @@ func (a *app) planWith(ctx context.Context, c *apiclient.Client) error {
 		}
 		fmt.Fprintf(a.io.Err, "Plan: %s\n", a.opts.out)
 	}
-	if err := a.writeReport(path, p.ReportRows()); err != nil {
+	if err := a.writeReport(input, p.ReportRows()); err != nil {
 		return err
 	}
 	if p.Counts()[planner.StatusInvalid] > 0 {
@@ -277,6 +305,9 @@ func (a *app) planWith(ctx context.Context, c *apiclient.Client) error {
 func (a *app) apply(ctx context.Context) error {
 	if err := a.loadConfig(); err != nil {
 		return err
+	}
+	if a.opts.dryRun {
+		return a.plan(ctx)
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state directory: %w", err)
@@ -296,18 +327,7 @@ func (a *app) apply(ctx context.Context) error {
 		return err
 	}
 	defer closeFn()
-	if a.opts.dryRun {
-		return a.planWith(ctx, c)
-	}
-
-	var p *planner.Plan
-	var input string
-	if a.opts.planFile != "" {
-		p, input, err = a.reviewedPlan(ctx, c)
-	} else {
-		input = a.opts.args[0]
-		p, err = a.buildPlan(ctx, c, input)
-	}
+	p, input, err := a.planFor(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -331,9 +351,6 @@ func (a *app) apply(ctx context.Context) error {
 		Logger:      a.log,
 	})
 	prog.finish()
-	if res == nil {
-		return runErr
-	}
 	if err := a.writeReport(input, res.Rows); err != nil {
 		return err
 	}
@@ -388,9 +405,9 @@ func (a *app) reviewedPlan(ctx context.Context, c *apiclient.Client) (*planner.P
 	if in.SHA256 != reviewed.Input.SHA256 {
 		return nil, "", fmt.Errorf("%s changed since the plan %s was made; run 'encimport plan' again and review the new plan", input, a.opts.planFile)
 	}
-	w, err := planner.Fetch(ctx, c)
+	w, err := a.fetch(ctx, c, input, recs)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading users, organizations and personas: %w", err)
+		return nil, "", err
 	}
 	fresh := planner.Build(recs, w, in, reviewed.Options)
 	fresh.Warnings = append(fresh.Warnings, warns...)

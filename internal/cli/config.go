@@ -97,7 +97,7 @@ func loadConfigFile(path string, c *Config) error {
 			return fmt.Errorf("config file %s, line %d: expected KEY=VALUE", path, n)
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
-		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		v = unquote(strings.TrimSpace(v))
 		set, ok := configKeys[k]
 		if !ok {
 			return fmt.Errorf("config file %s, line %d: unknown key %s; known keys are the ENCOMPASS_* and ENCIMPORT_* names in README", path, n, k)
@@ -107,6 +107,15 @@ func loadConfigFile(path string, c *Config) error {
 		}
 	}
 	return sc.Err()
+}
+
+// unquote removes one pair of matching quotes around v, and nothing else:
+// a secret may itself begin or end with a quote.
+func unquote(v string) string {
+	if len(v) >= 2 && v[0] == v[len(v)-1] && (v[0] == '"' || v[0] == '\'') {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 // resolveConfig applies config file, then environment (flags are applied by
