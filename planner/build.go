@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -350,13 +351,50 @@ func groupRefs(rec *importer.Record) []apiclient.EntityRef {
 	var refs []apiclient.EntityRef
 	seen := map[string]bool{}
 	for _, g := range rec.List(importer.ColGroups) {
-		if seen[g] {
+		if seen[strings.ToLower(g)] {
 			continue
 		}
-		seen[g] = true
-		refs = append(refs, apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup})
+		seen[strings.ToLower(g)] = true
+		// There is no groups endpoint to resolve names with: a number is
+		// an id, anything else a name the server resolves.
+		ref := apiclient.EntityRef{EntityName: g, EntityType: apiclient.EntityTypeGroup}
+		if _, err := strconv.ParseUint(g, 10, 64); err == nil {
+			ref = apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup}
+		}
+		refs = append(refs, ref)
 	}
 	return refs
+}
+
+// sameGroups reports whether the user's groups are exactly want, matching
+// each wanted group by id, or by name when it has no id.
+func sameGroups(have, want []apiclient.EntityRef) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if (w.EntityID != "" && h.EntityID == w.EntityID) || (w.EntityID == "" && strings.EqualFold(h.EntityName, w.EntityName)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// refLabels lists references by id, or by name when they have none.
+func refLabels(rs []apiclient.EntityRef) string {
+	ls := make([]string, len(rs))
+	for i, r := range rs {
+		ls[i] = cmp.Or(r.EntityID, r.EntityName)
+	}
+	sort.Strings(ls)
+	return strconv.Quote(strings.Join(ls, ";"))
 }
 
 // create builds the POST body: the row's values, "<clear>" cells omitted,
@@ -412,8 +450,8 @@ func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas,
 			change(apiclient.FieldPersonas, want, b.refNames(existing.Personas), b.refNames(want))
 		}
 	}
-	if len(groups) > 0 && !sameIDs(existing.Groups, groups) {
-		change(apiclient.FieldGroups, groups, refIDs(existing.Groups), refIDs(groups))
+	if len(groups) > 0 && !sameGroups(existing.Groups, groups) {
+		change(apiclient.FieldGroups, groups, refLabels(existing.Groups), refLabels(groups))
 	}
 	if states := rec.List(importer.ColLicenses); len(states) > 0 {
 		b.licenses(existing, states, change)

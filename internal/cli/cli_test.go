@@ -360,3 +360,28 @@ func TestInterruptWhilePlanningStillWritesTheReport(t *testing.T) {
 		t.Fatalf("report rows %+v", rows)
 	}
 }
+
+func TestGroupsByNameOrIDApplyAndRerunUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", "action,id,firstName,lastName,email,password,workingFolder,personas,orgId,groups\n"+
+		"create,grp.one,Gia,One,gia@example.com,Pw-1!x,My Pipeline,Loan Officer,Denver Branch,Denver Team;1\n"+
+		"update,lo.denver,,,,,,,,underwriting\n")
+	world := filepath.Join(dir, "world.json")
+	for i, want := range []string{"", "unchanged"} {
+		rep := filepath.Join(dir, fmt.Sprintf("r%d.csv", i))
+		r := runCLI(t, nil, "apply", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"), "--report", rep, in)
+		if r.code != ExitOK {
+			t.Fatalf("apply %d: exit %d\n%s", i+1, r.code, r.stder)
+		}
+		rows := readReport(t, rep)
+		for j, first := range []string{"created", "updated"} {
+			w := want
+			if w == "" {
+				w = first
+			}
+			if rows[j]["status"] != w {
+				t.Errorf("apply %d row %s: %s (%s), want %s", i+1, rows[j]["row"], rows[j]["status"], rows[j]["message"], w)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -157,7 +158,7 @@ func (s *Server) resolveRefs(u *apiclient.User) *apiError {
 			}
 		}
 		if !found {
-			bad = append(bad, fmt.Sprintf("persona %q", cmpOr(p.EntityID, p.EntityName)))
+			bad = append(bad, fmt.Sprintf("persona %q", cmp.Or(p.EntityID, p.EntityName)))
 		}
 	}
 	for i, g := range u.Groups {
@@ -172,20 +173,13 @@ func (s *Server) resolveRefs(u *apiclient.User) *apiError {
 			}
 		}
 		if !found {
-			bad = append(bad, fmt.Sprintf("group %q", cmpOr(g.EntityID, g.EntityName)))
+			bad = append(bad, fmt.Sprintf("group %q", cmp.Or(g.EntityID, g.EntityName)))
 		}
 	}
 	if len(bad) > 0 {
-		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; GET "+apiclient.PathPersonas+" lists the personas")
+		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; give existing persona and group ids or names (GET "+apiclient.PathPersonas+" lists the personas)")
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // normalise fills the computed and defaulted fields of a stored user.
