@@ -496,3 +496,27 @@ func TestTokenRefreshedWhenExpired(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorsNeverEchoTheSentPassword(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(ErrorBody{Summary: "Bad Request", Details: "refused body " + string(body), ErrorCode: "EBS-400",
+			Errors: []ErrorBody{{Details: "password Tr0ub4dor&3 is too weak"}}})
+	})
+	c, _ := newTestClient(t, f)
+	_, err := c.CreateUser(ctxT(t), "3", &User{ID: "jdoe", Password: "Tr0ub4dor&3"})
+	var ae *Error
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "Tr0ub4dor") || strings.Contains(ae.Details, "Tr0ub4dor") || strings.Contains(ae.Errors[0].Details, "Tr0ub4dor") {
+		t.Fatalf("the password is in the error: %v / %+v", err, ae.Errors)
+	}
+	if !strings.Contains(ae.Details, "[REDACTED]") {
+		t.Errorf("details %q", ae.Details)
+	}
+	_, err = c.PatchUser(ctxT(t), "jdoe", map[string]string{"password": "Tr0ub4dor&3"})
+	if err == nil || strings.Contains(err.Error(), "Tr0ub4dor") {
+		t.Fatalf("patch error %v", err)
+	}
+}
