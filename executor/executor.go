@@ -256,6 +256,7 @@ type executor struct {
 	done     int
 	total    int
 	fatalErr error
+	kick     chan struct{} // a row finished: report progress (nil without Options.Progress)
 }
 
 // Run executes plan p through api and returns a report row for every plan
@@ -286,11 +287,12 @@ func Run(ctx context.Context, api API, p *planner.Plan, opts Options) (*Result, 
 	}()
 	e.callCtx = callCtx
 
-	e.progress()
+	stopProgress := e.reportProgress()
 	if err := e.phase1(ctx); err == nil && ctx.Err() == nil {
 		e.phase2(ctx)
 	}
 	interrupted := e.finishAll(ctx)
+	stopProgress()
 
 	res := &Result{Rows: make([]report.Row, len(e.rows)), Interrupted: interrupted}
 	for i := range e.rows {
@@ -379,25 +381,47 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 // problemsMessage joins a row's problems ("column C: message"); with
 // warningsOnly, only the warnings.
 func problemsMessage(ps []importer.Problem, warningsOnly bool) string {
-	var parts []string
-	for _, p := range ps {
-		if warningsOnly && p.Severity != importer.SeverityWarning {
-			continue
+	if warningsOnly {
+		var ws []importer.Problem
+		for _, p := range ps {
+			if p.Severity == importer.SeverityWarning {
+				ws = append(ws, p)
+			}
 		}
-		p.File, p.Sheet, p.Row = "", "", 0 // the report row names them already
-		parts = append(parts, p.Error())
+		ps = ws
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(planner.ProblemMessages(ps), "; ")
 }
 
-// progress reports progress; callers hold no lock.
-func (e *executor) progress() {
+// reportProgress calls Options.Progress from a goroutine of its own each
+// time finishRowLocked says a row is done, so that drawing a bar never holds
+// up the workers or runs under e.mu. stop waits for the final call.
+func (e *executor) reportProgress() (stop func()) {
 	if e.opts.Progress == nil {
-		return
+		return func() {}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.opts.Progress(e.done, e.total)
+	e.kick = make(chan struct{}, 1)
+	quit, exited := make(chan struct{}), make(chan struct{})
+	call := func() {
+		e.mu.Lock()
+		done, total := e.done, e.total
+		e.mu.Unlock()
+		e.opts.Progress(done, total)
+	}
+	go func() {
+		defer close(exited)
+		call()
+		for {
+			select {
+			case <-e.kick:
+				call()
+			case <-quit:
+				call()
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-exited }
 }
 
 // setFatal records the first fatal error.
@@ -521,8 +545,11 @@ func (e *executor) finishRowLocked(i int, status, msg string) {
 	st.out.Message = msg
 	if st.work {
 		e.done++
-		if e.opts.Progress != nil {
-			e.opts.Progress(e.done, e.total)
+		if e.kick != nil {
+			select {
+			case e.kick <- struct{}{}:
+			default: // a call is due already; it will read the latest count
+			}
 		}
 	}
 }

@@ -281,7 +281,7 @@ func TestPassthroughAndOutcomes(t *testing.T) {
 	}
 	want := []report.Row{
 		{Sheet: "People", Row: 2, ID: "bad", Action: "create", Status: "invalid",
-			Message: "column email: not an address; write it as name@example.com; column phone: use ###-###-####"},
+			Message: "email: not an address; write it as name@example.com; phone: use ###-###-####"},
 		{Sheet: "People", Row: 3, ID: "same", Action: "upsert", Status: "unchanged"},
 		{Sheet: "People", Row: 4, ID: "u1", Action: "update", Status: "enabled", HTTPStatus: 204, Attempts: 1},
 		{Sheet: "People", Row: 5, ID: "newbie", Action: "create", Status: "created", HTTPStatus: 201, Attempts: 1},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type stepSpec struct {
 func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 	var res result
 	var lastErr error
+	// The client already retries a read back; a few more rounds here,
+	// spaced by the executor's backoff, ride out a longer bad moment.
+	const maxChecks = 3
 	writes, checks, tooMany := 0, 0, 0
 	check := s.uncertain
 	const (
@@ -71,7 +75,7 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 				// already retried it): wait and read again rather than
 				// give up on a write that may well have taken effect.
 				checks++
-				if retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err); retry && checks < e.opts.MaxAttempts && ctx.Err() == nil {
+				if retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err); retry && checks < maxChecks && ctx.Err() == nil {
 					if wait <= 0 {
 						wait = apiclient.Backoff(checks, e.opts.BaseDelay, e.opts.MaxDelay)
 					}
@@ -495,7 +499,7 @@ func (e *executor) runMove(ctx context.Context, k int) error {
 		if st.final {
 			continue
 		}
-		if contains(reconciled, i) {
+		if slices.Contains(reconciled, i) {
 			st.last.state = stateOK
 			st.last.httpStatus, st.last.correlationID = res.httpStatus, res.correlationID
 			e.finishRowLocked(i, e.outcome(i), "")
@@ -520,13 +524,4 @@ func (e *executor) runMove(ctx context.Context, k int) error {
 		return res.fatal
 	}
 	return nil
-}
-
-func contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
