@@ -75,9 +75,6 @@ func (e *env) plan(t *testing.T, ctx context.Context, recs func() []*importer.Re
 		t.Fatal(err)
 	}
 	p := planner.Build(recs(), w, planner.Input{Path: "people.csv"}, planner.Options{DefaultAction: importer.ActionUpsert})
-	if err := p.FillPasswords(recs()); err != nil {
-		t.Fatal(err)
-	}
 	return p
 }
 

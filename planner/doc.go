@@ -10,11 +10,12 @@
 //
 // Like terraform's plans, a Plan is plain data and every problem of every row
 // is collected; nothing stops at the first one. A Plan never holds a password:
-// Row.Password is filled from the input file by FillPasswords right before
-// execution and is never serialised.
+// Row.Password is taken from the record by Build and is never serialised;
+// `apply --plan` re-reads the input file (same digest), plans again and holds
+// the result against the reviewed plan (Recheck).
 //
 // Files: offline.go (row rules), checker.go (Checker, CheckFile), fields.go (columns ↔ wire fields),
 // world.go (Fetch, org/persona resolution), build.go (the diff),
 // moves.go (bulk-move batching), summary.go and write.go (printing),
-// store.go (Save/Load/Digest/FillPasswords), reportrows.go.
+// store.go (Save/Load/Digest), recheck.go (Recheck), reportrows.go.
 package planner

@@ -170,31 +170,6 @@ func TestSaveLoad(t *testing.T) {
 	}
 }
 
-func TestFillPasswords(t *testing.T) {
-	p := mixedPlan()
-	for i := range p.Rows {
-		p.Rows[i].Password = ""
-	}
-	if err := p.FillPasswords(mixedRecords()); err != nil {
-		t.Fatal(err)
-	}
-	if p.Rows[0].Password != secret || p.Rows[1].Password != secret || p.Rows[2].Password != "" {
-		t.Errorf("passwords not filled: %q %q %q", p.Rows[0].Password, p.Rows[1].Password, p.Rows[2].Password)
-	}
-
-	changed := mixedRecords()
-	changed[0].Set(importer.ColID, "someone")
-	changed[1].Set(importer.ColPassword, "")
-	err := mixedPlan().FillPasswords(changed)
-	if err == nil || !strings.Contains(err.Error(), `plan is for user "jdoe" but the input now has "someone"`) ||
-		!strings.Contains(err.Error(), "row 3, column password") {
-		t.Errorf("err = %v", err)
-	}
-	if err := mixedPlan().FillPasswords(nil); err == nil || !strings.Contains(err.Error(), "no such row") {
-		t.Errorf("err = %v", err)
-	}
-}
-
 func TestDigest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.csv")
 	if err := os.WriteFile(path, []byte("abc"), 0o600); err != nil {

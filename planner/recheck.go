@@ -48,12 +48,12 @@ func Recheck(reviewed, fresh *Plan) (*Plan, error) {
 		default:
 			now := "find problems"
 			if fr.Status == StatusPlanned {
-				now = "do " + stepsText(&fr)
+				now = fresh.describe(&fr)
 			}
 			bad := Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: StatusInvalid,
 				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(),
-					Message: fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s, a plan made now would %s; run plan again and review it",
-						stepsText(rv), now)})}
+					Message: fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s; a plan made now would %s; run plan again and review it",
+						reviewed.describe(rv), now)})}
 			out.Rows[i] = bad
 		}
 		if out.Rows[i].Move != nil {
@@ -83,32 +83,4 @@ func sameJSON(a, b any) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
-}
-
-// stepsText names a row's steps for a message, e.g. "create in org 3" or
-// "change title, phone, then move from org 3 to org 4".
-func stepsText(r *Row) string {
-	var s string
-	switch {
-	case r.Create != nil:
-		s = "create in org " + r.Create.OrgID
-	case r.Patch != nil:
-		s = "change"
-		for i, c := range r.Patch.Changes {
-			if i > 0 {
-				s += ","
-			}
-			s += " " + c.Field
-		}
-	}
-	if r.Move != nil {
-		if s != "" {
-			s += ", then "
-		}
-		s += fmt.Sprintf("move from org %s to org %s", r.Move.SourceOrgID, r.Move.TargetOrgID)
-	}
-	if s == "" {
-		s = "nothing"
-	}
-	return s
 }

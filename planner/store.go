@@ -5,13 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
-
-	"github.com/encimport/encimport/importer"
 )
 
 // Save writes the plan as indented JSON. Passwords are never written: Row
@@ -73,37 +69,4 @@ func Digest(path string) (string, error) {
 		return "", fmt.Errorf("planner: digest of %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// FillPasswords sets Row.Password of every row that needs one from the
-// records read again from the input file (for `apply --plan`). A record is
-// matched by sheet and row number and must carry the same user id.
-func (p *Plan) FillPasswords(recs []*importer.Record) error {
-	type key struct {
-		sheet string
-		row   int
-	}
-	byPos := make(map[key]*importer.Record, len(recs))
-	for _, r := range recs {
-		byPos[key{r.Sheet, r.Row}] = r
-	}
-	var errs []error
-	for i := range p.Rows {
-		r := &p.Rows[i]
-		if !r.NeedsPassword {
-			continue
-		}
-		rec, ok := byPos[key{r.Sheet, r.Row}]
-		switch {
-		case !ok:
-			errs = append(errs, fmt.Errorf("%s: the plan needs the password of %q but the input has no such row; make the plan again", rowLabel(r.Sheet, r.Row), r.ID))
-		case !strings.EqualFold(rec.Get(importer.ColID), r.ID):
-			errs = append(errs, fmt.Errorf("%s: the plan is for user %q but the input now has %q there; make the plan again", rowLabel(r.Sheet, r.Row), r.ID, rec.Get(importer.ColID)))
-		case rec.Get(importer.ColPassword) == "":
-			errs = append(errs, fmt.Errorf("%s, column password: the plan needs a password for %q but the cell is empty; fill it in or make the plan again", rowLabel(r.Sheet, r.Row), r.ID))
-		default:
-			r.Password = rec.Get(importer.ColPassword)
-		}
-	}
-	return errors.Join(errs...)
 }
