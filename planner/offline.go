@@ -249,6 +249,9 @@ func checkRow(rec *importer.Record, act string, dup *location, u *apiclient.User
 		if !create && !offlineDecidable(rec, v) {
 			continue
 		}
+		if v.Code == rules.CodeRequired && hasCellProblem(rec, columnOf(v.Field)) {
+			continue // the cell is not empty but bad; its problem says so
+		}
 		ps = append(ps, violationProblems(rec, []rules.Violation{v})...)
 	}
 
@@ -285,6 +288,17 @@ func checkRow(rec *importer.Record, act string, dup *location, u *apiclient.User
 		}
 	}
 	return ps
+}
+
+// hasCellProblem reports whether the reader found column c's cell bad.
+func hasCellProblem(rec *importer.Record, c importer.Column) bool {
+	name := c.String()
+	for _, p := range rec.Problems {
+		if p.Column == name && p.Severity == importer.SeverityError {
+			return true
+		}
+	}
+	return false
 }
 
 // offlineDecidable tells whether a violation found on a row that may update

@@ -109,3 +109,22 @@ func TestCheckOfflineDuplicatesAndIdempotence(t *testing.T) {
 		}
 	}
 }
+
+// A cell the reader found bad (a line break in a name) is not also "required".
+func TestBadCellIsNotAlsoRequired(t *testing.T) {
+	r := validCreate("firstName", "")
+	r.AddProblem(importer.ColFirstName, "contains a line break; keep it on one line")
+	CheckOffline([]*importer.Record{r}, "")
+	n := 0
+	for _, p := range r.Problems {
+		if p.Column == "firstName" {
+			n++
+			if strings.Contains(p.Message, "required") {
+				t.Errorf("problem %q", p.Message)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("firstName problems %+v, want only the reader's", r.Problems)
+	}
+}
