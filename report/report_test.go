@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -271,5 +272,68 @@ func TestWriteSummary(t *testing.T) {
 		"report: out.csv\n"
 	if buf.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+func TestWriterStreamsAndAppearsOnlyOnClose(t *testing.T) {
+	for _, ext := range []string{".csv", ".jsonl", ".xlsx"} {
+		t.Run(ext, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "r"+ext)
+			w, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 3000; i++ {
+				if err := w.Write(Row{Sheet: "S", Row: i + 2, ID: fmt.Sprintf("u%d", i), Action: "create", Status: "created", Attempts: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := os.Stat(path); !os.IsNotExist(err) {
+				t.Fatalf("the report exists before Close: %v", err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			switch ext {
+			case ".xlsx":
+				f, err := excelize.OpenFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, _ := f.GetRows(SheetName)
+				f.Close()
+				n = len(rows)
+			default:
+				b, _ := os.ReadFile(path)
+				n = strings.Count(string(b), "\n")
+				if ext == ".jsonl" {
+					n++ // no header line
+				}
+			}
+			if n != 3001 {
+				t.Errorf("%d lines with the header, want 3001", n)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+	dir := t.TempDir()
+	w, err := Create(filepath.Join(dir, "aborted.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write(Row{ID: "x"})
+	w.Abort()
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+		t.Errorf("an aborted report left %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+		t.Errorf("an aborted report left %v", left)
+	}
+	if _, err := Create(filepath.Join(t.TempDir(), "r.txt")); err == nil || !strings.Contains(err.Error(), ".csv, .xlsx or .jsonl") {
+		t.Errorf("unknown extension: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,58 +35,140 @@ func SafeCell(s string) string {
 	return s
 }
 
-// Write writes rows to path in the format named by its extension (.csv,
-// .xlsx or .jsonl, case-insensitive). The file is replaced atomically: it is
-// written to a temporary file beside path, synced and renamed over path.
-func Write(path string, rows []Row) error {
-	var write func(io.Writer, []Row) error
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ExtCSV:
-		write = WriteCSV
-	case ExtJSONL:
-		write = WriteJSONL
-	case ExtXLSX:
-		write = WriteXLSX
-	default:
-		return fmt.Errorf("report %s: unknown format %q; name the report .csv, .xlsx or .jsonl", path, ext)
-	}
-	return writeAtomic(path, func(w io.Writer) error { return write(w, rows) })
+// Writer writes a report row by row, so a report of a million rows takes
+// little memory. The file appears at its path only when Close succeeds: it
+// is written to a temporary file beside it, synced and renamed.
+type Writer struct {
+	path   string
+	tmp    *os.File
+	bw     *bufio.Writer
+	row    func(Row) error
+	finish func(io.Writer) error
+	err    error
 }
 
-// writeAtomic writes through fill into a temporary file in path's directory
-// and renames it over path once everything is on disk.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+// Create starts a report at path in the format named by its extension
+// (.csv, .xlsx or .jsonl, case-insensitive).
+func Create(path string) (*Writer, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ExtCSV && ext != ExtJSONL && ext != ExtXLSX {
+		return nil, fmt.Errorf("report %s: unknown format %q; name the report .csv, .xlsx or .jsonl", path, ext)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("report %s: %w (check that the directory exists and is writable)", path, err)
+		return nil, fmt.Errorf("report %s: %w (check that the directory exists and is writable)", path, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
+	w := &Writer{path: path, tmp: tmp, bw: bufio.NewWriter(tmp)}
+	switch ext {
+	case ExtCSV:
+		w.row, w.finish, err = csvRows(w.bw)
+	case ExtJSONL:
+		w.row, w.finish = jsonlRows(w.bw)
+	case ExtXLSX:
+		var x *xlsxRows
+		if x, err = newXLSXRows(); err == nil {
+			w.row, w.finish = x.add, x.finish
 		}
-	}()
-	bw := bufio.NewWriter(tmp)
-	if err = fill(bw); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
 	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	if err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return nil, fmt.Errorf("report %s: %w", path, err)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	return w, nil
+}
+
+// Write adds one row. After an error every later call returns it.
+func (w *Writer) Write(r Row) error {
+	if w.err == nil {
+		if err := w.row(r); err != nil {
+			w.err = fmt.Errorf("report %s: %w", w.path, err)
+		}
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	return w.err
+}
+
+// Close finishes the file and puts it at its path; after an earlier error
+// it removes the temporary file and returns that error.
+func (w *Writer) Close() error {
+	if w.tmp == nil {
+		return w.err
 	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	tmp := w.tmp
+	w.tmp = nil
+	err := w.err
+	if err != nil {
+		_ = w.finish(io.Discard) // releases what the format holds (xlsx temp files)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	for _, step := range []func() error{
+		func() error { return w.finish(w.bw) },
+		w.bw.Flush,
+		func() error { return tmp.Chmod(0o644) },
+		tmp.Sync,
+	} {
+		if err == nil {
+			if e := step(); e != nil {
+				err = fmt.Errorf("report %s: %w", w.path, e)
+			}
+		}
 	}
-	return nil
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("report %s: %w", w.path, cerr)
+	}
+	if err == nil {
+		if rerr := os.Rename(tmp.Name(), w.path); rerr != nil {
+			err = fmt.Errorf("report %s: %w", w.path, rerr)
+		}
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		w.err = err
+	}
+	return err
+}
+
+// Abort drops an unfinished report: nothing appears at its path. After
+// Close it does nothing.
+func (w *Writer) Abort() {
+	if w.tmp == nil {
+		return
+	}
+	if w.err == nil {
+		w.err = errors.New("report aborted")
+	}
+	_ = w.Close()
+}
+
+// Write writes rows to path in the format named by its extension (.csv,
+// .xlsx or .jsonl, case-insensitive), atomically (see Writer).
+func Write(path string, rows []Row) error {
+	w, err := Create(path)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if w.Write(r) != nil {
+			break
+		}
+	}
+	return w.Close()
+}
+
+// csvRows writes the header, then one line per row, cells Excel-safe.
+func csvRows(w io.Writer) (func(Row) error, func(io.Writer) error, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Header); err != nil {
+		return nil, nil, err
+	}
+	return func(r Row) error { return cw.Write(record(r)) },
+		func(io.Writer) error { cw.Flush(); return cw.Error() }, nil
+}
+
+// jsonlRows writes one JSON object per row (the Row's JSON form), raw values.
+func jsonlRows(w io.Writer) (func(Row) error, func(io.Writer) error) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(r Row) error { return enc.Encode(r) }, func(io.Writer) error { return nil }
 }
 
 // record returns r's cells in Header order as text; text cells are passed
@@ -112,25 +195,23 @@ func record(r Row) []string {
 
 // WriteCSV writes the header and one line per row as CSV, cells Excel-safe.
 func WriteCSV(w io.Writer, rows []Row) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Header); err != nil {
+	add, finish, err := csvRows(w)
+	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := cw.Write(record(r)); err != nil {
+		if err := add(r); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return finish(w)
 }
 
 // WriteJSONL writes one JSON object per row (the Row's JSON form), raw values.
 func WriteJSONL(w io.Writer, rows []Row) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	add, _ := jsonlRows(w)
 	for _, r := range rows {
-		if err := enc.Encode(r); err != nil {
+		if err := add(r); err != nil {
 			return err
 		}
 	}

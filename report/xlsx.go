@@ -36,8 +36,40 @@ var columnWidths = []float64{14, 6, 18, 10, 11, 11, 12, 80, 38, 9, 12}
 // colour (StatusFills), columns have readable widths, text cells are
 // Excel-safe (SafeCell) and numbers are numbers.
 func WriteXLSX(w io.Writer, rows []Row) error {
+	x, err := newXLSXRows()
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := x.add(r); err != nil {
+			x.close()
+			return err
+		}
+	}
+	return x.finish(w)
+}
+
+// xlsxRows streams rows into a workbook (excelize's StreamWriter keeps
+// them on disk, not in memory) and writes it out at the end.
+type xlsxRows struct {
+	f      *excelize.File
+	sw     *excelize.StreamWriter
+	styles map[string]int
+	next   int // the sheet row of the next data row
+}
+
+func newXLSXRows() (*xlsxRows, error) {
 	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
+	x := &xlsxRows{f: f, next: 2}
+	if err := x.start(); err != nil {
+		x.close()
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *xlsxRows) start() error {
+	f := x.f
 	if err := f.SetSheetName(f.GetSheetName(0), SheetName); err != nil {
 		return err
 	}
@@ -45,6 +77,7 @@ func WriteXLSX(w io.Writer, rows []Row) error {
 	if err != nil {
 		return err
 	}
+	x.sw = sw
 	headerStyle, err := f.NewStyle(&excelize.Style{
 		Font: &excelize.Font{Bold: true},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{HeaderFill}},
@@ -52,7 +85,7 @@ func WriteXLSX(w io.Writer, rows []Row) error {
 	if err != nil {
 		return err
 	}
-	styles := make(map[string]int, len(StatusFills))
+	x.styles = make(map[string]int, len(StatusFills))
 	for status, color := range StatusFills {
 		id, err := f.NewStyle(&excelize.Style{
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}},
@@ -61,7 +94,7 @@ func WriteXLSX(w io.Writer, rows []Row) error {
 		if err != nil {
 			return err
 		}
-		styles[status] = id
+		x.styles[status] = id
 	}
 	for i, width := range columnWidths {
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
@@ -78,34 +111,42 @@ func WriteXLSX(w io.Writer, rows []Row) error {
 	for i, h := range Header {
 		cells[i] = excelize.Cell{StyleID: headerStyle, Value: h}
 	}
-	if err := sw.SetRow("A1", cells); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		style := styles[r.Status]
-		var httpStatus any
-		if r.HTTPStatus != 0 {
-			httpStatus = r.HTTPStatus
-		}
-		values := []any{
-			SafeCell(r.Sheet), r.Row, SafeCell(r.ID), SafeCell(r.Action), SafeCell(r.Status),
-			httpStatus, SafeCell(r.ErrorCode), SafeCell(r.Message), SafeCell(r.CorrelationID),
-			r.Attempts, r.DurationMS,
-		}
-		cells := make([]any, len(values))
-		for j, v := range values {
-			cells[j] = excelize.Cell{StyleID: style, Value: v}
-		}
-		cell, err := excelize.CoordinatesToCellName(1, i+2)
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow(cell, cells); err != nil {
-			return fmt.Errorf("row %d: %w", r.Row, err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
+	return sw.SetRow("A1", cells)
 }
+
+func (x *xlsxRows) add(r Row) error {
+	style := x.styles[r.Status]
+	var httpStatus any
+	if r.HTTPStatus != 0 {
+		httpStatus = r.HTTPStatus
+	}
+	values := []any{
+		SafeCell(r.Sheet), r.Row, SafeCell(r.ID), SafeCell(r.Action), SafeCell(r.Status),
+		httpStatus, SafeCell(r.ErrorCode), SafeCell(r.Message), SafeCell(r.CorrelationID),
+		r.Attempts, r.DurationMS,
+	}
+	cells := make([]any, len(values))
+	for j, v := range values {
+		cells[j] = excelize.Cell{StyleID: style, Value: v}
+	}
+	cell, err := excelize.CoordinatesToCellName(1, x.next)
+	if err != nil {
+		return err
+	}
+	x.next++
+	if err := x.sw.SetRow(cell, cells); err != nil {
+		return fmt.Errorf("row %d: %w", r.Row, err)
+	}
+	return nil
+}
+
+// finish writes the workbook to w and releases it.
+func (x *xlsxRows) finish(w io.Writer) error {
+	defer x.close()
+	if err := x.sw.Flush(); err != nil {
+		return err
+	}
+	return x.f.Write(w)
+}
+
+func (x *xlsxRows) close() { _ = x.f.Close() }

@@ -166,8 +166,8 @@ func (a *app) writeReport(input string, rows []report.Row) error {
 }
 
 // validate reads and checks every row offline, one row at a time: the
-// problems are printed as rows are read, and only the small report rows
-// (with --report) are kept, so a million-row file validates in little memory.
+// problems are printed and the report rows written as rows are read, so a
+// million-row file validates in little memory.
 func (a *app) validate(ctx context.Context) error {
 	if err := a.loadConfig(); err != nil {
 		return err
@@ -175,8 +175,14 @@ func (a *app) validate(ctx context.Context) error {
 	path := a.opts.args[0]
 	out := bufio.NewWriter(a.io.Out)
 	defer out.Flush()
-	// Report rows in chunks: no copying (and no garbage) as they grow.
-	var chunks [][]report.Row
+	var rep *report.Writer
+	if a.opts.report != "" {
+		var err error
+		if rep, err = report.Create(a.opts.report); err != nil {
+			return err
+		}
+		defer rep.Abort() // no half report when reading fails; a no-op after Close
+	}
 	n, bad := 0, 0
 	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r planner.Row) error {
 		n++
@@ -186,12 +192,8 @@ func (a *app) validate(ctx context.Context) error {
 		if r.Status == planner.StatusInvalid {
 			bad++
 		}
-		if a.opts.report != "" {
-			if len(chunks) == 0 || len(chunks[len(chunks)-1]) == cap(chunks[len(chunks)-1]) {
-				chunks = append(chunks, make([]report.Row, 0, 8192))
-			}
-			last := &chunks[len(chunks)-1]
-			*last = append(*last, planner.ReportRow(r))
+		if rep != nil {
+			return rep.Write(planner.ReportRow(r))
 		}
 		return nil
 	})
@@ -205,15 +207,11 @@ func (a *app) validate(ctx context.Context) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	if a.opts.report != "" {
-		rows := make([]report.Row, 0, n)
-		for i, c := range chunks {
-			rows = append(rows, c...)
-			chunks[i] = nil
-		}
-		if err := a.writeReport(path, rows); err != nil {
+	if rep != nil {
+		if err := rep.Close(); err != nil {
 			return err
 		}
+		fmt.Fprintf(a.io.Err, "Report: %s\n", a.opts.report)
 	}
 	if bad > 0 {
 		return errRowProblems
