@@ -58,7 +58,7 @@ func connect(t *testing.T, sb *sandbox.Running, concurrency int) *env {
 	t.Helper()
 	lim := executor.NewAdaptive(concurrency)
 	c, err := apiclient.New(sb.URL,
-		apiclient.WithUserLogin(sandbox.DefaultInstanceID, sandbox.BuiltinAdminID, sandbox.DefaultPassword, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
+		sandbox.Login(sandbox.BuiltinAdminID),
 		apiclient.WithRetry(8, 20*time.Millisecond, 200*time.Millisecond),
 		apiclient.WithObserver(lim.Observe))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 func sandboxClient(t *testing.T, sb *sandbox.Running, user string) *apiclient.Client {
 	t.Helper()
 	c, err := apiclient.New(sb.URL,
-		apiclient.WithUserLogin(sandbox.DefaultInstanceID, user, sandbox.DefaultPassword, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
+		sandbox.Login(user),
 		apiclient.WithPageSize(10))
 	if err != nil {
 		t.Fatal(err)

@@ -19,15 +19,6 @@ import (
 	"github.com/encimport/encimport/templates"
 )
 
-// The sandbox's default world credentials (product.md); --sandbox logs in with them.
-const (
-	sandboxInstance = "BE11111111"
-	sandboxUser     = "admin"
-	sandboxPassword = "sandbox"
-	sandboxClient   = "sandbox-client"
-	sandboxSecret   = "sandbox-secret"
-)
-
 // PlanMaxRows bounds the data rows plan and apply take from one file: they
 // hold every row in memory (about 1 KB each) to diff it with the server.
 // validate streams and takes up to importer.DefaultMaxRows.
@@ -113,7 +104,7 @@ func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, 
 		a.cfg.DefaultOrg = a.cfg.DefaultOrg || d.OrgID != ""
 		a.cfg.DefaultPersona = a.cfg.DefaultPersona || d.PersonaID != ""
 		a.cfg.DefaultWorkingFolder = a.cfg.DefaultWorkingFolder || d.WorkingFolder != ""
-		opts = append(opts, apiclient.WithUserLogin(sandboxInstance, sandboxUser, sandboxPassword, sandboxClient, sandboxSecret))
+		opts = append(opts, sandbox.Login(sandbox.BuiltinAdminID))
 		c, err := apiclient.New(run.URL, opts...)
 		if err != nil {
 			run.Close()

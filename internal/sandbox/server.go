@@ -201,6 +201,12 @@ type Running struct {
 	ts     *httptest.Server
 }
 
+// Login is the apiclient option that logs in to the default world as
+// userID (every seeded user's password is DefaultPassword).
+func Login(userID string) apiclient.Option {
+	return apiclient.WithUserLogin(DefaultInstanceID, userID, DefaultPassword, DefaultClientID, DefaultClientSecret)
+}
+
 // Close shuts the listener down and waits for calls in flight.
 func (r *Running) Close() { r.ts.Close() }
 
