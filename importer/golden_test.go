@@ -2,16 +2,14 @@ package importer
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/encimport/encimport/internal/golden"
+)
 
 // dump renders everything a reader yields, for golden files.
 func dump(path string, opts Options) string {
@@ -71,20 +69,8 @@ func TestGoldenCSV(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			got := dump(f, Options{})
-			golden := strings.TrimSuffix(f, ".csv") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run Golden -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("reader output differs from %s\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			name := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(f), "testdata/"), ".csv") + ".golden"
+			golden.Check(t, name, []byte(dump(f, Options{})))
 		})
 	}
 }

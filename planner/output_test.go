@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 const secret = "Sup3r-S3cret-Pw!"
 
@@ -43,23 +41,6 @@ func mixedPlan() *Plan {
 	return p
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./planner -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./planner -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestWritePlanGolden(t *testing.T) {
 	cases := []struct {
 		name string
@@ -84,7 +65,7 @@ func TestWritePlanGolden(t *testing.T) {
 			if strings.Contains(a.String(), secret) {
 				t.Fatal("the plan output shows a password")
 			}
-			golden(t, tc.name, a.Bytes())
+			golden.Check(t, tc.name, a.Bytes())
 		})
 	}
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encimport/encimport/internal/golden"
 	"github.com/xuri/excelize/v2"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // sampleRows covers every status and every character that needs care:
 // formula triggers, quotes, commas, line breaks, non-ASCII.
@@ -34,23 +32,6 @@ func sampleRows() []Row {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestWriteGolden(t *testing.T) {
 	for _, ext := range []string{".csv", ".jsonl"} {
 		t.Run(ext, func(t *testing.T) {
@@ -62,7 +43,7 @@ func TestWriteGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "report"+ext, got)
+			golden.Check(t, "report"+ext, got)
 		})
 	}
 }
