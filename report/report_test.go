@@ -241,7 +241,7 @@ func TestWriteSummary(t *testing.T) {
 		Rows:     6,
 		ByStatus: Count([]Row{{Status: "failed"}, {Status: "created"}, {Status: "created"}, {Status: "skipped"}, {Status: "unchanged"}, {Status: "weird"}}),
 		Calls:    9, Retries: 3, TooMany429: 2, Reconciles: 1,
-		Elapsed: 1234567 * time.Microsecond, Interrupted: true, ReportPath: "out.csv",
+		Elapsed: 1234567 * time.Microsecond, Interrupted: true,
 	}
 	if err := WriteSummary(&buf, s); err != nil {
 		t.Fatal(err)
@@ -249,8 +249,7 @@ func TestWriteSummary(t *testing.T) {
 	want := "rows: 6 (created 2, unchanged 1, failed 1, skipped 1, weird 1)\n" +
 		"api calls: 9, retries: 3, 429s: 2, reconciles: 1\n" +
 		"elapsed: 1.235s\n" +
-		"interrupted: rows not done are marked skipped; rerun to finish\n" +
-		"report: out.csv\n"
+		"interrupted: rows not done are marked skipped; rerun to finish\n"
 	if buf.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", buf.String(), want)
 	}

@@ -16,14 +16,13 @@ var StatusOrder = []string{"created", "updated", "moved", "disabled", "enabled",
 type Summary struct {
 	Rows        int            // data rows in the report
 	ByStatus    map[string]int // rows per status
-	Calls       int            // write calls made (each attempt counts)
+	Calls       int            // API calls made executing the plan: every write attempt and read-back
 	ReadCalls   int            // read-only calls made while planning and reconciling
 	Retries     int            // attempts beyond the first
 	TooMany429  int            // answers with HTTP 429
 	Reconciles  int            // GET calls made to learn whether an unanswered call took effect
 	Elapsed     time.Duration  // wall-clock time of the run
 	Interrupted bool           // the run was stopped before every row was done
-	ReportPath  string         // where the per-row report was written, if anywhere
 }
 
 // Count returns the number of rows per status.
@@ -71,9 +70,6 @@ func WriteSummary(w io.Writer, s Summary) error {
 	fmt.Fprintf(&b, "elapsed: %s\n", s.Elapsed.Round(time.Millisecond))
 	if s.Interrupted {
 		b.WriteString("interrupted: rows not done are marked skipped; rerun to finish\n")
-	}
-	if s.ReportPath != "" {
-		fmt.Fprintf(&b, "report: %s\n", s.ReportPath)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
