@@ -17,7 +17,7 @@ type Summary struct {
 	Rows        int            // data rows in the report
 	ByStatus    map[string]int // rows per status
 	Calls       int            // API calls made executing the plan: every write attempt and read-back
-	ReadCalls   int            // read-only calls made while planning and reconciling
+	ReadCalls   int            // read-only calls made while planning
 	Retries     int            // attempts beyond the first
 	TooMany429  int            // answers with HTTP 429
 	Reconciles  int            // GET calls made to learn whether an unanswered call took effect
