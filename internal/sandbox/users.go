@@ -145,41 +145,37 @@ func (s *Server) isSuperAdmin(u *apiclient.User) bool {
 // resolveRefs checks persona and group references (by id, or by name when
 // no id is given) and fills ids. Callers hold s.mu.
 func (s *Server) resolveRefs(u *apiclient.User) *apiError {
-	var bad []string
-	for i, p := range u.Personas {
-		if _, ok := s.personas[p.EntityID]; ok {
-			continue
-		}
-		found := false
-		for _, q := range s.world.Personas {
-			if p.EntityID == "" && strings.EqualFold(q.Name, p.EntityName) {
-				u.Personas[i].EntityID, found = q.ID, true
-				break
-			}
-		}
-		if !found {
-			bad = append(bad, fmt.Sprintf("persona %q", cmp.Or(p.EntityID, p.EntityName)))
-		}
+	personas := make(map[string]string, len(s.world.Personas)) // lower-case name -> id
+	for _, p := range s.world.Personas {
+		personas[strings.ToLower(p.Name)] = p.ID
 	}
-	for i, g := range u.Groups {
-		if _, ok := s.groups[g.EntityID]; ok {
-			continue
-		}
-		found := false
-		for _, q := range s.world.Groups {
-			if g.EntityID == "" && strings.EqualFold(q.Name, g.EntityName) {
-				u.Groups[i].EntityID, found = q.ID, true
-				break
-			}
-		}
-		if !found {
-			bad = append(bad, fmt.Sprintf("group %q", cmp.Or(g.EntityID, g.EntityName)))
-		}
+	groups := make(map[string]string, len(s.world.Groups))
+	for _, g := range s.world.Groups {
+		groups[strings.ToLower(g.Name)] = g.ID
 	}
+	bad := resolve("persona", u.Personas, func(id string) bool { _, ok := s.personas[id]; return ok }, personas)
+	bad = append(bad, resolve("group", u.Groups, func(id string) bool { _, ok := s.groups[id]; return ok }, groups)...)
 	if len(bad) > 0 {
 		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; give existing persona and group ids or names (GET "+apiclient.PathPersonas+" lists the personas)")
 	}
 	return nil
+}
+
+// resolve fills the id of each reference given by name only, and names the
+// references that match nothing.
+func resolve(kind string, refs []apiclient.EntityRef, known func(id string) bool, byName map[string]string) []string {
+	var bad []string
+	for i, r := range refs {
+		if known(r.EntityID) {
+			continue
+		}
+		if id, ok := byName[strings.ToLower(r.EntityName)]; ok && r.EntityID == "" {
+			refs[i].EntityID = id
+			continue
+		}
+		bad = append(bad, fmt.Sprintf("%s %q", kind, cmp.Or(r.EntityID, r.EntityName)))
+	}
+	return bad
 }
 
 // normalise fills the computed and defaulted fields of a stored user.
