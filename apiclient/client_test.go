@@ -520,3 +520,16 @@ func TestErrorsNeverEchoTheSentPassword(t *testing.T) {
 		t.Fatalf("patch error %v", err)
 	}
 }
+
+func TestWithoutRetryMakesOneAttempt(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	c, _ := newTestClient(t, f)
+	if _, _, err := c.GetUser(WithoutRetry(ctxT(t)), "jdoe"); !IsStatus(err, http.StatusServiceUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(f.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}

@@ -99,9 +99,22 @@ func Backoff(attempt int, base, max time.Duration) time.Duration {
 	return rand.N(d + 1)
 }
 
+type noRetryKey struct{}
+
+// WithoutRetry marks ctx so that the read helpers make a single attempt: for
+// a caller that paces and retries its reads itself (the executor, which must
+// not hold a concurrency slot while the client sleeps between attempts).
+func WithoutRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRetryKey{}, true)
+}
+
 // getWithRetry sends a GET through Do, repeating it while ShouldRetry allows,
-// at most c.retryAttempts times in all.
+// at most c.retryAttempts times in all (once under WithoutRetry).
 func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values, v any) (*Response, error) {
+	attempts := c.retryAttempts
+	if ctx.Value(noRetryKey{}) != nil {
+		attempts = 1
+	}
 	for attempt := 1; ; attempt++ {
 		req, err := c.NewRequest(ctx, http.MethodGet, path, query, nil)
 		if err != nil {
@@ -112,7 +125,7 @@ func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values
 			return resp, nil
 		}
 		retry, wait := ShouldRetry(ctx, resp, err)
-		if !retry || attempt >= c.retryAttempts {
+		if !retry || attempt >= attempts {
 			return resp, err
 		}
 		if wait == 0 {

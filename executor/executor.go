@@ -468,7 +468,8 @@ func (e *executor) getUser(id string) (*apiclient.User, *apiclient.Response, err
 	if err := e.acquire(ctx); err != nil {
 		return nil, nil, err
 	}
-	u, resp, err := e.api.GetUser(e.lim.Sent(ctx), id)
+	// One attempt: runStep paces read-backs itself, without holding the slot.
+	u, resp, err := e.api.GetUser(apiclient.WithoutRetry(e.lim.Sent(ctx)), id)
 	e.release(resp, err, true)
 	return u, resp, err
 }

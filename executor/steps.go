@@ -47,9 +47,6 @@ type stepSpec struct {
 func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 	var res result
 	var lastErr error
-	// The client already retries a read back; a few more rounds here,
-	// spaced by the executor's backoff, ride out a longer bad moment.
-	const maxChecks = 3
 	writes, checks, tooMany := 0, 0, 0
 	check := s.uncertain
 	const (
@@ -71,11 +68,11 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 					res.state, res.fatal = stateFatal, err
 					return res
 				}
-				// The read back itself met a bad moment (the client has
-				// already retried it): wait and read again rather than
-				// give up on a write that may well have taken effect.
+				// The read back itself met a bad moment (it is made once,
+				// see getUser): wait, slot released, and read again rather
+				// than give up on a write that may well have taken effect.
 				checks++
-				if retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err); retry && checks < maxChecks && ctx.Err() == nil {
+				if retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err); retry && checks < e.opts.MaxAttempts && ctx.Err() == nil {
 					if wait <= 0 {
 						wait = apiclient.Backoff(checks, e.opts.BaseDelay, e.opts.MaxDelay)
 					}
@@ -89,6 +86,7 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 				res.msg = fmt.Sprintf("could not check whether the %s took effect: %s; look the user up in Encompass before rerunning", s.kind, res.msg)
 				return res
 			}
+			checks = 0 // the budget is per read back, not per step
 			switch v {
 			case applied:
 				res.state, res.reconciled, res.errorCode = stateOK, true, ""
