@@ -385,3 +385,19 @@ func TestGroupsByNameOrIDApplyAndRerunUnchanged(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateWritesTheDefaultReportBesideTheInput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", "id,email\nok.user,a@example.com\n")
+	r := runCLI(t, nil, "validate", "--action", "update", in)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stder)
+	}
+	reports, _ := filepath.Glob(filepath.Join(dir, "people-report-*.csv"))
+	if len(reports) != 1 || !strings.Contains(r.stder, reports[0]) {
+		t.Fatalf("reports %v; stderr %s", reports, r.stder)
+	}
+	if rows := readReport(t, reports[0]); len(rows) != 1 || rows[0]["status"] != "planned" {
+		t.Fatalf("rows %+v", rows)
+	}
+}

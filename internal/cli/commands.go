@@ -166,14 +166,21 @@ func (a *app) validate(ctx context.Context) error {
 	path := a.opts.args[0]
 	out := bufio.NewWriter(a.io.Out)
 	defer out.Flush()
+	// The report is started with the first row, so an unreadable input
+	// is reported as such, not as a report that could not be created.
+	repPath := a.reportPath(path)
 	var rep *report.Writer
-	if a.opts.report != "" {
-		var err error
-		if rep, err = report.Create(a.opts.report); err != nil {
-			return err
+	start := func() (err error) {
+		if rep == nil {
+			rep, err = report.Create(repPath)
 		}
-		defer rep.Abort() // no half report when reading fails; a no-op after Close
+		return err
 	}
+	defer func() {
+		if rep != nil {
+			rep.Abort() // no half report when reading fails; a no-op after Close
+		}
+	}()
 	n, bad := 0, 0
 	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r planner.Row) error {
 		n++
@@ -183,10 +190,10 @@ func (a *app) validate(ctx context.Context) error {
 		if r.Status == planner.StatusInvalid {
 			bad++
 		}
-		if rep != nil {
-			return rep.Write(planner.ReportRow(r))
+		if err := start(); err != nil {
+			return err
 		}
-		return nil
+		return rep.Write(planner.ReportRow(r))
 	})
 	for _, w := range warns {
 		a.log.Warn(w.Error())
@@ -198,12 +205,13 @@ func (a *app) validate(ctx context.Context) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	if rep != nil {
-		if err := rep.Close(); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.io.Err, "Report: %s\n", a.opts.report)
+	if err := start(); err != nil {
+		return err
 	}
+	if err := rep.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.Err, "Report: %s\n", repPath)
 	if bad > 0 {
 		return errRowProblems
 	}
