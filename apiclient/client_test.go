@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -316,7 +317,7 @@ func TestListUsersPaging(t *testing.T) {
 			if len(seen) != tt.total {
 				t.Errorf("saw %d distinct users, want %d", len(seen), tt.total)
 			}
-			if !equalInts(sizes, tt.wantSizes) {
+			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
 			}
 			reqs := f.requests()
@@ -343,18 +344,6 @@ func TestListUsersStopsOnCallbackError(t *testing.T) {
 	if !errors.Is(err, stop) || pages != 1 || len(f.requests()) != 1 {
 		t.Errorf("ListUsers = %d, %v after %d requests; want 1, stop, 1", pages, err, len(f.requests()))
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReadsRetryWritesDoNot(t *testing.T) {

@@ -9,12 +9,6 @@ import (
 	"path/filepath"
 )
 
-// LockFile is the name of the lock file Lock creates in the state directory.
-const LockFile = "encimport.lock"
-
-// ErrLocked is returned by Lock when another run holds the state directory.
-var ErrLocked = errors.New("another encimport run holds the lock")
-
 // Lock creates dir/LockFile exclusively so two runs never overlap; it
 // returns ErrLocked when the file exists. On this platform a crashed run
 // leaves the file behind: remove it by hand. unlock removes it.

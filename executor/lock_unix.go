@@ -11,12 +11,6 @@ import (
 	"syscall"
 )
 
-// LockFile is the name of the lock file Lock creates in the state directory.
-const LockFile = "encimport.lock"
-
-// ErrLocked is returned by Lock when another run holds the state directory.
-var ErrLocked = errors.New("another encimport run holds the lock")
-
 // Lock takes an exclusive, non-blocking lock (flock) on dir/LockFile so two
 // runs over the same state directory never overlap; it returns ErrLocked
 // (wrapped, naming the file) when another run holds it. The lock also ends

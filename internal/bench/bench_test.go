@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,25 +26,13 @@ func TestSplitMovesAndLowerBound(t *testing.T) {
 		for _, n := range got {
 			sum += n
 		}
-		if sum != tt.total || !equal(got, tt.counts) {
+		if sum != tt.total || !slices.Equal(got, tt.counts) {
 			t.Errorf("SplitMoves(%d) = %v (sum %d), want %v", tt.total, got, sum, tt.counts)
 		}
 		if b := MoveLowerBound(got, 100); b != tt.bound {
 			t.Errorf("MoveLowerBound(%v) = %d, want %d", got, b, tt.bound)
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestLineTargets(t *testing.T) {
