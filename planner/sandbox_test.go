@@ -21,18 +21,26 @@ func sandboxClient(t *testing.T, sb *sandbox.Running, user string) *apiclient.Cl
 	return c
 }
 
+// startSandbox serves the default world for the test, with a context
+// bounding the test's calls.
+func startSandbox(t *testing.T) (*sandbox.Running, context.Context) {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return sb, ctx
+}
+
 // TestSandboxPlanAndApply fetches the sandbox's default world over loopback
 // HTTP, builds a plan, carries its steps out with the real client, and checks
 // that planning the same rows again finds nothing left to do: what the plan
 // said is what the server accepted.
 func TestSandboxPlanAndApply(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	sb, ctx := startSandbox(t)
 	c := sandboxClient(t, sb, sandbox.BuiltinAdminID)
 
 	w, err := Fetch(ctx, c)
@@ -118,13 +126,7 @@ func TestSandboxPlanAndApply(t *testing.T) {
 // TestSandboxCallerRights checks the caller rules against the sandbox's
 // westadmin (Administrator of West Region) and lo.denver (no rights).
 func TestSandboxCallerRights(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	sb, ctx := startSandbox(t)
 
 	w, err := Fetch(ctx, sandboxClient(t, sb, "westadmin"))
 	if err != nil {
