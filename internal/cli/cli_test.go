@@ -401,3 +401,26 @@ func TestValidateWritesTheDefaultReportBesideTheInput(t *testing.T) {
 		t.Fatalf("rows %+v", rows)
 	}
 }
+
+// --merge-personas from the command line: the row's persona is added to the
+// user's set, which a plan of the full set then finds unchanged.
+func TestMergePersonasEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	world := filepath.Join(dir, "world.json")
+	add := writeFile(t, dir, "add.csv", "action,id,personas\nupdate,lo.denver,Underwriter\n")
+	r := runCLI(t, nil, "apply", "--merge-personas", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"), "--report", filepath.Join(dir, "r1.csv"), add)
+	if r.code != ExitOK {
+		t.Fatalf("apply --merge-personas: exit %d\n%s", r.code, r.stder)
+	}
+	if rows := readReport(t, filepath.Join(dir, "r1.csv")); rows[0]["status"] != "updated" {
+		t.Fatalf("row %+v", rows[0])
+	}
+	full := writeFile(t, dir, "full.csv", "action,id,personas\nupdate,lo.denver,Loan Officer;Underwriter\n")
+	r = runCLI(t, nil, "plan", "--sandbox", "--sandbox-state", world, "--report", filepath.Join(dir, "r2.csv"), full)
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stder)
+	}
+	if rows := readReport(t, filepath.Join(dir, "r2.csv")); rows[0]["status"] != "unchanged" {
+		t.Fatalf("after merging, the full set should be unchanged: %+v", rows[0])
+	}
+}
