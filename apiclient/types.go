@@ -1,7 +1,7 @@
 package apiclient
 
 // This file holds every Encompass wire name the importer uses, so that a wrong
-// guess about the vendor's JSON (see shared/encompass-api.md) is a one-line fix.
+// guess about the vendor's JSON (see docs/encompass-api.md) is a one-line fix.
 
 // Paths of the endpoints the importer calls.
 const (

@@ -1,5 +1,5 @@
-// Package rules holds the documented Encompass V3 user rules (shared/seeds,
-// shared/encompass-api.md) in one place: the planner checks rows with them
+// Package rules holds the documented Encompass V3 user rules (docs/seeds,
+// docs/encompass-api.md) in one place: the planner checks rows with them
 // before any call, and the sandbox enforces them on every request.
 package rules
 
