@@ -15,6 +15,8 @@ const maxTokenLife = 24 * time.Hour
 
 type token struct {
 	user    string
+	client  string // the OAuth client it was issued to
+	grant   string // password or client_credentials
 	issued  time.Time
 	expires time.Time
 }
@@ -26,34 +28,48 @@ type oauthError struct {
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
-// handleToken serves POST /oauth2/v1/token (password and client_credentials grants).
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+// oauthClient reads a form POST to an OAuth endpoint and authenticates its
+// client (HTTP Basic, or client_id/client_secret form fields). On failure
+// it has answered and returns nil.
+func (s *Server) oauthClient(w http.ResponseWriter, r *http.Request) *Client {
 	if r.Method != http.MethodPost {
 		writeJSON(w, http.StatusMethodNotAllowed, oauthError{"invalid_request", "use POST"})
-		return
+		return nil
 	}
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the body must be application/x-www-form-urlencoded"})
-		return
+		return nil
 	}
 	clientID, secret, ok := r.BasicAuth()
 	if !ok {
 		clientID, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	s.mu.RLock()
-	instance := s.world.InstanceID
-	var client *Client
+	defer s.mu.RUnlock()
 	for i := range s.world.Clients {
-		c := &s.world.Clients[i]
+		c := s.world.Clients[i]
 		if c.ClientID == clientID && eq(c.Secret, secret) {
-			client = c
+			return &c
 		}
 	}
-	s.mu.RUnlock()
+	writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client id or wrong client secret"})
+	return nil
+}
+
+// handleToken serves POST /oauth2/v1/token (password and client_credentials
+// grants; scope absent or lp).
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	client := s.oauthClient(w, r)
 	if client == nil {
-		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "unknown client id or wrong client secret"})
 		return
 	}
+	if sc := r.PostForm.Get("scope"); sc != "" && sc != "lp" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_scope", "the only scope is lp"})
+		return
+	}
+	s.mu.RLock()
+	instance := s.world.InstanceID
+	s.mu.RUnlock()
 	var user string
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "password":
@@ -89,7 +105,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.now()
 	s.tokMu.Lock()
-	s.tokens[tok] = &token{user: user, issued: now, expires: now.Add(s.ttl)}
+	s.tokens[tok] = &token{user: user, client: client.ClientID, grant: r.PostForm.Get("grant_type"), issued: now, expires: now.Add(s.ttl)}
 	s.tokMu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, apiclient.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.ttl.Seconds())})
@@ -119,4 +135,70 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		t.expires = limit
 	}
 	return t.user, true
+}
+
+// introspection is the answer of POST /oauth2/v1/token/introspection.
+type introspection struct {
+	Active       bool   `json:"active"`
+	Exp          int64  `json:"exp,omitempty"`
+	InstanceID   string `json:"encompass_instance_id,omitempty"`
+	UserName     string `json:"user_name,omitempty"`
+	IdentityType string `json:"identity_type,omitempty"`
+	ClientID     string `json:"encompass_client_id,omitempty"`
+	TokenType    string `json:"token_type,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+// handleIntrospect serves POST /oauth2/v1/token/introspection (form token,
+// client authenticated): {"active":false} for a token that is unknown,
+// expired, revoked or another client's. It does not extend the token.
+func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	client := s.oauthClient(w, r)
+	if client == nil {
+		return
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "give the token to introspect in the form field token"})
+		return
+	}
+	s.mu.RLock()
+	instance := s.world.InstanceID
+	s.mu.RUnlock()
+	now := s.now()
+	s.tokMu.Lock()
+	t := s.tokens[tok]
+	var out introspection
+	if t != nil && now.Before(t.expires) && t.client == client.ClientID {
+		identity := "Enterprise"
+		if t.grant == "client_credentials" {
+			identity = "ApiClient"
+		}
+		out = introspection{Active: true, Exp: t.expires.Unix(), InstanceID: instance, UserName: t.user,
+			IdentityType: identity, ClientID: t.client, TokenType: "Bearer", Scope: "lp"}
+	}
+	s.tokMu.Unlock()
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleRevoke serves POST /oauth2/v1/token/revocation (form token, client
+// authenticated): 200 whether or not the token was known (RFC 7009); the
+// token is refused afterwards.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	client := s.oauthClient(w, r)
+	if client == nil {
+		return
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "give the token to revoke in the form field token"})
+		return
+	}
+	s.tokMu.Lock()
+	if t := s.tokens[tok]; t != nil && t.client == client.ClientID {
+		delete(s.tokens, tok)
+	}
+	s.tokMu.Unlock()
+	w.WriteHeader(http.StatusOK)
 }

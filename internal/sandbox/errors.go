@@ -9,7 +9,8 @@ import (
 	"github.com/encimport/encimport/internal/rules"
 )
 
-// apiError is an Encompass application error about to be written.
+// apiError is an Encompass application error about to be written
+// (Server.fail in dialect.go writes it in the server's dialect).
 type apiError struct {
 	Status  int
 	Code    string
@@ -32,14 +33,6 @@ func violationsError(vs []rules.Violation) *apiError {
 	}
 	e.Details = strings.Join(msgs, "; ")
 	return e
-}
-
-func (e *apiError) write(w http.ResponseWriter) {
-	writeJSON(w, e.Status, apiclient.ErrorBody{Summary: http.StatusText(e.Status), Details: e.Details, ErrorCode: e.Code, Errors: e.Errors})
-}
-
-func writeError(w http.ResponseWriter, status int, code, details string) {
-	errf(status, code, details).write(w)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,11 +3,26 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/internal/rules"
+)
+
+// Paths the sandbox serves beyond those apiclient names today.
+const (
+	PathLoanFolders     = "/encompass/v3/loanFolders"
+	PathLoanFoldersV1   = "/encompass/v1/loanFolders"
+	PathTokenIntrospect = "/oauth2/v1/token/introspection"
+	PathTokenRevoke     = "/oauth2/v1/token/revocation"
+)
+
+// Paging of the flat organization list (start counts from 1).
+const (
+	orgListDefaultLimit = 1000
+	orgListMaxLimit     = 10000
 )
 
 // orgID resolves the {id} path value ("root" names the root). Callers hold s.mu.
@@ -22,49 +37,94 @@ func (s *Server) orgID(r *http.Request) (string, *apiError) {
 	return id, nil
 }
 
-// org builds the API view of one organization, with nested children when deep.
-func (s *Server) org(id string, deep bool) apiclient.Organization {
-	n := s.orgs[id]
-	o := apiclient.Organization{ID: n.id, Name: n.name}
-	if p := s.orgs[n.parent]; p != nil {
-		o.ParentOrg = &apiclient.EntityRef{EntityID: p.id, EntityType: apiclient.EntityTypeOrganization, EntityName: p.name}
+// intParam reads a whole-number query parameter within lo..hi.
+func intParam(q url.Values, name string, def, lo, hi int) (int, *apiError) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
 	}
-	if deep {
-		for _, c := range n.children {
-			o.Children = append(o.Children, s.org(c, true))
-		}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s=%q: give a whole number from %d to %d", name, v, lo, hi))
 	}
-	return o
+	return n, nil
 }
 
 // handleOrg serves GET /encompass/v1/organizations/{orgId|root}[?view=hierarchy].
 func (s *Server) handleOrg(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
 		return
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	id, e := s.orgID(r)
 	if e != nil {
-		e.write(w)
+		s.fail(w, e)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.org(id, strings.EqualFold(r.URL.Query().Get("view"), "hierarchy")))
+	s.writeRead(w, s.orgOut(id, strings.EqualFold(r.URL.Query().Get("view"), "hierarchy")))
+}
+
+// handleOrgList serves GET /encompass/v1/organizations?start=&limit=&parentId=:
+// the flat list of every organization in tree order (depth first), each with
+// parentOrg; start counts from 1 (both dialects).
+func (s *Server) handleOrgList(w http.ResponseWriter, r *http.Request) {
+	if e := s.orgList(w, r); e != nil {
+		s.fail(w, e)
+	}
+}
+
+func (s *Server) orgList(w http.ResponseWriter, r *http.Request) *apiError {
+	if r.Method != http.MethodGet {
+		return errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+	}
+	q := r.URL.Query()
+	start, e := intParam(q, "start", 1, 1, 1<<31-1)
+	if e != nil {
+		return e
+	}
+	limit, e := intParam(q, "limit", orgListDefaultLimit, 1, orgListMaxLimit)
+	if e != nil {
+		return e
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	parent := q.Get("parentId")
+	if parent != "" && s.orgs[parent] == nil {
+		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("parentId %q: no such organization", parent))
+	}
+	var all []string
+	var walk func(id string)
+	walk = func(id string) {
+		if parent == "" || s.orgs[id].parent == parent {
+			all = append(all, id)
+		}
+		for _, c := range s.orgs[id].children {
+			walk(c)
+		}
+	}
+	walk(s.world.Organizations.ID)
+	out := []wireOrg{}
+	for i := start - 1; i < len(all) && len(out) < limit; i++ {
+		out = append(out, s.orgOut(all[i], false))
+	}
+	s.writeRead(w, out)
+	return nil
 }
 
 // handleOrgChildren serves GET /encompass/v1/organizations/{orgId}/children[?recursive=true]:
 // a flat list, each with parentOrg, depth first.
 func (s *Server) handleOrgChildren(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
 		return
 	}
 	recursive := false
 	if v := r.URL.Query().Get("recursive"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("recursive=%q: give true or false", v))
+			s.writeError(w, http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("recursive=%q: give true or false", v))
 			return
 		}
 		recursive = b
@@ -73,31 +133,65 @@ func (s *Server) handleOrgChildren(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.RUnlock()
 	id, e := s.orgID(r)
 	if e != nil {
-		e.write(w)
+		s.fail(w, e)
 		return
 	}
-	out := []apiclient.Organization{}
+	out := []wireOrg{}
 	var walk func(id string)
 	walk = func(id string) {
 		for _, c := range s.orgs[id].children {
-			out = append(out, s.org(c, false))
+			out = append(out, s.orgOut(c, false))
 			if recursive {
 				walk(c)
 			}
 		}
 	}
 	walk(id)
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, out)
 }
 
 // handlePersonas serves GET /encompass/v1/settings/personas.
 func (s *Server) handlePersonas(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
 		return
 	}
 	s.mu.RLock()
 	out := append([]apiclient.Persona{}, s.world.Personas...)
 	s.mu.RUnlock()
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, out)
+}
+
+// handleLoanFolders serves GET /encompass/v3/loanFolders ({folderName, displayName,
+// folderType, ...}) and GET /encompass/v1/loanFolders ({name, folderType}).
+func (s *Server) handleLoanFolders(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		return
+	}
+	s.mu.RLock()
+	fs := append([]LoanFolder{}, s.world.LoanFolders...)
+	s.mu.RUnlock()
+	if r.URL.Path == PathLoanFoldersV1 {
+		s.writeRead(w, foldersV1(fs))
+		return
+	}
+	s.writeRead(w, foldersV3(fs))
+}
+
+// workingFolder matches name (ignoring case) to a Regular or Archive loan
+// folder and returns the server's spelling. Callers hold s.mu.
+func (s *Server) workingFolder(name string) (string, *apiError) {
+	var names []string
+	for _, f := range s.world.LoanFolders {
+		if f.Type != FolderRegular && f.Type != FolderArchive {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(name), f.Name) {
+			return f.Name, nil
+		}
+		names = append(names, f.Name)
+	}
+	return "", errf(http.StatusBadRequest, rules.CodeUnknownReference, fmt.Sprintf("workingFolder %q is not a loan folder a user can work in; use one of: %s (GET %s lists them)",
+		name, strings.Join(names, ", "), PathLoanFolders))
 }

@@ -34,25 +34,29 @@ type Options struct {
 	DropAfterCommitRate float64       // share of write calls (POST/PATCH) applied, then the connection closed with no answer
 	Seed                int64         // seeds the fault randomness
 	Logger              *slog.Logger  // optional; one line per request, never a secret
+	Dialect             string        // "vendor" (default; "" means vendor) or "legacy": the wire shapes (dialect.go)
+	MaxResponseBytes    int           // default 6 MB: a read whose answer is larger is answered 400 "Response exceeds maximum size"
 }
 
 // Stats count what the sandbox saw since start or the last ResetStats.
 // Creates, Patches and Moves count applied changes; Gets and Lists count
 // user reads that reached the handler (any answer).
 type Stats struct {
-	Requests      int64 // every HTTP request, token calls included
-	Creates       int64
-	Patches       int64
-	Moves         int64 // move calls applied (not users moved)
-	Gets          int64
-	Lists         int64
-	TokenRequests int64
-	Conflicts409  int64
-	TooMany429    int64
-	Faults5xx     int64 // injected 500/503 answers
-	Drops         int64 // writes applied, then the connection closed
-	MaxInFlight   int64 // most API calls (and held slots) in flight at once
-	ByStatus      map[int]int64
+	Requests       int64 // every HTTP request, token calls included
+	Creates        int64
+	Patches        int64
+	Moves          int64 // move calls applied (not users moved)
+	Gets           int64
+	Lists          int64
+	TokenRequests  int64 // POST /oauth2/v1/token only
+	Introspections int64
+	Revocations    int64
+	Conflicts409   int64
+	TooMany429     int64
+	Faults5xx      int64 // injected 500/503 answers
+	Drops          int64 // writes applied, then the connection closed
+	MaxInFlight    int64 // most API calls (and held slots) in flight at once
+	ByStatus       map[int]int64
 }
 
 // Server is a fake Encompass; it is an http.Handler.
@@ -64,6 +68,8 @@ type Server struct {
 	latency  time.Duration
 	mux      *http.ServeMux
 	statPath string
+	vendor   bool // the dialect: vendor (true) or legacy
+	maxResp  int
 
 	mu       sync.RWMutex // guards the world below
 	world    *World       // organizations, personas, clients, defaults; Users is rebuilt on save
@@ -101,6 +107,15 @@ func New(opts Options) (*Server, error) {
 		failRate: opts.FailRate,
 		dropRate: opts.DropAfterCommitRate,
 		stats:    Stats{ByStatus: map[int]int64{}},
+		maxResp:  opts.MaxResponseBytes,
+	}
+	vendor, err := parseDialect(opts.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	s.vendor = vendor
+	if s.maxResp <= 0 {
+		s.maxResp = DefaultMaxResponseBytes
 	}
 	if s.limit <= 0 {
 		s.limit = DefaultConcurrency
@@ -152,6 +167,9 @@ func (s *Server) setWorld(w *World) error {
 	}
 	orgs, err := indexOrgs(w.Organizations)
 	if err != nil {
+		return err
+	}
+	if err := checkFolders(w); err != nil {
 		return err
 	}
 	s.world, s.orgs = w, orgs
@@ -234,9 +252,12 @@ func (s *Server) routes() {
 	m.HandleFunc(apiclient.PathUsers+"/{id}", s.handleUser)
 	m.HandleFunc(apiclient.PathOrganizations+"/{id}", s.handleOrg)
 	m.HandleFunc(apiclient.PathOrganizations+"/{id}/children", s.handleOrgChildren)
+	m.HandleFunc(apiclient.PathOrganizations, s.handleOrgList)
 	m.HandleFunc(apiclient.PathPersonas, s.handlePersonas)
+	m.HandleFunc(PathLoanFolders, s.handleLoanFolders)
+	m.HandleFunc(PathLoanFoldersV1, s.handleLoanFolders)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, rules.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		s.writeError(w, http.StatusNotFound, rules.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	s.mux = m
 }
@@ -264,9 +285,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		r.URL.Path = strings.TrimRight(p, "/")
 	}
-	if r.URL.Path == apiclient.PathToken {
+	switch r.URL.Path {
+	case apiclient.PathToken:
 		s.bump(func(st *Stats) { st.TokenRequests++ })
 		s.handleToken(rec, r)
+		return
+	case PathTokenIntrospect:
+		s.bump(func(st *Stats) { st.Introspections++ })
+		s.handleIntrospect(rec, r)
+		return
+	case PathTokenRevoke:
+		s.bump(func(st *Stats) { st.Revocations++ })
+		s.handleRevoke(rec, r)
 		return
 	}
 
@@ -299,16 +329,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.bump(func(st *Stats) { st.Faults5xx++ })
 		if fail == http.StatusServiceUnavailable {
 			w.Header().Set(apiclient.HeaderRetryAfter, "1")
-			writeError(rec, fail, rules.CodeUnavailable, "the sandbox injected a 503 (fail rate); nothing was applied")
+			s.writeError(rec, fail, rules.CodeUnavailable, "the sandbox injected a 503 (fail rate); nothing was applied")
 		} else {
-			writeError(rec, fail, rules.CodeServerError, "the sandbox injected a 500 (fail rate); nothing was applied")
+			s.writeError(rec, fail, rules.CodeServerError, "the sandbox injected a 500 (fail rate); nothing was applied")
 		}
 		return
 	}
 
 	user, ok := s.authenticate(r)
 	if !ok {
-		writeError(rec, http.StatusUnauthorized, rules.CodeUnauthorized, "missing, unknown or expired bearer token; get a new token from "+apiclient.PathToken)
+		s.writeError(rec, http.StatusUnauthorized, rules.CodeUnauthorized, "missing, unknown or expired bearer token; get a new token from "+apiclient.PathToken)
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, user))

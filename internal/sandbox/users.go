@@ -18,6 +18,12 @@ import (
 
 const maxBody = 8 << 20
 
+// Paging of the users list (start counts from 0).
+const (
+	userListDefaultLimit = 1000
+	userListMaxLimit     = 1000
+)
+
 // stringFields are the string-valued user fields a body may carry; null clears them on PATCH.
 var stringFields = map[string]func(u *apiclient.User) *string{
 	apiclient.FieldFirstName:             func(u *apiclient.User) *string { return &u.FirstName },
@@ -83,6 +89,10 @@ func decodeObject(r *http.Request) ([]byte, map[string]json.RawMessage, *apiErro
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("the body is not a JSON object: %v", err))
+	}
+	acceptUserBody(raw)
+	if body, err = json.Marshal(raw); err != nil {
+		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, "the body is not valid JSON: "+err.Error())
 	}
 	return body, raw, nil
 }
@@ -157,6 +167,17 @@ func (s *Server) resolveRefs(u *apiclient.User) *apiError {
 	bad = append(bad, resolve("group", u.Groups, func(id string) bool { _, ok := s.groups[id]; return ok }, groups)...)
 	if len(bad) > 0 {
 		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; give existing persona and group ids or names (GET "+apiclient.PathPersonas+" lists the personas)")
+	}
+	return nil
+}
+
+// groupIDs refuses group references without an entityId: groups are sent
+// by id (no endpoint lists them, so a name cannot be checked by the caller).
+func groupIDs(gs []apiclient.EntityRef) *apiError {
+	for i, g := range gs {
+		if strings.TrimSpace(g.EntityID) == "" {
+			return errf(http.StatusBadRequest, rules.CodeRequired, fmt.Sprintf("groups[%d] (%q): entityId is required; send every group by its id", i, g.EntityName))
+		}
 	}
 	return nil
 }
@@ -323,7 +344,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use POST (create), PATCH ?action=move or GET (list)")
 	}
 	if e != nil {
-		e.write(w)
+		s.fail(w, e)
 	}
 }
 
@@ -340,7 +361,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET or PATCH on a user")
 	}
 	if e != nil {
-		e.write(w)
+		s.fail(w, e)
 	}
 }
 
@@ -378,6 +399,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	if err := json.Unmarshal(body, &u); err != nil {
 		return errf(http.StatusBadRequest, rules.CodeBadRequest, "the user body has a value of the wrong type: "+err.Error())
 	}
+	sentFolder := u.WorkingFolder
 	orgID := q.Get("orgId")
 	if orgID == "" && u.Organization != nil {
 		orgID = u.Organization.EntityID
@@ -405,8 +427,18 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	if s.orgs[orgID] == nil {
 		return errf(http.StatusBadRequest, rules.CodeUnknownReference, fmt.Sprintf("organization %q does not exist; GET %s/root?view=hierarchy lists them", orgID, apiclient.PathOrganizations))
 	}
+	if e := groupIDs(u.Groups); e != nil {
+		return e
+	}
 	if e := s.resolveRefs(&u); e != nil {
 		return e
+	}
+	if sentFolder != "" { // the company default is the server's own setting, not checked
+		name, e := s.workingFolder(sentFolder)
+		if e != nil {
+			return e
+		}
+		u.WorkingFolder = name
 	}
 	if e := s.reach(caller, orgID, "the new user"); e != nil {
 		return e
@@ -425,7 +457,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 
 	w.Header().Set("Location", apiclient.PathUsers+"/"+u.ID)
 	if strings.EqualFold(view, "entity") {
-		writeJSON(w, http.StatusCreated, publicUser(&u))
+		writeJSON(w, http.StatusCreated, s.userOut(&u, allEntities))
 	} else {
 		w.WriteHeader(http.StatusCreated)
 	}
@@ -526,6 +558,9 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 					return wrongType(k, err)
 				}
 			}
+			if e := groupIDs(gs); e != nil {
+				return e
+			}
 			m.Groups = gs
 		case apiclient.FieldLicenses:
 			var ls []apiclient.License
@@ -550,6 +585,13 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	if e := s.resolveRefs(m); e != nil {
 		return e
+	}
+	if v, sent := raw[apiclient.FieldWorkingFolder]; sent && !isNull(v) && m.WorkingFolder != "" {
+		name, e := s.workingFolder(m.WorkingFolder)
+		if e != nil {
+			return e
+		}
+		m.WorkingFolder = name
 	}
 	d := s.world.Defaults
 	vs := rules.CheckUser(m, false, "", d)
@@ -608,7 +650,7 @@ func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 			}
 		}
 		var id string
-		if err := json.Unmarshal(it["id"], &id); err != nil || id == "" {
+		if err := json.Unmarshal(idText(it["id"]), &id); err != nil || id == "" {
 			return errf(http.StatusBadRequest, rules.CodeMoveBody, fmt.Sprintf("item %d has no user id; send {\"id\":\"…\"}", i+1))
 		}
 		ids = append(ids, id)
@@ -657,7 +699,8 @@ func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) *apiError {
-	if e := checkView(r.URL.Query().Get("view"), "Summary", "Detail", "Full"); e != nil {
+	q := r.URL.Query()
+	if e := checkView(q.Get("view"), "Summary", "Detail", "Full"); e != nil {
 		return e
 	}
 	id := r.PathValue("id")
@@ -665,37 +708,25 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) *apiError {
 		id = callerID(r)
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	u := s.users[strings.ToLower(id)]
-	var out *apiclient.User
-	if u != nil {
-		out = publicUser(u)
-	}
-	s.mu.RUnlock()
-	if out == nil {
+	if u == nil {
 		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, s.userOut(u, s.readEntities(q)))
 	return nil
 }
 
+// listUsers serves GET /encompass/v3/users?orgId=&isRecursive=&start=&limit=
+// (start counts from 0). Vendor: summaries unless entities=all, 204 for an
+// empty page; legacy: full users, [] for an empty page.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
 	q := r.URL.Query()
-	intParam := func(name string, def, lo, hi int) (int, *apiError) {
-		v := q.Get(name)
-		if v == "" {
-			return def, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return 0, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s=%q: give a whole number from %d to %d", name, v, lo, hi))
-		}
-		return n, nil
-	}
-	start, e := intParam("start", 0, 0, 1<<31-1)
+	start, e := intParam(q, "start", 0, 0, 1<<31-1)
 	if e != nil {
 		return e
 	}
-	limit, e := intParam("limit", apiclient.DefaultListPageSize, 1, apiclient.DefaultListPageSize)
+	limit, e := intParam(q, "limit", userListDefaultLimit, 1, userListMaxLimit)
 	if e != nil {
 		return e
 	}
@@ -723,15 +754,16 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
 			all = append(all, u)
 		}
 	}
-	page := []*apiclient.User{}
-	if start < len(all) {
-		page = all[start:min(start+limit, len(all))]
+	w.Header().Set(apiclient.HeaderTotalCount, strconv.Itoa(len(all)))
+	if start >= len(all) && s.vendor {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	out := make([]*apiclient.User, len(page))
-	for i, u := range page {
-		out[i] = publicUser(u)
+	with := s.readEntities(q)
+	out := []wireUser{}
+	for i := start; i < len(all) && len(out) < limit; i++ {
+		out = append(out, s.userOut(all[i], with))
 	}
-	w.Header().Set("X-Total-Count", strconv.Itoa(len(all)))
-	writeJSON(w, http.StatusOK, out)
+	s.writeRead(w, out)
 	return nil
 }

@@ -37,6 +37,7 @@ type World struct {
 	Organizations Org                 `json:"organizations"`
 	Personas      []apiclient.Persona `json:"personas"`
 	Groups        []Group             `json:"groups,omitempty"`
+	LoanFolders   []LoanFolder        `json:"loanFolders,omitempty"` // none: DefaultLoanFolders
 	Defaults      rules.Defaults      `json:"defaults"`
 	Users         []apiclient.User    `json:"users"`
 }
@@ -166,7 +167,8 @@ func DefaultWorld() *World {
 			{ID: PersonaIDUnderwriter, Name: "Underwriter"},
 			{ID: PersonaIDOrganizationsUser, Name: PersonaOrganizationsUser},
 		},
-		Groups: []Group{{ID: "1", Name: "All Users"}, {ID: "2", Name: "Denver Team"}, {ID: "3", Name: "Underwriting"}},
+		Groups:      []Group{{ID: "1", Name: "All Users"}, {ID: "2", Name: "Denver Team"}, {ID: "3", Name: "Underwriting"}},
+		LoanFolders: DefaultLoanFolders(),
 	}
 	for _, s := range defaultUsers {
 		first, last := strings.ToLower(s.first), strings.ToLower(strings.ReplaceAll(s.last, "'", ""))
@@ -201,6 +203,34 @@ func ptr[T any](v T) *T { return &v }
 type orgNode struct {
 	id, name, parent string
 	children         []string
+}
+
+// checkFolders fills the default loan folders when a world names none and
+// checks names and types (types are stored in the API's spelling).
+func checkFolders(w *World) error {
+	if len(w.LoanFolders) == 0 {
+		w.LoanFolders = DefaultLoanFolders()
+		return nil
+	}
+	seen := map[string]bool{}
+	for i, f := range w.LoanFolders {
+		key := strings.ToLower(f.Name)
+		if f.Name == "" || seen[key] {
+			return fmt.Errorf("loan folder %q: every folder needs a name, and names are unique (ignoring case)", f.Name)
+		}
+		seen[key] = true
+		switch {
+		case strings.EqualFold(f.Type, FolderRegular):
+			w.LoanFolders[i].Type = FolderRegular
+		case strings.EqualFold(f.Type, FolderArchive):
+			w.LoanFolders[i].Type = FolderArchive
+		case strings.EqualFold(f.Type, FolderTrash):
+			w.LoanFolders[i].Type = FolderTrash
+		default:
+			return fmt.Errorf("loan folder %q: folderType %q; use %s, %s or %s", f.Name, f.Type, FolderRegular, FolderArchive, FolderTrash)
+		}
+	}
+	return nil
 }
 
 // indexOrgs builds the org index and checks ids are unique.
