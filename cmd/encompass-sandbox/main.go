@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,6 +63,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.opts.DropAfterCommitRate, "drop-after-commit-rate", 0, "share (0..1) of writes applied, then the connection closed with no answer")
 	fs.Int64Var(&cfg.opts.Seed, "seed", 7, "seed of the fault randomness")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "request log on stderr: text or json")
+	fs.StringVar(&cfg.opts.Dialect, "dialect", sandbox.DialectVendor, "wire shapes: vendor (the vendor's documented shapes) or legacy (the sandbox's shapes before issue 10)")
+	fs.IntVar(&cfg.opts.MaxResponseBytes, "max-response-bytes", sandbox.DefaultMaxResponseBytes, "a read whose answer is larger is answered 400 \"Response exceeds maximum size\", as the gateway does")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -77,6 +81,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, errors.New("--latency must not be negative and --token-ttl must be positive")
 	case cfg.logFormat != "text" && cfg.logFormat != "json":
 		return cfg, fmt.Errorf("--log-format %q: use text or json", cfg.logFormat)
+	case !slices.Contains(sandbox.Dialects, cfg.opts.Dialect):
+		return cfg, fmt.Errorf("--dialect %q: use %s", cfg.opts.Dialect, strings.Join(sandbox.Dialects, " or "))
+	case cfg.opts.MaxResponseBytes < 1:
+		return cfg, fmt.Errorf("--max-response-bytes %d: give at least 1", cfg.opts.MaxResponseBytes)
 	}
 	if !cfg.allowRemote {
 		if err := checkLoopback(cfg.addr); err != nil {
@@ -121,7 +129,7 @@ func run(ctx context.Context, cfg config, stderr io.Writer, ready func(url strin
 	url := "http://" + ln.Addr().String()
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("encompass-sandbox listening", "url", url, "state", cfg.opts.StatePath, "latency", cfg.opts.Latency,
-		"concurrency_limit", cfg.opts.ConcurrencyLimit, "fail_rate", cfg.opts.FailRate, "drop_after_commit_rate", cfg.opts.DropAfterCommitRate)
+		"dialect", cfg.opts.Dialect, "max_response_bytes", cfg.opts.MaxResponseBytes, "concurrency_limit", cfg.opts.ConcurrencyLimit, "fail_rate", cfg.opts.FailRate, "drop_after_commit_rate", cfg.opts.DropAfterCommitRate)
 	if ready != nil {
 		ready(url)
 	}

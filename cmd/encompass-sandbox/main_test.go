@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/encimport/encimport/internal/sandbox"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -24,8 +26,14 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{"defaults", nil, "", func(c config) bool {
 			return c.addr == "127.0.0.1:18443" && c.opts.Latency == 50*time.Millisecond && c.opts.ConcurrencyLimit == 30 &&
-				c.opts.TokenTTL == 30*time.Minute && c.opts.Seed == 7 && c.opts.FailRate == 0 && c.opts.StatePath == ""
+				c.opts.TokenTTL == 30*time.Minute && c.opts.Seed == 7 && c.opts.FailRate == 0 && c.opts.StatePath == "" &&
+				c.opts.Dialect == sandbox.DialectVendor && c.opts.MaxResponseBytes == 6<<20
 		}},
+		{"legacy dialect and a size cap", []string{"--dialect", "legacy", "--max-response-bytes", "4096"}, "", func(c config) bool {
+			return c.opts.Dialect == sandbox.DialectLegacy && c.opts.MaxResponseBytes == 4096
+		}},
+		{"unknown dialect", []string{"--dialect", "v1"}, "--dialect", nil},
+		{"size cap must be positive", []string{"--max-response-bytes", "0"}, "--max-response-bytes", nil},
 		{"all flags", []string{"--addr", "localhost:9000", "--state", "w.json", "--latency", "0", "--concurrency-limit", "5",
 			"--token-ttl", "1m", "--fail-rate", "0.1", "--drop-after-commit-rate", "0.05", "--seed", "9", "--log-format", "json"}, "", func(c config) bool {
 			return c.addr == "localhost:9000" && c.opts.StatePath == "w.json" && c.opts.Latency == 0 && c.opts.ConcurrencyLimit == 5 &&

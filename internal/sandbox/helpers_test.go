@@ -3,9 +3,11 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,4 +146,45 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+// jsonObject decodes an answer that must be a JSON object (numbers stay
+// float64, so a test can tell "id": 0 from "id": "0").
+func jsonObject(t testing.TB, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		t.Fatalf("answer is not a JSON object (%v): %s", err, b)
+	}
+	return m
+}
+
+// jsonArray decodes an answer that must be a JSON array of objects.
+func jsonArray(t testing.TB, b []byte) []map[string]any {
+	t.Helper()
+	var a []map[string]any
+	if err := json.Unmarshal(b, &a); err != nil || a == nil {
+		t.Fatalf("answer is not a JSON array of objects (%v): %s", err, b)
+	}
+	return a
+}
+
+// wireIDText checks an organization id has the dialect's JSON type (a
+// number in vendor, a string in legacy) and returns it as text.
+func wireIDText(t testing.TB, dialect string, v any) string {
+	t.Helper()
+	switch x := v.(type) {
+	case float64:
+		if dialect != DialectVendor {
+			t.Errorf("%s: id %v is a number, want a string", dialect, x)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		if dialect != DialectLegacy {
+			t.Errorf("%s: id %q is a string, want a number", dialect, x)
+		}
+		return x
+	}
+	t.Errorf("%s: id %#v is neither a number nor a string", dialect, v)
+	return fmt.Sprint(v)
 }

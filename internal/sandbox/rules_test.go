@@ -300,36 +300,43 @@ func TestRules(t *testing.T) {
 			body: newUser(map[string]any{"id": "a" + string(c) + "b"}), status: 400, code: rules.CodeInvalidID})
 	}
 
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			w := DefaultWorld()
-			if tc.world != nil {
-				tc.world(w)
-			}
-			rs := start(t, Options{World: w})
-			caller := tc.caller
-			if caller == "" {
-				caller = "admin"
-			}
-			resp, body := call(t, rs.URL, login(t, rs.URL, caller), tc.method, tc.path, tc.body)
-			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tc.status, body)
-			}
-			if tc.status >= 400 {
-				if got := errorCode(t, body); got != tc.code {
-					t.Errorf("errorCode %q, want %q; body %s", got, tc.code, body)
-				}
-			}
-			if resp.Header.Get(apiclient.HeaderCorrelationID) == "" {
-				t.Errorf("no %s header", apiclient.HeaderCorrelationID)
-			}
-			if tc.headerOK != nil && !tc.headerOK(resp.Header) {
-				t.Errorf("headers not as expected: %v", resp.Header)
-			}
-			if tc.check != nil {
-				tc.check(t, rs.Server, body)
-			}
-		})
+	for _, dialect := range Dialects {
+		for _, tc := range cases {
+			t.Run(dialect+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				runRuleCase(t, dialect, tc)
+			})
+		}
+	}
+}
+
+// runRuleCase runs one rule case against a fresh sandbox of the dialect.
+func runRuleCase(t *testing.T, dialect string, tc ruleCase) {
+	w := DefaultWorld()
+	if tc.world != nil {
+		tc.world(w)
+	}
+	rs := start(t, Options{World: w, Dialect: dialect})
+	caller := tc.caller
+	if caller == "" {
+		caller = "admin"
+	}
+	resp, body := call(t, rs.URL, login(t, rs.URL, caller), tc.method, tc.path, tc.body)
+	if resp.StatusCode != tc.status {
+		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tc.status, body)
+	}
+	if tc.status >= 400 {
+		if got := errorCode(t, body); got != tc.code {
+			t.Errorf("errorCode %q, want %q; body %s", got, tc.code, body)
+		}
+	}
+	if resp.Header.Get(apiclient.HeaderCorrelationID) == "" {
+		t.Errorf("no %s header", apiclient.HeaderCorrelationID)
+	}
+	if tc.headerOK != nil && !tc.headerOK(resp.Header) {
+		t.Errorf("headers not as expected: %v", resp.Header)
+	}
+	if tc.check != nil {
+		tc.check(t, rs.Server, body)
 	}
 }
