@@ -39,7 +39,7 @@ func BenchmarkListUsers(b *testing.B) {
 		for pb.Next() {
 			req, _ := http.NewRequest("GET", rs.URL+apiclient.PathUsers+"?orgId=0&isRecursive=true", nil)
 			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := testClient.Do(req)
 			if err != nil {
 				b.Error(err)
 				return

@@ -16,6 +16,11 @@ import (
 	"github.com/encimport/encimport/apiclient"
 )
 
+// testClient has its own transport: httptest.Server.Close closes the idle
+// connections of http.DefaultTransport, which broke calls of tests running
+// in parallel ("CloseIdleConnections called").
+var testClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+
 // start serves a sandbox for the test and closes it at the end.
 func start(t testing.TB, opts Options) *Running {
 	t.Helper()
@@ -88,7 +93,7 @@ func call(t testing.TB, base, tok, method, path string, body any) (*http.Respons
 
 func send(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

@@ -299,7 +299,7 @@ func TestDropAfterCommit(t *testing.T) {
 	body, _ := json.Marshal(newUser(nil))
 	req, _ := http.NewRequest("POST", rs.URL+createPath, strings.NewReader(string(body)))
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err == nil {
 		resp.Body.Close()
 		t.Fatalf("the client got an answer (%d); want a closed connection", resp.StatusCode)
