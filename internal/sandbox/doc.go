@@ -5,10 +5,13 @@
 //   - world.go: World (the JSON of the --state file) and DefaultWorld.
 //   - server.go: Options, New, Start, ServeHTTP (gateway: concurrency slots,
 //     latency, injected faults, dropped connections), inspection and control.
-//   - auth.go: the OAuth2 token endpoint and bearer tokens.
+//   - auth.go: the OAuth2 token, introspection and revocation endpoints and
+//     bearer tokens.
+//   - dialect.go: the wire dialects (vendor, the default, and legacy): how
+//     answers are shaped, and the tolerant reading of request bodies.
 //   - users.go: create, update, move, get and list users, enforcing the
 //     documented rules (internal/rules) and access rights.
-//   - orgs.go: organizations and personas.
+//   - orgs.go: organizations, personas and loan folders.
 //   - state.go: loading and atomically persisting the world.
 //
 // README.md beside this file lists the default world, the error codes and a
