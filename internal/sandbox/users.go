@@ -320,7 +320,8 @@ func cloneUser(u *apiclient.User) *apiclient.User {
 	return &c
 }
 
-// publicUser is the user as the API returns it: never a password.
+// publicUser is a stored user without its password (Server.User, Server.Users;
+// answers go through userOut in dialect.go).
 func publicUser(u *apiclient.User) *apiclient.User {
 	c := cloneUser(u)
 	c.Password = ""
