@@ -43,8 +43,8 @@ func TestDialectShapes(t *testing.T) {
 		if got := keys(u, entityKeys...); !slices.Equal(got, entityKeys) {
 			t.Errorf("user %v has %v, want every entity list", u["id"], got)
 		}
-		if g, ok := u["groups"].([]any); !ok || len(g) != 0 {
-			t.Errorf("groups %#v, want an empty array (present, not absent)", u["groups"])
+		if g, ok := u["groups"].([]any); !ok || len(g) == 0 || g[0].(map[string]any)["entityName"] != "All Users" {
+			t.Errorf("groups %#v, want the user's groups with their names, All Users first", u["groups"])
 		}
 	}
 	summaryInVendor := func(t *testing.T, dialect string, u map[string]any) {

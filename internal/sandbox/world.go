@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
@@ -185,6 +186,15 @@ func DefaultWorld() *World {
 		}
 		for _, p := range s.personas {
 			u.Personas = append(u.Personas, apiclient.EntityRef{EntityID: p})
+		}
+		// Group memberships: the only place a client can learn group names
+		// from, since no endpoint lists the groups.
+		u.Groups = []apiclient.EntityRef{{EntityID: "1"}}
+		if s.org == OrgDenverBranch {
+			u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: "2"})
+		}
+		if slices.Contains(s.personas, PersonaIDUnderwriter) {
+			u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: "3"})
 		}
 		for _, st := range s.states {
 			u.Licenses = append(u.Licenses, apiclient.License{State: st, Selected: true, License: st + "-" + s.nmls})
