@@ -108,7 +108,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[tok] = &token{user: user, client: client.ClientID, grant: r.PostForm.Get("grant_type"), issued: now, expires: now.Add(s.ttl)}
 	s.tokMu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, apiclient.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.ttl.Seconds())})
+	resp := apiclient.TokenResponse{AccessToken: tok, TokenType: "Bearer"}
+	if !s.vendor {
+		resp.ExpiresIn = int(s.ttl.Seconds()) // the vendor's answer has no expires_in
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // authenticate checks the bearer token and extends its life.

@@ -282,7 +282,20 @@ func (s *Server) userOut(u *apiclient.User, with entities) wireUser {
 	}
 	if with.licenses {
 		ls := append([]apiclient.License{}, c.Licenses...)
+		if s.vendor {
+			for i := range ls {
+				ls[i].ExpirationDate = dateTime(ls[i].ExpirationDate)
+			}
+		}
 		w.Licenses = &ls
+	}
+	if s.vendor {
+		// V3 types dates as date-time.
+		w.NMLSExpirationDate = dateTime(w.NMLSExpirationDate)
+	} else {
+		// V1 spelled the loan access enumerations its own way.
+		w.PeerLoanAccess = v1PeerAccess[w.PeerLoanAccess]
+		w.SubordinateLoanAccess = v1SubordinateAccess[w.SubordinateLoanAccess]
 	}
 	if o := c.Organization; o != nil {
 		w.Organization = &wireRef{EntityID: s.wireID(o.EntityID), EntityType: o.EntityType, EntityName: o.EntityName}
@@ -481,3 +494,19 @@ func foldersV1(fs []LoanFolder) []wireFolderV1 {
 	}
 	return out
 }
+
+// dateTime is a yyyy-MM-dd date as the V3 contract's date-time.
+func dateTime(d string) string {
+	if len(d) != len("2006-01-02") {
+		return d
+	}
+	return d + "T00:00:00Z"
+}
+
+// The V1 contract's spellings of the loan access enumerations.
+var (
+	v1PeerAccess = map[string]string{"": "", apiclient.LoanAccessDisabled: "disabled",
+		apiclient.LoanAccessReadOnly: "viewOnly", apiclient.LoanAccessReadWrite: "edit"}
+	v1SubordinateAccess = map[string]string{"": "", apiclient.LoanAccessReadOnly: "readOnly",
+		apiclient.LoanAccessReadWrite: "readWrite", apiclient.LoanAccessDisabled: "disabled"}
+)

@@ -75,6 +75,17 @@ func TestDialectShapes(t *testing.T) {
 				t.Errorf("%d licenses", len(ls))
 			}
 		}},
+		{name: "dates and loan access as each contract spells them", path: userPath("lo.denver") + "?entities=all", check: func(t *testing.T, d string, b []byte) {
+			u := jsonObject(t, b)
+			date, peer, sub := u["nmlsExpirationDate"], u["peerLoanAccess"], u["subordinateLoanAccess"]
+			want := []any{"2027-12-31T00:00:00Z", "Disabled", "ReadOnly"}
+			if d == DialectLegacy {
+				want = []any{"2027-12-31", "disabled", "readOnly"}
+			}
+			if got := []any{date, peer, sub}; !slices.Equal(got, want) {
+				t.Errorf("date, peer and subordinate access %v, want %v", got, want)
+			}
+		}},
 		{name: "get user entities=ALL any case", path: userPath("lo.denver") + "?entities=ALL", check: func(t *testing.T, d string, b []byte) {
 			full(t, jsonObject(t, b))
 		}},

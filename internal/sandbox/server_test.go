@@ -80,7 +80,11 @@ func testTokenGrants(t *testing.T, dialect string) {
 			if err := json.Unmarshal(body, &tr); err != nil {
 				t.Fatal(err)
 			}
-			if tr.TokenType != "Bearer" || tr.ExpiresIn != 1800 || len(tr.AccessToken) < 32 {
+			wantExpires := 1800 // legacy; the vendor's answer has no expires_in
+			if rs.Server.Dialect() == DialectVendor {
+				wantExpires = 0
+			}
+			if tr.TokenType != "Bearer" || tr.ExpiresIn != wantExpires || len(tr.AccessToken) < 32 {
 				t.Errorf("token answer %+v", tr)
 			}
 			resp, body = call(t, rs.URL, tr.AccessToken, "GET", userPath("me"), nil)
