@@ -35,14 +35,18 @@ type Client struct {
 	userAgent string
 	maxBody   int64
 	pageSize  int
+	listOrg   string // orgId listed by ListUsers
 	observer  func(*Response)
+	tracer    *tracer // nil: no trace
 
 	retryAttempts int
 	retryBase     time.Duration
 	retryMax      time.Duration
 
-	tokens  *tokenCache // nil: requests are sent without Authorization
-	secrets []string    // redacted from token errors
+	tokens       *tokenCache // nil: requests are sent without Authorization
+	secrets      []string    // redacted from token errors and the trace
+	clientID     string      // for introspection and revocation (HTTP Basic)
+	clientSecret string
 
 	stats struct {
 		calls, retries, tooMany, reauths, tokenRequests atomic.Int64
@@ -92,6 +96,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		userAgent:     DefaultUserAgent,
 		maxBody:       DefaultMaxErrorBody,
 		pageSize:      DefaultListPageSize,
+		listOrg:       RootOrgID,
 		retryAttempts: DefaultRetryAttempts,
 		retryBase:     DefaultRetryBaseDelay,
 		retryMax:      DefaultRetryMaxDelay,
@@ -99,6 +104,21 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, err
+		}
+	}
+	if c.tracer != nil {
+		// Wrap the transport last, whatever the order of the options, so that
+		// API, token, introspection and revocation calls are all traced.
+		hc := *c.hc
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = &traceTransport{base: base, t: c.tracer}
+		c.hc = &hc
+		c.tracer.addSecrets(c.secrets...)
+		if c.clientSecret != "" {
+			c.tracer.addSecrets(c.clientID + ":" + c.clientSecret) // the Basic credentials
 		}
 	}
 	return c, nil
@@ -162,8 +182,20 @@ func WithPageSize(n int) Option {
 	}
 }
 
+// WithListOrg sets the orgId whose users ListUsers walks (recursively);
+// default RootOrgID.
+func WithListOrg(orgID string) Option {
+	return func(c *Client) error {
+		if orgID == "" {
+			return errors.New("apiclient: WithListOrg: empty organization id")
+		}
+		c.listOrg = orgID
+		return nil
+	}
+}
+
 // WithRetry sets how the read helpers (GetUser, ListUsers, Organizations,
-// Personas) retry transient failures: at most maxAttempts tries in all,
+// Personas, LoanFolders) retry transient failures: at most maxAttempts tries in all,
 // waiting Backoff(attempt, baseDelay, maxDelay) between them unless the
 // server sends Retry-After. Defaults: 5, 200ms, 10s. Writes are never retried.
 func WithRetry(maxAttempts int, baseDelay, maxDelay time.Duration) Option {

@@ -156,26 +156,28 @@ func parseErrorBody(e *Error, data []byte) {
 	if len(data) == 0 {
 		return
 	}
-	var body struct {
-		ErrorBody
+	// ErrorBody has its own UnmarshalJSON (decode.go), so the gateway's
+	// fields are read in a second, small pass.
+	var body ErrorBody
+	var gw struct {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`
 	}
-	if err := json.Unmarshal(data, &body); err != nil {
+	if err := json.Unmarshal(data, &body); err != nil || json.Unmarshal(data, &gw) != nil {
 		e.Details = snippet(string(data), 200)
 		return
 	}
 	e.Summary, e.Details, e.ErrorCode, e.Errors = body.Summary, body.Details, body.ErrorCode, body.Errors
-	if e.ErrorCode == "" && len(body.Code) > 0 {
+	if e.ErrorCode == "" && len(gw.Code) > 0 && string(gw.Code) != "null" {
 		// The gateway sends "code" as a string; accept a number too.
 		var s string
-		if json.Unmarshal(body.Code, &s) != nil {
-			s = string(body.Code)
+		if json.Unmarshal(gw.Code, &s) != nil {
+			s = string(gw.Code)
 		}
 		e.ErrorCode = s
 	}
-	if e.Details == "" && body.Message != "" {
-		e.Details = body.Message
+	if e.Details == "" && gw.Message != "" {
+		e.Details = gw.Message
 	}
 }
 

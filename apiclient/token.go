@@ -2,9 +2,12 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +17,8 @@ import (
 )
 
 // WithUserLogin authenticates as an Encompass user with the OAuth2 password
-// grant: username "<userID>@encompass:<instanceID>", the client id and secret
-// sent as HTTP Basic auth to baseURL + PathToken.
+// grant: username "<userID>@encompass:<instanceID>", scope=lp, the client id
+// and secret sent as HTTP Basic auth to baseURL + PathToken.
 func WithUserLogin(instanceID, userID, password, clientID, clientSecret string) Option {
 	return func(c *Client) error {
 		if instanceID == "" || userID == "" || password == "" || clientID == "" || clientSecret == "" {
@@ -25,9 +28,11 @@ func WithUserLogin(instanceID, userID, password, clientID, clientSecret string) 
 			ClientID:     clientID,
 			ClientSecret: clientSecret,
 			Endpoint:     oauth2.Endpoint{TokenURL: c.baseURL + PathToken, AuthStyle: oauth2.AuthStyleInHeader},
+			Scopes:       []string{TokenScope},
 		}
 		username := userID + "@encompass:" + instanceID
 		c.secrets = append(c.secrets, password, clientSecret)
+		c.clientID, c.clientSecret = clientID, clientSecret
 		c.tokens = newTokenCache(c, func(ctx context.Context) (*oauth2.Token, error) {
 			return conf.PasswordCredentialsToken(ctx, username, password)
 		})
@@ -36,8 +41,8 @@ func WithUserLogin(instanceID, userID, password, clientID, clientSecret string) 
 }
 
 // WithClientCredentials authenticates as an API user with the OAuth2
-// client_credentials grant and instance_id=<instanceID>, the client id and
-// secret sent as HTTP Basic auth.
+// client_credentials grant, instance_id=<instanceID> and scope=lp, the
+// client id and secret sent as HTTP Basic auth.
 func WithClientCredentials(instanceID, clientID, clientSecret string) Option {
 	return func(c *Client) error {
 		if instanceID == "" || clientID == "" || clientSecret == "" {
@@ -49,8 +54,10 @@ func WithClientCredentials(instanceID, clientID, clientSecret string) Option {
 			TokenURL:       c.baseURL + PathToken,
 			EndpointParams: map[string][]string{"instance_id": {instanceID}},
 			AuthStyle:      oauth2.AuthStyleInHeader,
+			Scopes:         []string{TokenScope},
 		}
 		c.secrets = append(c.secrets, clientSecret)
+		c.clientID, c.clientSecret = clientID, clientSecret
 		c.tokens = newTokenCache(c, conf.Token)
 		return nil
 	}
@@ -97,7 +104,24 @@ func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 		tok = &t
 	}
 	tc.tok = tok
+	if tc.c.tracer != nil {
+		tc.c.tracer.addSecrets(tok.AccessToken, tok.RefreshToken)
+	}
 	return tok, nil
+}
+
+// current returns the cached token without fetching one (nil when none).
+func (tc *tokenCache) current() *oauth2.Token {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.tok
+}
+
+// drop forgets the cached token.
+func (tc *tokenCache) drop() {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	tc.tok = nil
 }
 
 // invalidate drops the cached token if it is still the one that was refused,
@@ -175,4 +199,81 @@ func (c *Client) redact(s string) string {
 		}
 	}
 	return s
+}
+
+// Introspect asks the token endpoint about the current token (fetching one
+// first if there is none): POST /oauth2/v1/token/introspection with the form
+// token=<access token>, the client id and secret as HTTP Basic auth. A
+// non-2xx reply is an *Error whose text carries no token or secret.
+func (c *Client) Introspect(ctx context.Context) (*TokenInfo, error) {
+	if c.tokens == nil {
+		return nil, errors.New("apiclient: Introspect: the client has no credentials")
+	}
+	tok, err := c.tokens.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var info TokenInfo
+	if err := c.tokenFormPost(ctx, PathTokenIntrospect, tok.AccessToken, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// RevokeToken ends the current token: POST /oauth2/v1/token/revocation with
+// the form token=<access token>, the client as HTTP Basic auth. The cached
+// token is dropped whatever the answer, so a later call obtains a new one.
+// Without a cached token it does nothing. It is best effort: the error is for
+// a log line, not a reason to fail a run.
+func (c *Client) RevokeToken(ctx context.Context) error {
+	if c.tokens == nil {
+		return nil
+	}
+	tok := c.tokens.current()
+	if tok == nil || tok.AccessToken == "" {
+		return nil
+	}
+	c.tokens.drop()
+	return c.tokenFormPost(ctx, PathTokenRevoke, tok.AccessToken, nil)
+}
+
+// tokenFormPost posts token=<token> to one of the token endpoint's helpers,
+// decoding a 2xx JSON reply into v (when not nil).
+func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) error {
+	form := url.Values{"token": {token}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("apiclient: POST %s: %w", path, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if c.clientID != "" {
+		req.SetBasicAuth(c.clientID, c.clientSecret)
+	}
+	hresp, err := c.hc.Do(req)
+	if err != nil {
+		return errors.New(c.redact(strings.ReplaceAll(err.Error(), token, "[REDACTED]")))
+	}
+	defer drainAndClose(hresp.Body)
+	if err := CheckResponse(hresp, c.maxBody); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			clean := func(s string) string { return c.redact(strings.ReplaceAll(s, token, "[REDACTED]")) }
+			e.Summary, e.Details = clean(e.Summary), clean(e.Details)
+			for i := range e.Errors {
+				e.Errors[i].Summary, e.Errors[i].Details = clean(e.Errors[i].Summary), clean(e.Errors[i].Details)
+			}
+		}
+		return err
+	}
+	if v == nil || hresp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(hresp.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("apiclient: POST %s: decoding the %d reply: %w", path, hresp.StatusCode, err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // CreateUser creates u: POST /encompass/v3/users?orgId=<orgID>&view=id (orgId
@@ -63,67 +64,201 @@ func (c *Client) MoveUsers(ctx context.Context, sourceOrgID, targetOrgID string,
 	return c.Do(req, nil)
 }
 
-// GetUser reads one user: GET /encompass/v3/users/{id} ("me" is the caller).
-// Transient failures are retried (WithRetry).
+// GetUser reads one user whole: GET /encompass/v3/users/{id}?entities=all
+// ("me" is the caller). Transient failures are retried (WithRetry).
 func (c *Client) GetUser(ctx context.Context, id string) (*User, *Response, error) {
 	if id == "" {
 		return nil, nil, errors.New("apiclient: GetUser: empty user id")
 	}
 	var u User
-	resp, err := c.getWithRetry(ctx, userPath(id), nil, &u)
+	resp, err := c.getWithRetry(ctx, userPath(id), url.Values{"entities": {"all"}}, &u)
 	if err != nil {
 		return nil, resp, err
 	}
 	return &u, resp, nil
 }
 
-// ListUsers walks every user of the instance, page by page: GET
-// /encompass/v3/users?orgId=0&isRecursive=true&start=N&limit=<page size>,
-// until a short or empty page, calling fn with each non-empty page. It
-// returns the number of pages fetched. Each page's transient failures are
-// retried (WithRetry); an error from fn stops the walk and is returned.
+// ListUsers walks every user of the listed organization (WithListOrg,
+// default RootOrgID) and below, page by page: GET /encompass/v3/users?
+// entities=all&orgId=&isRecursive=true&start=N&limit=<page size>, calling fn
+// with each non-empty page, and returns the number of pages received.
+//
+// start begins at 0 (a server that refuses 0 with a 400 is asked again from
+// 1) and advances by the length of the page received, so a page the server
+// shortened is never skipped past. The walk ends on an empty page, a 204, or
+// when X-Total-Count is reached. A 400 "Response exceeds maximum size" halves
+// the limit and asks the same start again (an error once the limit would drop
+// below 1). Each page's transient failures are retried (WithRetry); an error
+// from fn stops the walk and is returned.
 func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pages int, err error) {
 	if fn == nil {
 		return 0, errors.New("apiclient: ListUsers: nil page function")
 	}
-	limit := c.pageSize
-	for start := 0; ; start += limit {
+	limit, start, seen := c.pageSize, 0, 0
+	for {
 		q := url.Values{
-			"orgId":       {RootOrgID},
+			"entities":    {"all"},
+			"orgId":       {c.listOrg},
 			"isRecursive": {"true"},
 			"start":       {strconv.Itoa(start)},
 			"limit":       {strconv.Itoa(limit)},
 		}
 		var page []User
 		resp, err := c.getWithRetry(ctx, PathUsers, q, &page)
-		if err != nil {
+		switch {
+		case err == nil:
+		case IsResponseTooLarge(err):
+			if limit/2 < 1 {
+				return pages, fmt.Errorf("apiclient: listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+			}
+			limit /= 2
+			continue
+		case start == 0 && pages == 0 && IsStatus(err, http.StatusBadRequest):
+			start = 1 // the server counts from 1
+			continue
+		default:
 			return pages, fmt.Errorf("apiclient: listing users from %d: %w", start, err)
 		}
 		pages++
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return pages, err
-			}
-		}
-		if len(page) < limit {
+		if len(page) == 0 || resp.StatusCode == http.StatusNoContent {
 			return pages, nil
 		}
+		if err := fn(page); err != nil {
+			return pages, err
+		}
+		start += len(page)
+		seen += len(page)
 		// A total count, when the server gives one, saves the final empty page.
-		if total, err := strconv.Atoi(resp.Header.Get(HeaderTotalCount)); err == nil && start+len(page) >= total {
+		if total, err := strconv.Atoi(resp.Header.Get(HeaderTotalCount)); err == nil && seen >= total {
 			return pages, nil
 		}
 	}
 }
 
-// Organizations reads the whole organization tree: GET
-// /encompass/v1/organizations/root?view=hierarchy. Transient failures are retried.
-func (c *Client) Organizations(ctx context.Context) (*Organization, *Response, error) {
+// IsResponseTooLarge reports whether err is the gateway's 400 for a response
+// over its size cap ({"message":"Response exceeds maximum size (6 MB)"}).
+func IsResponseTooLarge(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	for _, s := range []string{e.Details, e.Summary} {
+		if containsFold(s, ResponseTooLargeMessage) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// Organizations returns every organization as a flat list, each with
+// ParentOrg (nil or an empty EntityID for the root) and without Children,
+// and the number of HTTP calls it made. It pages GET
+// /encompass/v1/organizations?start=1&limit=1000 (start advancing by the
+// page's length, until a short or empty page or a 204). When that endpoint
+// answers 404 it walks GET /encompass/v1/organizations/root?view=hierarchy
+// instead: nested children are taken as they are, an Organization reference
+// without children is read with /{id}?view=hierarchy, and User references
+// are skipped; ParentOrg is then set from where each organization was found.
+// Transient failures are retried.
+func (c *Client) Organizations(ctx context.Context) (orgs []Organization, calls int, err error) {
+	seen := map[string]bool{}
+	for start := 1; ; {
+		q := url.Values{"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(OrgListPageSize)}}
+		var page []Organization
+		resp, err := c.getWithRetry(ctx, PathOrganizations, q, &page)
+		calls++
+		if IsNotFound(err) && start == 1 {
+			return c.orgsFromHierarchy(ctx, calls)
+		}
+		if err != nil {
+			return nil, calls, fmt.Errorf("apiclient: listing organizations from %d: %w", start, err)
+		}
+		added := 0
+		for _, o := range page {
+			if o.IsUser() || seen[o.ID] {
+				continue
+			}
+			seen[o.ID] = true
+			o.Children = nil
+			orgs = append(orgs, o)
+			added++
+		}
+		// added == 0 guards against a server that ignores start.
+		if resp.StatusCode == http.StatusNoContent || len(page) < OrgListPageSize || added == 0 {
+			return orgs, calls, nil
+		}
+		start += len(page)
+	}
+}
+
+// orgsFromHierarchy is the fallback of Organizations; calls counts the
+// calls made before it.
+func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]Organization, int, error) {
+	hier := url.Values{"view": {"hierarchy"}}
 	var root Organization
-	resp, err := c.getWithRetry(ctx, PathOrganizations+"/root", url.Values{"view": {"hierarchy"}}, &root)
+	if _, err := c.getWithRetry(ctx, PathOrganizations+"/root", hier, &root); err != nil {
+		return nil, calls + 1, err
+	}
+	calls++
+	var out []Organization
+	seen := map[string]bool{}
+	var walk func(o Organization, parent *EntityRef) error
+	walk = func(o Organization, parent *EntityRef) error {
+		if o.IsUser() || seen[o.ID] {
+			return nil
+		}
+		seen[o.ID] = true
+		if o.EntityType != "" && len(o.Children) == 0 {
+			// A reference: read the organization itself for its children.
+			var full Organization
+			calls++
+			if _, err := c.getWithRetry(ctx, PathOrganizations+"/"+url.PathEscape(o.ID), hier, &full); err != nil {
+				return fmt.Errorf("apiclient: reading organization %s: %w", o.ID, err)
+			}
+			if full.Name == "" {
+				full.Name = o.Name
+			}
+			full.ID = o.ID
+			o = full
+		}
+		children := o.Children
+		o.Children, o.EntityType = nil, ""
+		if parent != nil {
+			o.ParentOrg = parent
+		}
+		out = append(out, o)
+		me := &EntityRef{EntityID: o.ID, EntityType: EntityTypeOrganization, EntityName: o.Name}
+		for _, ch := range children {
+			if err := walk(ch, me); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(root, nil); err != nil {
+		return nil, calls, err
+	}
+	return out, calls, nil
+}
+
+// LoanFolders lists the loan folders: GET /encompass/v3/loanFolders, or GET
+// /encompass/v1/loanFolders when the V3 path answers 404. Transient failures
+// are retried.
+func (c *Client) LoanFolders(ctx context.Context) ([]LoanFolder, *Response, error) {
+	var fs []LoanFolder
+	resp, err := c.getWithRetry(ctx, PathLoanFolders, nil, &fs)
+	if IsNotFound(err) {
+		fs = nil
+		resp, err = c.getWithRetry(ctx, PathLoanFoldersV1, nil, &fs)
+	}
 	if err != nil {
 		return nil, resp, err
 	}
-	return &root, resp, nil
+	return fs, resp, nil
 }
 
 // Personas lists the instance's personas: GET /encompass/v1/settings/personas.
