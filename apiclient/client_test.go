@@ -262,41 +262,93 @@ func TestCreateAndPatchRequests(t *testing.T) {
 	}
 }
 
+// pagedUsers is a fake users list: total users, served by start/limit.
+type pagedUsers struct {
+	total     int
+	maxLimit  int  // the server shortens pages to this many (0: no cap)
+	oneBased  bool // start=0 is refused with a 400; user i is at start i+1
+	noContent bool // 204 past the end instead of []
+	sizeCap   int  // a limit above this answers the 6 MB 400 (0: none)
+	totalHdr  bool
+}
+
+func (p pagedUsers) serve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	start, _ := strconv.Atoi(q.Get("start"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if p.oneBased {
+		if start < 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"summary":"Bad Request","details":"start must be at least 1"}`))
+			return
+		}
+		start--
+	}
+	if p.sizeCap != 0 && limit > p.sizeCap {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(sizeCapBody)
+		return
+	}
+	if p.maxLimit > 0 {
+		limit = min(limit, p.maxLimit)
+	}
+	if p.totalHdr {
+		w.Header().Set(HeaderTotalCount, strconv.Itoa(p.total))
+	}
+	if p.noContent && start >= p.total {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	page := []User{}
+	for i := start; i < p.total && i < start+limit; i++ {
+		page = append(page, User{ID: "u" + strconv.Itoa(i)})
+	}
+	_ = json.NewEncoder(w).Encode(page)
+}
+
+var sizeCapBody = []byte(`{"message":"Response exceeds maximum size (6 MB)"}`)
+
 func TestListUsersPaging(t *testing.T) {
+	type req struct{ start, limit int }
 	tests := []struct {
-		name       string
-		total      int
-		pageSize   int // 0: default
-		totalHdr   bool
-		wantStarts []int
-		wantSizes  []int // sizes passed to fn
+		name      string
+		srv       pagedUsers
+		pageSize  int // 0: default
+		opts      []Option
+		wantReqs  []req
+		wantSizes []int // sizes passed to fn
+		wantErr   bool
 	}{
-		{"three pages, short last", 2500, 0, false, []int{0, 1000, 2000}, []int{1000, 1000, 500}},
-		{"exact multiple ends on empty page", 2000, 0, false, []int{0, 1000, 2000}, []int{1000, 1000}},
-		{"exact multiple with total count needs no empty page", 2000, 0, true, []int{0, 1000}, []int{1000, 1000}},
-		{"empty instance", 0, 0, false, []int{0}, nil},
-		{"small pages", 5, 2, false, []int{0, 2, 4}, []int{2, 2, 1}},
+		{"default page size, short last page, then the empty page", pagedUsers{total: 600}, 0, nil,
+			[]req{{0, 250}, {250, 250}, {500, 250}, {600, 250}}, []int{250, 250, 100}, false},
+		{"exact multiple ends on empty page", pagedUsers{total: 4}, 2, nil,
+			[]req{{0, 2}, {2, 2}, {4, 2}}, []int{2, 2}, false},
+		{"total count saves the final call", pagedUsers{total: 4, totalHdr: true}, 2, nil,
+			[]req{{0, 2}, {2, 2}}, []int{2, 2}, false},
+		{"total count with a short last page", pagedUsers{total: 5, totalHdr: true}, 2, nil,
+			[]req{{0, 2}, {2, 2}, {4, 2}}, []int{2, 2, 1}, false},
+		{"empty instance", pagedUsers{total: 0}, 0, nil, []req{{0, 250}}, nil, false},
+		{"204 past the end", pagedUsers{total: 3, noContent: true}, 2, nil,
+			[]req{{0, 2}, {2, 2}, {3, 2}}, []int{2, 1}, false},
+		{"204 for an empty instance", pagedUsers{total: 0, noContent: true}, 0, nil, []req{{0, 250}}, nil, false},
+		// The server shortens every page: start advances by what was received,
+		// so no user is skipped and the short page does not end the walk.
+		{"server shortens pages", pagedUsers{total: 7, maxLimit: 3}, 5, nil,
+			[]req{{0, 5}, {3, 5}, {6, 5}, {7, 5}}, []int{3, 3, 1}, false},
+		{"server counts from 1", pagedUsers{total: 3, oneBased: true}, 2, nil,
+			[]req{{0, 2}, {1, 2}, {3, 2}, {4, 2}}, []int{2, 1}, false},
+		{"size cap halves the limit and asks the same start", pagedUsers{total: 5, sizeCap: 2}, 8, nil,
+			[]req{{0, 8}, {0, 4}, {0, 2}, {2, 2}, {4, 2}, {5, 2}}, []int{2, 2, 1}, false},
+		{"size cap even for one user", pagedUsers{total: 5, sizeCap: -1}, 2, nil,
+			[]req{{0, 2}, {0, 1}}, nil, true},
+		{"WithListOrg", pagedUsers{total: 1}, 0, []Option{WithListOrg("12")}, []req{{0, 250}, {1, 250}}, []int{1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-				q := r.URL.Query()
-				start, _ := strconv.Atoi(q.Get("start"))
-				limit, _ := strconv.Atoi(q.Get("limit"))
-				page := []User{}
-				for i := start; i < tt.total && i < start+limit; i++ {
-					page = append(page, User{ID: "u" + strconv.Itoa(i)})
-				}
-				if tt.totalHdr {
-					w.Header().Set(HeaderTotalCount, strconv.Itoa(tt.total))
-				}
-				_ = json.NewEncoder(w).Encode(page)
-			})
-			var opts []Option
-			limit := DefaultListPageSize
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { tt.srv.serve(w, r) })
+			opts := tt.opts
 			if tt.pageSize > 0 {
 				opts = append(opts, WithPageSize(tt.pageSize))
-				limit = tt.pageSize
 			}
 			c, _ := newTestClient(t, f, opts...)
 			var sizes []int
@@ -304,33 +356,63 @@ func TestListUsersPaging(t *testing.T) {
 			pages, err := c.ListUsers(ctxT(t), func(p []User) error {
 				sizes = append(sizes, len(p))
 				for _, u := range p {
+					if seen[u.ID] {
+						t.Errorf("user %s listed twice", u.ID)
+					}
 					seen[u.ID] = true
 				}
 				return nil
 			})
-			if err != nil {
-				t.Fatal(err)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ListUsers err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if pages != len(tt.wantStarts) {
-				t.Errorf("pages = %d, want %d", pages, len(tt.wantStarts))
-			}
-			if len(seen) != tt.total {
-				t.Errorf("saw %d distinct users, want %d", len(seen), tt.total)
+			if tt.wantErr {
+				if !IsResponseTooLarge(err) {
+					t.Errorf("err = %v, want the size-cap error wrapped", err)
+				}
+			} else if len(seen) != tt.srv.total {
+				t.Errorf("saw %d distinct users, want %d", len(seen), tt.srv.total)
 			}
 			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
 			}
-			reqs := f.requests()
-			if len(reqs) != len(tt.wantStarts) {
-				t.Fatalf("server saw %d requests, want %d", len(reqs), len(tt.wantStarts))
+			org := RootOrgID
+			if tt.opts != nil {
+				org = "12"
 			}
-			for i, r := range reqs {
-				want := url.Values{"orgId": {"0"}, "isRecursive": {"true"}, "start": {strconv.Itoa(tt.wantStarts[i])}, "limit": {strconv.Itoa(limit)}}
-				if r.RawQuery != want.Encode() || r.Method != http.MethodGet || r.Path != PathUsers {
-					t.Errorf("request %d = %s %s?%s, want GET %s?%s", i, r.Method, r.Path, r.RawQuery, PathUsers, want.Encode())
+			reqs := f.requests()
+			var got []req
+			for _, r := range reqs {
+				q, _ := url.ParseQuery(r.RawQuery)
+				start, _ := strconv.Atoi(q.Get("start"))
+				limit, _ := strconv.Atoi(q.Get("limit"))
+				got = append(got, req{start, limit})
+				if r.Method != http.MethodGet || r.Path != PathUsers || q.Get("entities") != "all" || q.Has("view") ||
+					q.Get("orgId") != org || q.Get("isRecursive") != "true" || len(q) != 5 {
+					t.Errorf("request %s %s?%s: want GET %s with entities=all, orgId=%s, isRecursive, start, limit and no view", r.Method, r.Path, r.RawQuery, PathUsers, org)
 				}
 			}
+			if !slices.Equal(got, tt.wantReqs) {
+				t.Errorf("requests (start, limit) = %v, want %v", got, tt.wantReqs)
+			}
+			if !tt.wantErr && pages != len(sizes)+1 && !tt.srv.totalHdr {
+				t.Errorf("pages = %d, want %d (the pages received, the final empty one included)", pages, len(sizes)+1)
+			}
 		})
+	}
+}
+
+func TestGetUserAsksForAllEntities(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		_, _ = w.Write(readTestdata(t, "user_v3_numeric_ids.json"))
+	})
+	c, _ := newTestClient(t, f)
+	u, _, err := c.GetUser(ctxT(t), "jdoe")
+	if err != nil || u.ID != "jdoe" || u.Organization.EntityID != "12" {
+		t.Fatalf("GetUser = %+v, %v", u, err)
+	}
+	if r := f.requests()[0]; r.Path != PathUsers+"/jdoe" || r.RawQuery != "entities=all" {
+		t.Errorf("request %s?%s, want %s/jdoe?entities=all", r.Path, r.RawQuery, PathUsers)
 	}
 }
 
@@ -363,6 +445,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 		}, 2, 3, false},
 		{"GetUser gives up after max attempts", func(c *Client) error { _, _, err := c.GetUser(ctxT(t), "me"); return err }, 100, 5, true},
 		{"Organizations retries", func(c *Client) error { _, _, err := c.Organizations(ctxT(t)); return err }, 1, 2, false},
+		{"LoanFolders retries", func(c *Client) error { _, _, err := c.LoanFolders(ctxT(t)); return err }, 1, 2, false},
 		{"Personas retries", func(c *Client) error { _, _, err := c.Personas(ctxT(t)); return err }, 1, 2, false},
 		{"ListUsers retries a page", func(c *Client) error {
 			_, err := c.ListUsers(ctxT(t), func([]User) error { return nil })
@@ -386,8 +469,8 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 					_, _ = w.Write([]byte(`{"id":"me"}`))
 				case r.Method == http.MethodGet && r.URL.Path == PathUsers:
 					_, _ = w.Write([]byte(`[]`))
-				case strings.HasPrefix(r.URL.Path, PathOrganizations):
-					_, _ = w.Write([]byte(`{"id":"0","name":"Administration"}`))
+				case r.URL.Path == PathOrganizations:
+					_, _ = w.Write([]byte(`[{"id":0,"name":"Administration"}]`))
 				default:
 					_, _ = w.Write([]byte(`[]`))
 				}
@@ -413,14 +496,8 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 func TestReadsDecode(t *testing.T) {
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		switch r.URL.Path {
-		case PathOrganizations + "/root":
-			if r.URL.RawQuery != "view=hierarchy" {
-				w.WriteHeader(http.StatusBadRequest)
-				return
-			}
-			_, _ = w.Write([]byte(`{"id":"0","name":"Administration","children":[{"id":"1","name":"Retail","parentOrg":{"entityId":"0"}}]}`))
 		case PathPersonas:
-			_, _ = w.Write([]byte(`[{"id":"1","name":"Super Administrator"},{"id":"7","name":"Loan Officer"}]`))
+			_, _ = w.Write([]byte(`[{"id":"1","name":"Super Administrator"},{"id":7,"name":"Loan Officer"}]`))
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"summary":"Not Found","details":"user nobody not found","errorCode":"EBS-904"}`))
@@ -428,20 +505,16 @@ func TestReadsDecode(t *testing.T) {
 	})
 	c, _ := newTestClient(t, f)
 	ctx := ctxT(t)
-	org, _, err := c.Organizations(ctx)
-	if err != nil || org.Name != "Administration" || len(org.Children) != 1 || org.Children[0].ParentOrg.EntityID != "0" {
-		t.Errorf("Organizations = %+v, %v", org, err)
-	}
 	ps, _, err := c.Personas(ctx)
-	if err != nil || len(ps) != 2 || ps[1].Name != "Loan Officer" {
+	if err != nil || len(ps) != 2 || ps[1].Name != "Loan Officer" || ps[1].ID != "7" {
 		t.Errorf("Personas = %+v, %v", ps, err)
 	}
 	u, resp, err := c.GetUser(ctx, "nobody")
 	if !IsNotFound(err) || u != nil || resp == nil || resp.StatusCode != 404 {
 		t.Errorf("GetUser(nobody) = %v, %v, %v; want a 404", u, resp, err)
 	}
-	if n := len(f.requests()); n != 3 {
-		t.Errorf("server saw %d calls, want 3 (404 is not retried)", n)
+	if n := len(f.requests()); n != 2 {
+		t.Errorf("server saw %d calls, want 2 (404 is not retried)", n)
 	}
 }
 

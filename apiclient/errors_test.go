@@ -49,6 +49,17 @@ func TestCheckResponse(t *testing.T) {
 			wantMsg: "POST /encompass/v3/users: 400 Bad Request: EBS-400: The request is invalid; EBS-402: firstName is required; EBS-403: email too long",
 		},
 		{
+			name: "nested under error (the vendor's bindings)", status: 400, file: "error_nested_error.json",
+			want: Error{StatusCode: 400, Method: "POST", Path: PathUsers, Summary: "Bad Request", Details: "The request is invalid", ErrorCode: "EBS-400",
+				Errors: []ErrorBody{{Summary: "Invalid value", Details: "workingFolder Nope is not a loan folder", ErrorCode: "EBS-417"}}},
+			wantMsg: "POST /encompass/v3/users: 400 Bad Request: EBS-400: The request is invalid; EBS-417: workingFolder Nope is not a loan folder",
+		},
+		{
+			name: "size cap", status: 400, file: "size_cap_400.json",
+			want:    Error{StatusCode: 400, Method: "POST", Path: PathUsers, Details: "Response exceeds maximum size (6 MB)"},
+			wantMsg: "POST /encompass/v3/users: 400 Bad Request: Response exceeds maximum size (6 MB)",
+		},
+		{
 			name: "gateway 429", status: 429, header: http.Header{"Retry-After": {"3"}}, file: "error_gateway_429.json",
 			want: Error{StatusCode: 429, Method: "POST", Path: PathUsers, ErrorCode: GatewayConcurrencyErrorCode,
 				Details: "Client has exceeded the concurrency limit or daily quota", RetryAfter: 3 * time.Second},

@@ -37,9 +37,14 @@ func TestAgainstSandbox(t *testing.T) {
 		t.Errorf("response headers: correlation %q, concurrency limit %d", resp.CorrelationID, resp.ConcurrencyLimit)
 	}
 
-	root, _, err := c.Organizations(ctx)
-	if err != nil || root.Name != "Administration" || len(root.Children) == 0 {
-		t.Fatalf("Organizations = %+v, %v", root, err)
+	orgs, _, err := c.Organizations(ctx)
+	if err != nil || len(orgs) < 2 || orgs[0].Name != "Administration" || (orgs[0].ParentOrg != nil && orgs[0].ParentOrg.EntityID != "") {
+		t.Fatalf("Organizations = %+v, %v; want the root first, then its descendants", orgs, err)
+	}
+	for _, o := range orgs[1:] {
+		if o.ParentOrg == nil || o.ParentOrg.EntityID == "" || len(o.Children) != 0 || o.IsUser() {
+			t.Errorf("organization %+v: want a parent and no children in the flat list", o)
+		}
 	}
 	personas, _, err := c.Personas(ctx)
 	if err != nil || len(personas) == 0 {

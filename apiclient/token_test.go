@@ -43,9 +43,9 @@ func TestTokenGrants(t *testing.T) {
 		wantForm url.Values
 	}{
 		{"password grant", WithUserLogin("BE1", "u", testPassword, "cid", testSecret),
-			url.Values{"grant_type": {"password"}, "username": {"u@encompass:BE1"}, "password": {testPassword}}},
+			url.Values{"grant_type": {"password"}, "username": {"u@encompass:BE1"}, "password": {testPassword}, "scope": {"lp"}}},
 		{"client credentials", WithClientCredentials("BE1", "cid", testSecret),
-			url.Values{"grant_type": {"client_credentials"}, "instance_id": {"BE1"}}},
+			url.Values{"grant_type": {"client_credentials"}, "instance_id": {"BE1"}, "scope": {"lp"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
