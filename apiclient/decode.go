@@ -74,18 +74,53 @@ func (u *User) Missing() []string {
 	return out
 }
 
-// UnmarshalJSON decodes a user from any of the documented variants.
-func (u *User) UnmarshalJSON(b []byte) error {
-	type plain User
-	*u = User{}
-	w := struct {
-		*plain
-		ID flexString `json:"id"`
-	}{plain: (*plain)(u)}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+// userPlain is User without its UnmarshalJSON method.
+type userPlain User
+
+// refWire is an entity reference as sent, decoded without a method call of
+// its own per reference.
+type refWire struct {
+	EntityID   flexString `json:"entityId"`
+	EntityType string     `json:"entityType"`
+	EntityName string     `json:"entityName"`
+}
+
+func (r refWire) ref() EntityRef {
+	return EntityRef{EntityID: string(r.EntityID), EntityType: r.EntityType, EntityName: r.EntityName}
+}
+
+func refs(ws []refWire) []EntityRef {
+	if ws == nil {
+		return nil
 	}
+	out := make([]EntityRef, len(ws))
+	for i, w := range ws {
+		out[i] = w.ref()
+	}
+	return out
+}
+
+// userWire is the one-pass decoding shape of a User: the plain fields, with
+// the ids and references shadowed. ListUsers decodes whole pages into it, so
+// a page is scanned once rather than once more per user.
+type userWire struct {
+	userPlain
+	ID           flexString `json:"id"`
+	Organization *refWire   `json:"organization"`
+	Personas     []refWire  `json:"personas"`
+	Groups       []refWire  `json:"groups"`
+}
+
+// user returns the decoded User, normalised.
+func (w *userWire) user() User {
+	u := User(w.userPlain)
 	u.ID = string(w.ID)
+	if w.Organization != nil {
+		r := w.Organization.ref()
+		u.Organization = &r
+	}
+	u.Personas, u.Groups = refs(w.Personas), refs(w.Groups)
+	u.missing = 0
 	if u.Personas == nil {
 		u.missing |= missingPersonas
 	}
@@ -104,7 +139,29 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	if u.CCSite != nil && *u.CCSite == (CCSite{}) {
 		u.CCSite = nil // "ccSite": [] or {}
 	}
+	return u
+}
+
+// UnmarshalJSON decodes a user from any of the documented variants.
+func (u *User) UnmarshalJSON(b []byte) error {
+	var w userWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*u = w.user()
 	return nil
+}
+
+// decodeUsers converts a page decoded as []userWire.
+func decodeUsers(ws []userWire) []User {
+	if ws == nil {
+		return nil
+	}
+	out := make([]User, len(ws))
+	for i := range ws {
+		out[i] = ws[i].user()
+	}
+	return out
 }
 
 // normLoanAccess returns a loan access value in the API's spelling

@@ -253,15 +253,29 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 	if c.clientID != "" {
 		req.SetBasicAuth(c.clientID, c.clientSecret)
 	}
+	// A server echoing the request must not put the token, the secret or the
+	// Basic credentials into an error text.
+	var forms []string
+	for _, s := range append([]string{token, c.clientID + ":" + c.clientSecret}, c.secrets...) {
+		if len(s) >= minSecretLen {
+			forms = appendForms(forms, s)
+		}
+	}
+	sortLongestFirst(forms)
+	clean := func(s string) string {
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, "[REDACTED]")
+		}
+		return s
+	}
 	hresp, err := c.hc.Do(req)
 	if err != nil {
-		return errors.New(c.redact(strings.ReplaceAll(err.Error(), token, "[REDACTED]")))
+		return errors.New(clean(err.Error()))
 	}
 	defer drainAndClose(hresp.Body)
 	if err := CheckResponse(hresp, c.maxBody); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			clean := func(s string) string { return c.redact(strings.ReplaceAll(s, token, "[REDACTED]")) }
 			e.Summary, e.Details = clean(e.Summary), clean(e.Details)
 			for i := range e.Errors {
 				e.Errors[i].Summary, e.Errors[i].Details = clean(e.Errors[i].Summary), clean(e.Errors[i].Details)

@@ -1,10 +1,13 @@
 package apiclient
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -169,5 +172,107 @@ func TestTokenEndpointUnreachable(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), testPassword) || strings.Contains(err.Error(), testSecret) {
 		t.Errorf("error %q contains a secret", err)
+	}
+}
+
+func TestIntrospectAndRevoke(t *testing.T) {
+	type seen struct {
+		path, token, basicID, basicSecret, ct string
+	}
+	var got []seen
+	var issued int
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		form, _ := url.ParseQuery(string(body))
+		id, sec, _ := r.BasicAuth()
+		switch r.URL.Path {
+		case PathToken:
+			issued++
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(TokenResponse{AccessToken: "access-" + strconv.Itoa(issued), TokenType: "Bearer"})
+		case PathTokenIntrospect:
+			got = append(got, seen{r.URL.Path, form.Get("token"), id, sec, r.Header.Get("Content-Type")})
+			if form.Get("token") == "" {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			_, _ = w.Write(readTestdata(t, "introspection.json"))
+		case PathTokenRevoke:
+			got = append(got, seen{r.URL.Path, form.Get("token"), id, sec, r.Header.Get("Content-Type")})
+			w.WriteHeader(http.StatusOK)
+		default:
+			_, _ = w.Write([]byte(`[]`))
+		}
+	})
+	c, err := New(f.URL, WithUserLogin("BE1", "u", testPassword, "cid", testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	// Revoking before any token exists does nothing.
+	if err := c.RevokeToken(ctx); err != nil || len(f.requests()) != 0 {
+		t.Fatalf("RevokeToken without a token = %v after %d requests; want a no-op", err, len(f.requests()))
+	}
+	info, err := c.Introspect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Active || info.InstanceID != "BE11223344" || info.UserName != "admin" || info.Exp != 1767225600 || info.IdentityType != "Enterprise" {
+		t.Errorf("Introspect = %+v", info)
+	}
+	if err := c.RevokeToken(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The revoked token is dropped: the next call gets a new one.
+	if _, _, err := c.Personas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []seen{
+		{PathTokenIntrospect, "access-1", "cid", testSecret, "application/x-www-form-urlencoded"},
+		{PathTokenRevoke, "access-1", "cid", testSecret, "application/x-www-form-urlencoded"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("introspection/revocation calls %+v\nwant %+v", got, want)
+	}
+	if issued != 2 || c.Stats().TokenRequests != 2 {
+		t.Errorf("tokens issued %d (stats %d), want 2: a new one after the revocation", issued, c.Stats().TokenRequests)
+	}
+	if err := c.RevokeToken(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.tokens.current() != nil {
+		t.Error("the token is still cached after RevokeToken")
+	}
+}
+
+func TestIntrospectErrorsKeepSecrets(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if r.URL.Path == PathToken {
+			grantOK(w)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"summary":"Unauthorized","details":"bad client for ` + string(body) + ` ` + r.Header.Get("Authorization") + `"}`))
+	})
+	c, err := New(f.URL, WithClientCredentials("BE1", "cid", testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Introspect(ctxT(t))
+	if !IsStatus(err, http.StatusUnauthorized) {
+		t.Fatalf("Introspect = %v, want a 401 *Error", err)
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte("cid:" + testSecret))
+	if strings.Contains(err.Error(), "access-1") || strings.Contains(err.Error(), testSecret) || strings.Contains(err.Error(), basic) {
+		t.Errorf("error %q carries the token or the secret", err)
+	}
+	if err := c.RevokeToken(ctxT(t)); !IsStatus(err, http.StatusUnauthorized) || strings.Contains(err.Error(), "access-1") {
+		t.Errorf("RevokeToken = %v, want a 401 without the token", err)
+	}
+	if _, err := New(f.URL, WithTokenSource(&staticTokens{})); err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := New(f.URL)
+	if _, err := bare.Introspect(ctxT(t)); err == nil {
+		t.Error("Introspect without credentials succeeded")
 	}
 }

@@ -35,8 +35,9 @@ var traceHeaders = []string{
 
 var (
 	// secretJSON matches a JSON member whose key names a secret, whatever
-	// its scalar value; it works on a truncated body too.
-	secretJSON = regexp.MustCompile(`(?i)"(password|access_token|refresh_token|id_token|client_secret|token)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)`)
+	// its scalar value; it works on a truncated body too (a string cut off
+	// by the end of the text is matched to the end).
+	secretJSON = regexp.MustCompile(`(?i)"(password|access_token|refresh_token|id_token|client_secret|token)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|-?[0-9][0-9.eE+-]*|true|false)`)
 	// secretForm matches a form field that carries a secret.
 	secretForm = regexp.MustCompile(`(?i)(^|&)(password|client_secret|token|access_token|refresh_token|id_token)=([^&]*)`)
 )
@@ -362,6 +363,8 @@ func redactBody(s, contentType string) (string, []string) {
 				var str string
 				if json.Unmarshal([]byte(v), &str) == nil {
 					found = append(found, str)
+				} else if len(v) > 1 {
+					found = append(found, v[1:]) // cut off: keep what there is
 				}
 			} else {
 				found = append(found, v)

@@ -103,8 +103,9 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pag
 			"start":       {strconv.Itoa(start)},
 			"limit":       {strconv.Itoa(limit)},
 		}
-		var page []User
-		resp, err := c.getWithRetry(ctx, PathUsers, q, &page)
+		var wire []userWire // decoded in one pass, see decode.go
+		resp, err := c.getWithRetry(ctx, PathUsers, q, &wire)
+		page := decodeUsers(wire)
 		switch {
 		case err == nil:
 		case IsResponseTooLarge(err):
