@@ -3,17 +3,28 @@
 //
 // Map of the package:
 //
-//   - types.go: every wire name (paths, headers, JSON fields) in one place.
+//   - types.go: every wire name (paths, headers, JSON fields) and the wire
+//     types in one place.
+//   - decode.go: the one place that tolerates the vendor's variants (ids as
+//     strings, numbers or null; ccSite as an object or an array; nested
+//     errors under "errors" or "error"; loan access in any casing; dates
+//     with a time part; hierarchy references), each type decoded in one pass
+//     through a shadowing alias struct; [User.Missing].
 //   - client.go: [Client], [New] and its [Option]s, [Client.NewRequest] and
-//     [Client.Do], the one place a request is sent.
+//     [Client.Do], the one place an API request is sent.
 //   - token.go: OAuth2 tokens through golang.org/x/oauth2 (password grant for
-//     a user login, client_credentials for an API user), cached, shared by
-//     all goroutines and refreshed by one goroutine at a time.
+//     a user login, client_credentials for an API user, both with scope=lp),
+//     cached, shared by all goroutines and refreshed by one goroutine at a
+//     time; [Client.Introspect] and [Client.RevokeToken].
+//   - trace.go: [WithTrace], every HTTP exchange as a JSON line with the
+//     secrets removed.
 //   - response.go: [Response], the limit and tracing headers of a reply.
 //   - errors.go: [Error] (a non-2xx reply), [CheckResponse], [ErrAuth].
 //   - retry.go: [ShouldRetry] (the one place that decides retries) and
 //     [Backoff].
-//   - users.go: one thin method per endpoint.
+//   - users.go: one thin method per endpoint: users (read whole with
+//     entities=all, listed page by page), the flat organization list,
+//     personas, loan folders.
 //
 // # Retries
 //
@@ -23,7 +34,7 @@
 // is returned as an [*Error].
 //
 // The read helpers ([Client.GetUser], [Client.ListUsers],
-// [Client.Organizations], [Client.Personas]) retry transient failures as
+// [Client.Organizations], [Client.Personas], [Client.LoanFolders]) retry transient failures as
 // decided by [ShouldRetry], up to the attempts set by [WithRetry], waiting
 // Retry-After when the server sends it and [Backoff] otherwise.
 //
@@ -35,8 +46,10 @@
 //
 // # Secrets
 //
-// No error, log line or String() output of this package contains the access
-// token, the password or the client secret. Token endpoint failures are
-// re-worded (x/oauth2's RetrieveError carries the raw response body) and any
-// occurrence of the configured password or secret is redacted.
+// No error, log line, trace line or String() output of this package contains
+// the access token, the password or the client secret. Token endpoint
+// failures are re-worded (x/oauth2's RetrieveError carries the raw response
+// body) and any occurrence of the configured password or secret is redacted.
+// The trace ([WithTrace]) removes secret JSON members and form fields and
+// every known secret in its raw, URL-encoded, JSON-escaped and base64 forms.
 package apiclient
