@@ -157,7 +157,8 @@ func containsFold(s, sub string) bool {
 
 // Organizations returns every organization as a flat list, each with
 // ParentOrg (nil or an empty EntityID for the root) and without Children,
-// and the number of HTTP calls it made. It pages GET
+// and the number of requests it made (a request repeated after a transient
+// failure counts once). It pages GET
 // /encompass/v1/organizations?start=1&limit=1000 (start advancing by the
 // page's length, until a short or empty page or a 204). When that endpoint
 // answers 404 it walks GET /encompass/v1/organizations/root?view=hierarchy
