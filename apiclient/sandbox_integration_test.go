@@ -1,9 +1,11 @@
 package apiclient_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +14,15 @@ import (
 )
 
 // TestAgainstSandbox runs every endpoint against the local fake Encompass
-// over loopback HTTP.
+// over loopback HTTP, in each of its dialects.
 func TestAgainstSandbox(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{})
+	for _, d := range sandbox.Dialects {
+		t.Run(d, func(t *testing.T) { testAgainstSandbox(t, d) })
+	}
+}
+
+func testAgainstSandbox(t *testing.T, dialect string) {
+	sb, err := sandbox.Start(sandbox.Options{Dialect: dialect})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,12 +30,23 @@ func TestAgainstSandbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
+	var trace bytes.Buffer // used by one goroutine at a time
 	c, err := apiclient.New(sb.URL,
 		apiclient.WithUserLogin(sandbox.DefaultInstanceID, sandbox.BuiltinAdminID, sandbox.DefaultPassword, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
-		apiclient.WithPageSize(3))
+		apiclient.WithPageSize(3), apiclient.WithTrace(&trace))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		for _, secret := range []string{sandbox.DefaultPassword, sandbox.DefaultClientSecret, "Welcome-123"} {
+			if strings.Contains(trace.String(), secret) {
+				t.Errorf("the trace holds a secret (%q)", secret)
+			}
+		}
+		if n := strings.Count(trace.String(), "\n"); n < 10 {
+			t.Errorf("the trace has %d lines", n)
+		}
+	}()
 
 	me, resp, err := c.GetUser(ctx, "me")
 	if err != nil || me.ID != sandbox.BuiltinAdminID {
@@ -46,6 +65,22 @@ func TestAgainstSandbox(t *testing.T) {
 			t.Errorf("organization %+v: want a parent and no children in the flat list", o)
 		}
 	}
+	if m := me.Missing(); m != nil {
+		t.Errorf("GetUser(me) misses %v: entities=all was not honoured", m)
+	}
+	folders, _, err := c.LoanFolders(ctx)
+	if err != nil || len(folders) == 0 {
+		t.Fatalf("LoanFolders = %v, %v", folders, err)
+	}
+	for _, f := range folders {
+		if f.Name == "" || (f.FolderType != apiclient.FolderTypeRegular && f.FolderType != apiclient.FolderTypeArchive && f.FolderType != apiclient.FolderTypeTrash) {
+			t.Errorf("loan folder %+v", f)
+		}
+	}
+	info, err := c.Introspect(ctx)
+	if err != nil || !info.Active || info.InstanceID != sandbox.DefaultInstanceID {
+		t.Errorf("Introspect = %+v, %v", info, err)
+	}
 	personas, _, err := c.Personas(ctx)
 	if err != nil || len(personas) == 0 {
 		t.Fatalf("Personas = %v, %v", personas, err)
@@ -55,6 +90,9 @@ func TestAgainstSandbox(t *testing.T) {
 	pages, err := c.ListUsers(ctx, func(p []apiclient.User) error {
 		for _, u := range p {
 			listed[u.ID] = true
+			if m := u.Missing(); m != nil {
+				t.Errorf("listed user %s misses %v", u.ID, m)
+			}
 		}
 		return nil
 	})
@@ -90,6 +128,12 @@ func TestAgainstSandbox(t *testing.T) {
 	}
 	if st := c.Stats(); st.TokenRequests != 1 || st.Retries != 0 {
 		t.Errorf("stats %+v: want one token request and no retries", st)
+	}
+	if err := c.RevokeToken(ctx); err != nil {
+		t.Errorf("RevokeToken: %v", err)
+	}
+	if _, _, err := c.GetUser(ctx, "me"); err != nil || c.Stats().TokenRequests != 2 {
+		t.Errorf("after RevokeToken: %v, %d token requests; want a new token", err, c.Stats().TokenRequests)
 	}
 
 	// An API user logs in with client credentials.
