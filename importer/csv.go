@@ -3,10 +3,13 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
@@ -26,6 +29,8 @@ type csvSource struct {
 	cr      *csv.Reader
 	row     int // row number of the last record returned
 	endLine int // line on which the last record ended
+	hash    hash.Hash
+	digest  *string // set from hash at the end of the file
 }
 
 // openCSV detects the encoding and delimiter and reads the header row.
@@ -45,15 +50,17 @@ func (r *Reader) openCSV(path string) error {
 	if err != nil {
 		return fail("cannot read the file (%v); check its permissions", unwrapPath(err))
 	}
-	var in io.Reader = f
+	// Every byte parsed goes through the digest.
+	h := sha256.New()
+	in := io.TeeReader(f, h)
 	switch enc {
 	case encUTF8BOM:
 		var bom [3]byte
-		_, _ = io.ReadFull(f, bom[:])
+		_, _ = io.ReadFull(in, bom[:])
 	case encUTF16:
-		in = transform.NewReader(f, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+		in = transform.NewReader(in, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
 	case encWindows1252:
-		in = transform.NewReader(f, charmap.Windows1252.NewDecoder())
+		in = transform.NewReader(in, charmap.Windows1252.NewDecoder())
 		r.warn(0, "", "the file is not UTF-8 text; it was read as Windows-1252 (Excel's \"CSV (Comma delimited)\"); if names look wrong, save it as \"CSV UTF-8\" and run again")
 	}
 	br := bufio.NewReaderSize(in, 64<<10)
@@ -61,7 +68,7 @@ func (r *Reader) openCSV(path string) error {
 	cr.Comma = sniffDelimiter(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	src := &csvSource{file: r.file, f: f, cr: cr}
+	src := &csvSource{file: r.file, f: f, cr: cr, hash: h, digest: &r.digest}
 	headers, _, err := src.next()
 	if err == io.EOF {
 		_ = f.Close()
@@ -82,6 +89,9 @@ func (r *Reader) openCSV(path string) error {
 func (s *csvSource) next() ([]string, int, error) {
 	rec, err := s.cr.Read()
 	if err == io.EOF {
+		// encoding/csv saw the end of the file: every byte went through
+		// the hash.
+		*s.digest = hex.EncodeToString(s.hash.Sum(nil))
 		return nil, 0, io.EOF
 	}
 	if err != nil {

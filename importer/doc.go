@@ -6,11 +6,22 @@
 //   - record.go: the shared contract (Column, Record, Problem).
 //   - headers.go: header matching (ParseHeader, aliases) and the header row.
 //   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
-//   - reader.go: Open, Reader, ReadAll, FileError, format detection, limits.
+//   - reader.go: Open, Reader, Read/ReadAll (Result, with the file's
+//     digest), FileError, format detection, limits.
 //   - csv.go: the CSV source (delimiter sniffing, BOM/UTF-16/Windows-1252).
-//   - xlsx.go: the XLSX source, streaming rows through excelize.
+//   - xlsx.go: the XLSX source: the file read whole once (its digest taken
+//     from those bytes), the sheet chosen, date serials.
+//   - xlsx_book.go: the archive opened once in memory; zip-bomb checks; the
+//     workbook, its relationships and the shared strings read directly.
+//   - xlsx_rows.go: a worksheet's rows and the shared-string table, read
+//     with the scanner of xlsx_scan.go (tags) and xlsx_text.go (text).
+//   - The tests keep excelize as the reference reader (xlsx_ref_test.go):
+//     the same workbooks read through it must give the same records.
 //
 // Decisions worth knowing:
+//   - Reader.Digest is the SHA-256 of the bytes parsed, not of a second
+//     read: an XLSX file is read whole (at most Options.MaxFileSize), a CSV
+//     file hashed as it streams (known once the last row is read).
 //   - A CSV file that is not valid UTF-8 anywhere yet holds no valid UTF-8
 //     multi-byte sequence is decoded as Windows-1252 (what Excel's "CSV
 //     (Comma delimited)" writes) with a file warning; a file mixing valid

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Default limits (Options fields left zero take these).
@@ -127,6 +125,7 @@ type Reader struct {
 	rows     int
 	rowsHint int // estimate of the data rows; 0 = unknown
 	date1904 bool
+	digest   string // hex SHA-256 of the file's bytes; "" until known
 
 	warnedNoHeader, warnedBeyond bool
 }
@@ -158,14 +157,14 @@ func Open(path string, opts Options) (*Reader, error) {
 	if err != nil {
 		return nil, fail("cannot read the file (%v); check its permissions", unwrapPath(err))
 	}
+	defer f.Close()
 	head := make([]byte, 8192)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	_ = f.Close()
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		r.format = FormatXLSX
-		err = r.openXLSX(path)
+		err = r.openXLSX(f, head, st.Size())
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, fail("this is an old Excel 97-2003 (.xls) or a password-protected workbook; open it in Excel, remove any password and save it as .xlsx or CSV UTF-8")
 	case bytes.HasPrefix(head, []byte("PK")):
@@ -269,13 +268,19 @@ func (r *Reader) warn(row int, column, msg string) {
 	r.warnings = append(r.warnings, Problem{File: r.file, Sheet: r.errSheet(), Row: row, Column: column, Message: msg, Severity: SeverityWarning})
 }
 
-// colLetter returns the spreadsheet letter of 0-based column i.
+// colLetter returns the spreadsheet letter of 0-based column i ("#n" past
+// Excel's last column).
 func colLetter(i int) string {
-	s, err := excelize.ColumnNumberToName(i + 1)
-	if err != nil {
+	if i < 0 || i >= maxSheetColumns {
 		return fmt.Sprintf("#%d", i+1)
 	}
-	return s
+	var b [3]byte
+	k := len(b)
+	for n := i + 1; n > 0; n = (n - 1) / 26 {
+		k--
+		b[k] = byte('A' + (n-1)%26)
+	}
+	return string(b[k:])
 }
 
 // Format returns the detected format.
@@ -292,6 +297,11 @@ func (r *Reader) Headers() []string { return r.headers }
 // an overestimate), at most Options.MaxRows; 0 when unknown (XLSX, or a
 // CSV file with a byte-order mark or in mixed encodings).
 func (r *Reader) RowsHint() int { return min(r.rowsHint, r.opts.MaxRows) }
+
+// Digest returns the hex SHA-256 of the file, taken from the bytes the
+// reader parses: for XLSX (read whole) as soon as Open returns, for CSV
+// (streamed) once Next has returned io.EOF; "" before then.
+func (r *Reader) Digest() string { return r.digest }
 
 // Warnings returns the file-level warnings so far (unknown columns, columns
 // past the limit, cells without a header, encoding guesses). Reading rows
@@ -392,12 +402,34 @@ func (r *Reader) Close() error {
 	return err
 }
 
-// ReadAll reads every data row of the file at path.
-func ReadAll(path string, opts Options) (recs []*Record, warnings []Problem, err error) {
+// Result is everything Read reads from one file.
+type Result struct {
+	Records  []*Record
+	Warnings []Problem
+	// SHA256 is the hex SHA-256 of the file (Reader.Digest): the digest of
+	// the very bytes the records were read from, so a plan can name its
+	// input without reading the file again.
+	SHA256 string
+}
+
+// Read reads every data row of the file at path, and its digest. On an
+// error after Open it returns the records and warnings read so far.
+func Read(path string, opts Options) (Result, error) {
 	r, err := Open(path, opts)
 	if err != nil {
-		return nil, nil, err
+		return Result{}, err
 	}
+	return r.readAll()
+}
+
+// ReadAll reads every data row of the file at path (Read without the digest).
+func ReadAll(path string, opts Options) (recs []*Record, warnings []Problem, err error) {
+	res, err := Read(path, opts)
+	return res.Records, res.Warnings, err
+}
+
+// readAll reads the rest of r's rows and closes r.
+func (r *Reader) readAll() (res Result, err error) {
 	defer r.Close()
 	for {
 		rec, err := r.Next()
@@ -405,9 +437,11 @@ func ReadAll(path string, opts Options) (recs []*Record, warnings []Problem, err
 			break
 		}
 		if err != nil {
-			return recs, r.Warnings(), err
+			res.Warnings = r.Warnings()
+			return res, err
 		}
-		recs = append(recs, rec)
+		res.Records = append(res.Records, rec)
 	}
-	return recs, r.Warnings(), r.Close()
+	res.Warnings, res.SHA256 = r.Warnings(), r.Digest()
+	return res, r.Close()
 }

@@ -1,7 +1,9 @@
 package importer
 
 import (
-	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,95 +13,49 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/internal/rules"
-	"github.com/xuri/excelize/v2"
 )
 
-// Bounds on unzipping an .xlsx: the total uncompressed size, and the size
-// above which a part is streamed from a temporary file instead of memory.
-const (
-	xlsxUnzipLimit    = 1 << 30  // 1 GiB of XML in all
-	xlsxUnzipXMLLimit = 16 << 20 // parts past 16 MiB stay on disk
-	// A part this large and compressed more than xlsxMaxRatio times is a
-	// zip bomb, not a spreadsheet.
-	xlsxRatioMinSize = 64 << 20
-	xlsxMaxRatio     = 200
-)
-
-// xlsxSource streams the rows of one sheet through excelize.
-type xlsxSource struct {
-	file, sheet string
-	f           *excelize.File
-	rows        *excelize.Rows
-	row         int
-}
-
-// openXLSX checks the archive, opens the workbook, chooses the sheet and
-// reads its header row.
-func (r *Reader) openXLSX(path string) error {
-	fail := func(sheet, format string, a ...any) error {
-		return &FileError{File: r.file, Sheet: sheet, Msg: fmt.Sprintf(format, a...)}
+// openXLSX reads the workbook whole from f (head already read, size as
+// stat saw it), takes its digest from those bytes, opens the archive in
+// memory, chooses the sheet and reads its header row.
+func (r *Reader) openXLSX(f io.Reader, head []byte, size int64) error {
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, r.opts.MaxFileSize)+bytes.MinRead))
+	buf.Write(head)
+	if _, err := buf.ReadFrom(io.LimitReader(f, r.opts.MaxFileSize+1-int64(len(head)))); err != nil {
+		return &FileError{File: r.file, Msg: fmt.Sprintf("cannot read the file (%v); check the file and its permissions", unwrapPath(err))}
 	}
-	if err := checkZip(path); err != nil {
-		return fail("", "%s", err.Error())
+	data := buf.Bytes()
+	if int64(len(data)) > r.opts.MaxFileSize {
+		// The file grew since it was measured.
+		return &FileError{File: r.file, Msg: fmt.Sprintf("the file is more than the limit of %s; split it into smaller files", sizeText(r.opts.MaxFileSize))}
 	}
-	f, stubbed, err := openWorkbook(path, !xlsxRowsViaExcelize)
-	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		return fail("", "cannot read the workbook (%v); open it in Excel and save it again as .xlsx", unwrapPath(err))
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-		}
-	}()
-	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		r.date1904 = *props.Date1904
-	}
-	// The fast path reads the sheet parts straight from the archive; it
-	// needs excelize's sheet list (which reads the workbook part) first.
-	var pkg *xlsxPackage
-	var sst []string
+	sum := sha256.Sum256(data)
+	r.digest = hex.EncodeToString(sum[:])
 	maxText := 4 * r.opts.MaxCellLen
 	if maxText < 1<<20 {
 		maxText = 1 << 20
 	}
-	sheets := f.GetSheetList()
-	if len(sheets) > 0 && !xlsxRowsViaExcelize {
-		p, err := openPackage(path, f)
-		if err == nil && len(p.sheets) != len(sheets) {
-			_ = p.close()
-			err = errors.New("a sheet's part is unknown")
-		}
-		if err != nil && stubbed {
-			// The rows will come from excelize: it needs the real parts.
-			_ = f.Close()
-			if f, _, err = openWorkbook(path, false); err != nil {
-				return fail("", "cannot read the workbook (%v); open it in Excel and save it again as .xlsx", unwrapPath(err))
-			}
-		}
-		if err == nil {
-			pkg = p
-			defer func() {
-				if pkg != nil {
-					_ = pkg.close()
-				}
-			}()
-			if sst, err = pkg.sharedStrings(maxText); err != nil {
-				return fail("", "cannot read the shared strings (%v); open the workbook in Excel and save it again as .xlsx", err)
-			}
-		}
+	book, err := openZipBook(data, maxText)
+	if err != nil {
+		return &FileError{File: r.file, Msg: err.Error()}
 	}
-	rowOne := func(s string) ([]string, error) {
-		if pkg != nil {
-			if h, found, err := firstRowFast(pkg, s, sst, maxText); found {
-				return h, err
-			}
-		}
-		return firstRow(f, s)
+	return r.readBook(book)
+}
+
+// readBook chooses the sheet of book (--sheet, or the first with an id
+// column), reads its header row and leaves its rows as r's source. It
+// closes book on failure.
+func (r *Reader) readBook(book xlsxBook) (err error) {
+	fail := func(sheet, format string, a ...any) error {
+		return &FileError{File: r.file, Sheet: sheet, Msg: fmt.Sprintf(format, a...)}
 	}
+	defer func() {
+		if err != nil && r.src == nil {
+			_ = book.close()
+		}
+	}()
+	r.date1904 = book.date1904()
+	sheets := book.sheetNames()
 	if len(sheets) == 0 {
 		return fail("", "the workbook has no sheets; save the people list as .xlsx again")
 	}
@@ -110,7 +66,6 @@ func (r *Reader) openXLSX(path string) error {
 		}
 		return strings.Join(q, ", ")
 	}
-	var headers []string
 	if r.opts.Sheet != "" {
 		for _, s := range sheets {
 			if s == r.opts.Sheet || (r.sheet == "" && strings.EqualFold(s, r.opts.Sheet)) {
@@ -123,7 +78,7 @@ func (r *Reader) openXLSX(path string) error {
 	} else {
 		var firstHeaders []string
 		for i, s := range sheets {
-			h, err := rowOne(s)
+			h, err := firstRow(book, s)
 			if err != nil {
 				return fail(s, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
 			}
@@ -142,49 +97,79 @@ func (r *Reader) openXLSX(path string) error {
 				Msg: fmt.Sprintf("no sheet has an id column in row 1 (sheets: %s); add a column headed %s, or choose the sheet with --sheet", quoted(), IDHeaderHint)}
 		}
 	}
-	if pkg != nil {
-		rows, part, found, err := pkg.rows(r.sheet, sst, maxText)
-		if err != nil {
-			return fail(r.sheet, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
-		}
-		if found {
-			src := &fastSource{file: r.file, sheet: r.sheet, rows: rows, part: part, pkg: pkg, f: f}
-			headers, row, err := src.next()
-			if err != nil && !errors.Is(err, io.EOF) {
-				_ = part.Close()
-				return err
-			}
-			if err == nil && row != 1 {
-				// Row 1 is missing: no headers; the row read comes next.
-				src.pending, headers = true, nil
-			}
-			r.src, pkg, ok = src, nil, true
-			if err := r.setHeaders(headers); err != nil {
-				_ = r.Close()
-				return err
-			}
-			// Data cells past the columns read need not be kept.
-			rows.limit = len(r.cols)
-			return nil
-		}
-	}
-	rows, err := f.Rows(r.sheet)
+	rows, err := book.rows(r.sheet)
 	if err != nil {
 		return fail(r.sheet, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
 	}
-	src := &xlsxSource{file: r.file, sheet: r.sheet, f: f, rows: rows}
-	headers, _, err = src.next()
+	src := &sheetSource{file: r.file, sheet: r.sheet, rows: rows, book: book}
+	headers, row, err := src.next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		_ = rows.Close()
+		_ = src.close()
 		return err
 	}
+	if err == nil && row != 1 {
+		// Row 1 is missing: no headers; the row read comes next.
+		src.pending, headers = true, nil
+	}
 	r.src = src
-	ok = true
 	if err := r.setHeaders(headers); err != nil {
 		_ = r.Close()
 		return err
 	}
+	// Data cells past the columns read need not be kept.
+	rows.dropPast(len(r.cols))
 	return nil
+}
+
+// firstRow returns row 1 of a sheet (a copy; nil when it is empty).
+func firstRow(book xlsxBook, sheet string) ([]string, error) {
+	rows, err := book.rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.close()
+	cells, row, err := rows.next()
+	if err == io.EOF || err == nil && row != 1 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append([]string(nil), cells...), nil
+}
+
+// sheetSource is the source of the sheet read.
+type sheetSource struct {
+	file, sheet string
+	rows        xlsxRows
+	book        xlsxBook
+	pending     bool // the last row read is to be returned again
+	cells       []string
+	row         int
+}
+
+func (s *sheetSource) next() ([]string, int, error) {
+	if s.pending {
+		s.pending = false
+		return s.cells, s.row, nil
+	}
+	cells, row, err := s.rows.next()
+	if err != nil {
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("the sheet cannot be read (%v); open the workbook in Excel and save it again as .xlsx", err)}
+	}
+	s.cells, s.row = cells, row
+	return cells, row, nil
+}
+
+func (s *sheetSource) close() error {
+	err := s.rows.close()
+	if cerr := s.book.close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func trimAll(h []string) []string {
@@ -208,79 +193,6 @@ func hasIDHeader(h []string) bool {
 		}
 	}
 	return false
-}
-
-// firstRow returns row 1 of a sheet (nil when it is empty).
-func firstRow(f *excelize.File, sheet string) ([]string, error) {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Error()
-	}
-	return rows.Columns(excelize.Options{RawCellValue: true})
-}
-
-// checkZip refuses broken archives, archives that are not workbooks, and
-// zip bombs, before excelize unzips anything.
-func checkZip(path string) error {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return fmt.Errorf("the file starts like an .xlsx but is not a readable zip archive (%v); it may be truncated; open it in Excel and save it again as .xlsx", err)
-	}
-	defer zr.Close()
-	var total uint64
-	hasTypes, hasWorkbook := false, false
-	for _, zf := range zr.File {
-		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
-		switch name {
-		case "[content_types].xml":
-			hasTypes = true
-		case "xl/workbook.xml", "xl/workbook2.xml":
-			hasWorkbook = true
-		}
-		total += zf.UncompressedSize64
-		if total > xlsxUnzipLimit {
-			return fmt.Errorf("the archive unpacks to more than %s (a zip bomb?); it is refused; save the data as CSV or split it", sizeText(xlsxUnzipLimit))
-		}
-		if zf.UncompressedSize64 > xlsxRatioMinSize && zf.CompressedSize64 > 0 && zf.UncompressedSize64/zf.CompressedSize64 > xlsxMaxRatio {
-			return fmt.Errorf("the part %q is compressed %d times (a zip bomb?); it is refused; save the data again from Excel", zf.Name, zf.UncompressedSize64/zf.CompressedSize64)
-		}
-	}
-	if !hasTypes || !hasWorkbook {
-		return errors.New("this is a zip archive but not an Excel workbook (.docx, .ods or another format?); save the people list as .xlsx or CSV UTF-8")
-	}
-	return nil
-}
-
-func (s *xlsxSource) next() ([]string, int, error) {
-	if !s.rows.Next() {
-		if err := s.rows.Error(); err != nil {
-			return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("cannot read row %d (%v); open the workbook in Excel and save it again as .xlsx", s.row+1, err)}
-		}
-		return nil, 0, io.EOF
-	}
-	// excelize yields an empty row for every row missing from the sheet's
-	// XML, so counting rows gives the row number a person sees.
-	s.row++
-	if s.row > excelize.TotalRows {
-		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("the sheet claims a row past Excel's last row %d; open the workbook in Excel and save it again as .xlsx", excelize.TotalRows)}
-	}
-	cells, err := s.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("cannot read row %d (%v); open the workbook in Excel and save it again as .xlsx", s.row, err)}
-	}
-	return cells, s.row, nil
-}
-
-func (s *xlsxSource) close() error {
-	err := s.rows.Close()
-	if cerr := s.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // xlsxCell turns a raw XLSX cell value into the text NormalizeCell takes:
@@ -333,13 +245,14 @@ func SerialToDate(serial float64, date1904 bool) (string, string) {
 	if !date1904 && math.Floor(serial) == 60 {
 		return "", "the cell holds 1900-02-29, a date that does not exist (Excel's 1900 leap-year bug); write the date as yyyy-MM-dd"
 	}
-	if !date1904 && serial < 60 {
-		// excelize is a day off before the phantom leap day; serial 1 is 1900-01-01.
-		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(serial)).Format(rules.DateLayout), ""
+	days := int(serial)
+	switch {
+	case date1904:
+		return time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
+	case days < 60:
+		// Serial 1 is 1900-01-01.
+		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
 	}
-	t, err := excelize.ExcelDateToTime(math.Floor(serial), date1904)
-	if err != nil {
-		return "", fmt.Sprintf("%v is not an Excel date; format the cell as a date or write yyyy-MM-dd", serial)
-	}
-	return t.Format(rules.DateLayout), ""
+	// Past Lotus's phantom 1900-02-29 the days count from 1899-12-30.
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
 }

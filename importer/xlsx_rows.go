@@ -8,12 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// maxSheetColumns is Excel's last column (XFD).
-const maxSheetColumns = 16384
+// Excel's last column (XFD) and last row.
+const (
+	maxSheetColumns = 16384
+	maxSheetRows    = 1_048_576
+)
 
 // sheetRows reads the rows of one worksheet part with xmlScanner.
 type sheetRows struct {
@@ -123,12 +124,12 @@ func (r *sheetRows) row() ([]string, int, error) {
 	if rowAttr != nil {
 		v, err := strconv.Atoi(string(bytes.TrimSpace(rowAttr)))
 		if err != nil || v < 1 {
-			return nil, 0, &scanError{row: num, err: fmt.Errorf("the row number %q is not a number from 1 to %d", clip(rowAttr), excelize.TotalRows)}
+			return nil, 0, &scanError{row: num, err: fmt.Errorf("the row number %q is not a number from 1 to %d", clip(rowAttr), maxSheetRows)}
 		}
 		num = v
 	}
-	if num > excelize.TotalRows {
-		return nil, 0, &scanError{err: fmt.Errorf("the sheet claims a row past Excel's last row %d", excelize.TotalRows)}
+	if num > maxSheetRows {
+		return nil, 0, &scanError{err: fmt.Errorf("the sheet claims a row past Excel's last row %d", maxSheetRows)}
 	}
 	if num <= r.lastRow {
 		return nil, 0, &scanError{err: fmt.Errorf("row %d comes after row %d; rows must be in order", num, r.lastRow)}
@@ -397,7 +398,7 @@ func refColumn(ref []byte) (int, bool) {
 		digits++
 		row = row*10 + int(c-'0')
 	}
-	if letters == 0 || row < 1 || row > excelize.TotalRows || col > maxSheetColumns {
+	if letters == 0 || row < 1 || row > maxSheetRows || col > maxSheetColumns {
 		return 0, false
 	}
 	return col, true

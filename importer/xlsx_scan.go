@@ -7,7 +7,7 @@ import (
 	"io"
 )
 
-// This file holds the fast path for worksheet XML: a streaming,
+// This file holds the tokenizer for worksheet XML: a streaming,
 // allocation-light scanner that understands exactly the part of
 // SpreadsheetML the reader needs (<sheetData>, <row>, <c>, <v>, <is>, rich
 // text runs) and skips every other element. Anything malformed (bad

@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // scanSheet reads every row of raw sheet XML with the fast scanner and
@@ -146,93 +143,9 @@ func TestReadSharedStrings(t *testing.T) {
 	}
 }
 
-// TestXLSXFastMatchesExcelize reads workbooks written by excelize (shared
-// strings, inline strings, styles, sparse rows, formulas) through the fast
-// scanner and through excelize's own row reader: the records, warnings and
-// errors must be identical.
-func TestXLSXFastMatchesExcelize(t *testing.T) {
-	dir := t.TempDir()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	var paths []string
-	// 1: SetCellValue (shared strings), styles, dates, sparse rows, formulas.
-	{
-		f := excelize.NewFile()
-		must(f.SetSheetRow("Sheet1", "A1", &[]any{"id", "First Name", "NMLS Expiration Date", "accountEnabled", "Org", "Shoe", "", "email"}))
-		must(f.SetSheetRow("Sheet1", "A2", &[]any{"0042", "Zoë & <Co>", 45658, true, 12, "x", "orphan", "a@b.c"}))
-		must(f.SetSheetRow("Sheet1", "A5", &[]any{"u5", " spaced\u00a0", "1/2/2025", false, 1.5e5, nil, nil, "bad email"}))
-		must(f.SetCellFormula("Sheet1", "B7", `"formula"&"text"`))
-		must(f.SetCellValue("Sheet1", "A7", "u7"))
-		must(f.SetCellValue("Sheet1", "D9", "maybe"))
-		must(f.SetCellValue("Sheet1", "A9", "u9"))
-		must(f.SetCellValue("Sheet1", "AA9", "past the headers"))
-		must(f.SetCellRichText("Sheet1", "B10", []excelize.RichTextRun{{Text: "Ri"}, {Text: "ch", Font: &excelize.Font{Bold: true}}}))
-		must(f.SetCellValue("Sheet1", "A10", "u10"))
-		style, err := f.NewStyle(&excelize.Style{NumFmt: 14})
-		must(err)
-		must(f.SetCellStyle("Sheet1", "C2", "C5", style))
-		p := filepath.Join(dir, "cells.xlsx")
-		must(f.SaveAs(p))
-		paths = append(paths, p)
-	}
-	// 2: the stream writer (inline strings), several sheets.
-	for k, rows := range []int{3, 200} {
-		f := excelize.NewFile()
-		_, err := f.NewSheet("Other")
-		must(err)
-		must(f.SetCellValue("Other", "A1", "not people"))
-		sw, err := f.NewStreamWriter("Sheet1")
-		must(err)
-		must(sw.SetRow("A1", []any{"Login", "Email Address", "nmlsExpirationDate", "apiUser", "licenses", "comments"}))
-		for i := 0; i < rows; i++ {
-			cell, _ := excelize.CoordinatesToCellName(1, i*2+2)
-			must(sw.SetRow(cell, []any{fmt.Sprintf("user%03d", i), fmt.Sprintf("u%d@example.com", i), 45000 + i, i%2 == 0, "co; az", fmt.Sprintf("line\nbreak & \"%d\"", i)}))
-		}
-		must(sw.Flush())
-		f.SetActiveSheet(1)
-		p := filepath.Join(dir, fmt.Sprintf("stream%d.xlsx", k))
-		must(f.SaveAs(p))
-		paths = append(paths, p)
-	}
-	// 3: hand-written layouts from the other tests.
-	paths = append(paths, buildXLSX(t, []rawSheet{{"People", row(1, is("A1", "id"), is("B1", "firstName"), is("C1", "nmlsExpirationDate")) +
-		row(2, `<c r="A2" t="s"><v>0</v></c>`, `<c r="B2" t="e"><v>#N/A</v></c>`, n("C2", "60")) +
-		row(4, is("A4", "a&amp;b"), `<c r="B4" t="str"><v>=1</v></c>`)}}, []string{"shared&amp;"}, true))
-
-	for _, p := range paths {
-		t.Run(filepath.Base(p), func(t *testing.T) {
-			fast, fastWarn, fastErr := ReadAll(p, Options{})
-			xlsxRowsViaExcelize = true
-			slow, slowWarn, slowErr := ReadAll(p, Options{})
-			xlsxRowsViaExcelize = false
-			if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) {
-				t.Fatalf("errors differ:\nfast: %v\nslow: %v", fastErr, slowErr)
-			}
-			if len(fast) == 0 {
-				t.Fatal("no records read")
-			}
-			if !reflect.DeepEqual(fast, slow) {
-				for i := range fast {
-					if i < len(slow) && !reflect.DeepEqual(fast[i], slow[i]) {
-						t.Errorf("record %d differs:\nfast: %s\nslow: %s", i, dumpRecord(fast[i]), dumpRecord(slow[i]))
-					}
-				}
-				t.Fatalf("fast read %d records, excelize %d", len(fast), len(slow))
-			}
-			if !reflect.DeepEqual(fastWarn, slowWarn) {
-				t.Fatalf("warnings differ:\nfast: %v\nslow: %v", fastWarn, slowWarn)
-			}
-		})
-	}
-}
-
-// TestXLSXFastErrorsAreFileErrors checks a damaged sheet part surfaces as a
+// TestXLSXSheetErrorsAreFileErrors checks a damaged sheet part surfaces as a
 // *FileError naming the file, sheet and row.
-func TestXLSXFastErrorsAreFileErrors(t *testing.T) {
+func TestXLSXSheetErrorsAreFileErrors(t *testing.T) {
 	p := buildXLSX(t, []rawSheet{{"People", row(1, is("A1", "id")) + row(2, is("A2", "a")) + `<row r="3"><c r="A3" t="inlineStr"><is><t>&bogus;</t></is></c></row>`}}, nil, false)
 	r, err := Open(p, Options{})
 	if err != nil {
@@ -261,7 +174,7 @@ func FuzzSheetScanner(f *testing.F) {
 			if err != nil {
 				return
 			}
-			if n <= last || n > excelize.TotalRows {
+			if n <= last || n > maxSheetRows {
 				t.Fatalf("row %d after %d", n, last)
 			}
 			last = n
