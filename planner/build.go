@@ -99,6 +99,8 @@ type builder struct {
 	opts      Options
 	orgs      *orgIndex
 	personas  *personaIndex
+	folders   *folderIndex
+	groups    *groupIndex
 	callerOrg *orgNode
 	canWrite  bool
 	paths     map[string]string
@@ -106,7 +108,7 @@ type builder struct {
 
 func newBuilder(w *World, opts Options) *builder {
 	b := &builder{w: w, opts: opts, orgs: newOrgIndex(w.Root), personas: newPersonaIndex(w.Personas),
-		paths: map[string]string{}}
+		folders: newFolderIndex(w.LoanFolders), groups: newGroupIndex(w.Users), paths: map[string]string{}}
 	b.callerOrg = b.orgs.root
 	if o := w.Caller.Organization; o != nil {
 		if n, ok := b.orgs.byID[o.EntityID]; ok {
@@ -200,7 +202,20 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	if !ok {
 		add(importer.ColPersonas, b.unknownPersonas(rec))
 	}
-	groups := groupRefs(rec)
+	groups := b.resolveGroups(rec, add)
+	folder := rec.Get(importer.ColWorkingFolder)
+	if folder != "" && !rec.IsClear(importer.ColWorkingFolder) {
+		f, msg := b.folders.resolve(folder)
+		if msg != "" {
+			add(importer.ColWorkingFolder, msg)
+		}
+		folder = f
+	}
+	if existing != nil {
+		for _, m := range b.unreadEntities(rec, existing) {
+			add(m.col, m.msg)
+		}
+	}
 
 	var create *Create
 	var patch *Patch
@@ -209,11 +224,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	case act == importer.ActionCreate && existing != nil:
 		// Re-running a create file must be safe: a user that already is
 		// what the row asks for is unchanged; one that differs is a problem.
-		if d := b.diff(rec, existing, personas, groups); d != nil || (target != nil && target != b.currentOrg(existing)) {
+		if d := b.diff(rec, existing, personas, groups, folder); d != nil || (target != nil && target != b.currentOrg(existing)) {
 			add(importer.ColID, fmt.Sprintf("the user %q already exists%s and differs from this row; use update or upsert to change it", existing.ID, b.where(existing)))
 		}
 	case creates:
-		create = b.create(rec, target, personas, groups)
+		create = b.create(rec, target, personas, groups, folder)
 		row.NeedsPassword = rec.Get(importer.ColPassword) != ""
 		if target != nil && b.callerOrg != nil && !target.within(b.callerOrg) {
 			add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may create users only there or below", target.label(), b.callerLabel()))
@@ -226,7 +241,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 		cur := b.currentOrg(existing)
 		switch act {
 		case importer.ActionUpsert, importer.ActionUpdate:
-			patch = b.diff(rec, existing, personas, groups)
+			patch = b.diff(rec, existing, personas, groups, folder)
 			if patch != nil && b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
 				row.NeedsPassword = true
 			}
@@ -347,27 +362,57 @@ func (b *builder) unknownPersonas(rec *importer.Record) string {
 	return fmt.Sprintf("unknown %s %s; the personas are: %s", noun, strings.Join(unknown, ", "), strings.Join(b.personas.names, ", "))
 }
 
-func groupRefs(rec *importer.Record) []apiclient.EntityRef {
+// resolveGroups maps the groups cell to references that all carry an id
+// (a group is never sent without one); an unknown name is a problem.
+func (b *builder) resolveGroups(rec *importer.Record, add func(importer.Column, string)) []apiclient.EntityRef {
 	var refs []apiclient.EntityRef
 	seen := map[string]bool{}
 	for _, g := range rec.List(importer.ColGroups) {
-		if seen[strings.ToLower(g)] {
+		ref, msg := b.groups.resolve(g)
+		if msg != "" {
+			add(importer.ColGroups, msg)
 			continue
 		}
-		seen[strings.ToLower(g)] = true
-		// There is no groups endpoint to resolve names with: a number is
-		// an id, anything else a name the server resolves.
-		ref := apiclient.EntityRef{EntityName: g, EntityType: apiclient.EntityTypeGroup}
-		if _, err := strconv.ParseUint(g, 10, 64); err == nil {
-			ref = apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup}
+		if seen[ref.EntityID] {
+			continue
 		}
+		seen[ref.EntityID] = true
 		refs = append(refs, ref)
 	}
 	return refs
 }
 
-// sameGroups reports whether the user's groups are exactly want, matching
-// each wanted group by id, or by name when it has no id.
+type colMsg struct {
+	col importer.Column
+	msg string
+}
+
+// unreadEntities names the lists the row sets (or merges into) that the
+// server's read of the user did not carry: a change computed from a summary
+// read would delete what it did not see, so the row is a problem instead.
+func (b *builder) unreadEntities(rec *importer.Record, u *apiclient.User) []colMsg {
+	var out []colMsg
+	for _, wire := range u.Missing() {
+		var col importer.Column
+		switch wire {
+		case apiclient.FieldPersonas:
+			col = importer.ColPersonas
+		case apiclient.FieldGroups:
+			col = importer.ColGroups
+		case apiclient.FieldLicenses:
+			col = importer.ColLicenses
+		default:
+			continue
+		}
+		if len(rec.List(col)) == 0 {
+			continue
+		}
+		out = append(out, colMsg{col, fmt.Sprintf("the server returned the user %q without its %s (a summary read), so the change cannot be computed safely; run again, and if it persists report it", u.ID, wire)})
+	}
+	return out
+}
+
+// sameGroups reports whether the user's groups are exactly want, by id.
 func sameGroups(have, want []apiclient.EntityRef) bool {
 	if len(have) != len(want) {
 		return false
@@ -375,7 +420,7 @@ func sameGroups(have, want []apiclient.EntityRef) bool {
 	for _, w := range want {
 		found := false
 		for _, h := range have {
-			if (w.EntityID != "" && h.EntityID == w.EntityID) || (w.EntityID == "" && strings.EqualFold(h.EntityName, w.EntityName)) {
+			if h.EntityID == w.EntityID {
 				found = true
 				break
 			}
@@ -399,9 +444,12 @@ func refLabels(rs []apiclient.EntityRef) string {
 
 // create builds the POST body: the row's values, "<clear>" cells omitted,
 // never a password.
-func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []apiclient.EntityRef) *Create {
+func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []apiclient.EntityRef, folder string) *Create {
 	u := recordUser(rec)
 	u.Password = ""
+	if folder != "" {
+		u.WorkingFolder = folder
+	}
 	u.Personas = personas
 	u.Groups = groups
 	c := &Create{User: *u}
@@ -413,7 +461,7 @@ func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups
 
 // diff returns the patch that makes existing match the row's non-empty
 // cells, or nil when nothing differs.
-func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas, groups []apiclient.EntityRef) *Patch {
+func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas, groups []apiclient.EntityRef, folder string) *Patch {
 	p := &Patch{Body: map[string]json.RawMessage{}}
 	change := func(field string, body any, before, after string) {
 		if body != nil {
@@ -437,7 +485,11 @@ func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas,
 			}
 			continue
 		}
-		if v := rec.Get(s.col); v != "" && v != cur {
+		v := rec.Get(s.col)
+		if s.col == importer.ColWorkingFolder && folder != "" {
+			v = folder // the server's spelling
+		}
+		if v != "" && v != cur {
 			change(s.wire, v, quoteOrEmpty(cur), strconv.Quote(v))
 		}
 	}

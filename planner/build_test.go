@@ -95,6 +95,57 @@ func TestBuildRows(t *testing.T) {
 				mustProblem(t, r, "orgId", "2 organizations are named", "Administration/Retail/West Region/Denver Branch (id 3)",
 					"Administration/Wholesale/Denver Branch (id 8)", "path or the id")
 			}},
+		{name: "working folder matched without regard to case, sent in the server's spelling", rec: validCreate("workingFolder", "completed LOANS"),
+			status: StatusPlanned, check: func(t *testing.T, r Row, p *Plan) {
+				if r.Create.User.WorkingFolder != "Completed Loans" {
+					t.Errorf("workingFolder %q", r.Create.User.WorkingFolder)
+				}
+			}},
+		{name: "unknown working folder lists the usable folders", rec: validCreate("workingFolder", "Pipeline"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "workingFolder", `no loan folder "Pipeline"`, `"My Pipeline", "Prospects", "Completed Loans"`)
+				if hasProblem(r.Problems, "workingFolder", "(Trash)") {
+					t.Errorf("the trash folder is offered: %+v", r.Problems)
+				}
+			}},
+		{name: "the trash folder cannot be a working folder", rec: rec(2, "action", "update", "id", "lo.denver", "workingFolder", "(trash)"),
+			status: StatusInvalid, check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "workingFolder", `no loan folder "(trash)"`) }},
+		{name: "working folder in another case is unchanged", rec: rec(2, "action", "update", "id", "lo.denver", "workingFolder", "MY PIPELINE"),
+			status: StatusUnchanged},
+		{name: "working folder change patched in the server's spelling", rec: rec(2, "action", "update", "id", "lo.denver", "workingFolder", "prospects"),
+			status: StatusPlanned, check: func(t *testing.T, r Row, p *Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"workingFolder": "Prospects"}) {
+					t.Errorf("patch %v", got)
+				}
+			}},
+		{name: "group name resolved to its id from the users read", world: worldWithGroups,
+			rec: rec(2, "action", "update", "id", "lo.denver", "groups", "denver TEAM;44"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				want := []any{map[string]any{"entityId": "12", "entityType": "UserGroup", "entityName": "Denver Team"},
+					map[string]any{"entityId": "44", "entityType": "UserGroup"}}
+				if got := body(t, r.Patch)["groups"]; !reflect.DeepEqual(got, want) {
+					t.Errorf("groups %v, want %v", got, want)
+				}
+			}},
+		{name: "groups already held by name are unchanged", world: worldWithGroups,
+			rec: rec(2, "action", "update", "id", "lo.phoenix", "groups", "Denver Team"), status: StatusUnchanged},
+		{name: "unknown group name lists the groups seen", world: worldWithGroups,
+			rec: rec(2, "action", "update", "id", "lo.denver", "groups", "Closers"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "groups", `unknown group "Closers"`, "Denver Team (id 12)", "Phoenix Team (id 13)", "id instead")
+			}},
+		{name: "unknown group name with no groups on the server", rec: rec(2, "action", "update", "id", "lo.denver", "groups", "Closers"),
+			status: StatusInvalid, check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "groups", "no user on the server belongs to a group")
+			}},
+		{name: "merge personas over a summary read is a problem, not a patch", world: worldWithSummaryUser, opts: Options{MergePersonas: true},
+			rec: rec(2, "action", "update", "id", "lo.denver", "personas", "Underwriter"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "personas", "without its personas", "summary") }},
+		{name: "licenses over a summary read are a problem", world: worldWithSummaryUser,
+			rec: rec(2, "action", "update", "id", "lo.denver", "licenses", "CO"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "licenses", "without its licenses") }},
+		{name: "scalar change over a summary read is planned", world: worldWithSummaryUser,
+			rec: rec(2, "action", "update", "id", "lo.denver", "title", "Branch Manager"), status: StatusPlanned},
 		{name: "unknown persona lists personas", rec: validCreate("personas", "Loan Officer;Closer"), status: StatusInvalid,
 			check: func(t *testing.T, r Row, p *Plan) {
 				mustProblem(t, r, "personas", `unknown persona "Closer"`, "Loan Officer, Loan Processor, Underwriter")
@@ -373,4 +424,26 @@ func TestOfflinePlan(t *testing.T) {
 	if c[StatusPlanned] != 2 || c[StatusInvalid] != 1 || c[StatusCreated] != 1 || c[StatusMoved] != 1 {
 		t.Errorf("counts %v", c)
 	}
+}
+
+// worldWithGroups puts lo.phoenix and uw.boston in a group each: the users read are the only place the planner
+// can learn group names from.
+func worldWithGroups() *World {
+	w := testWorld()
+	w.Users["lo.phoenix"].Groups = []apiclient.EntityRef{{EntityID: "12", EntityType: "UserGroup", EntityName: "Denver Team"}}
+	w.Users["uw.boston"].Groups = []apiclient.EntityRef{{EntityID: "13", EntityType: "UserGroup", EntityName: "Phoenix Team"}}
+	return w
+}
+
+// worldWithSummaryUser replaces lo.denver by what a read without
+// entities=all returns: no personas, groups or licenses.
+func worldWithSummaryUser() *World {
+	w := testWorld()
+	var u apiclient.User
+	if err := json.Unmarshal([]byte(`{"id":"lo.denver","firstName":"Lou","lastName":"Denver","email":"lo.denver@example.com",
+		"title":"Loan Officer","workingFolder":"My Pipeline","organization":{"entityId":3,"entityType":"Organization"}}`), &u); err != nil {
+		panic(err)
+	}
+	w.Users["lo.denver"] = &u
+	return w
 }

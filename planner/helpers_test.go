@@ -78,7 +78,10 @@ func testWorld() *World {
 		{ID: "uw.boston", FirstName: "Bo", LastName: "Ston", Email: "uw.boston@example.com", WorkingFolder: "My Pipeline",
 			Personas: []apiclient.EntityRef{ref("5", "Underwriter")}, Organization: orgRef("6")},
 	}
-	w := &World{Root: &root, Personas: personas, Users: map[string]*apiclient.User{},
+	folders := []apiclient.LoanFolder{{Name: "My Pipeline", FolderType: apiclient.FolderTypeRegular},
+		{Name: "Prospects", FolderType: apiclient.FolderTypeRegular}, {Name: "Completed Loans", FolderType: apiclient.FolderTypeArchive},
+		{Name: "(Trash)", FolderType: apiclient.FolderTypeTrash}}
+	w := &World{Root: &root, Personas: personas, LoanFolders: folders, Users: map[string]*apiclient.User{},
 		Reads: ReadStats{UserPages: 1, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
 	for i := range users {
 		w.Users[strings.ToLower(users[i].ID)] = &users[i]
@@ -121,4 +124,33 @@ func mustProblem(t *testing.T, r Row, col string, subs ...string) {
 	if r.Create != nil || r.Patch != nil || r.Move != nil {
 		t.Errorf("row %d: invalid row has steps", r.Row)
 	}
+}
+
+// flatten lists a tree's organizations as the server's flat list does: each
+// with its parentOrg reference and no children.
+func flatten(root *apiclient.Organization) []apiclient.Organization {
+	var out []apiclient.Organization
+	var walk func(o apiclient.Organization, parent *apiclient.Organization)
+	walk = func(o apiclient.Organization, parent *apiclient.Organization) {
+		kids := o.Children
+		o.Children = nil
+		if parent != nil {
+			o.ParentOrg = &apiclient.EntityRef{EntityID: parent.ID, EntityType: apiclient.EntityTypeOrganization, EntityName: parent.Name}
+		}
+		out = append(out, o)
+		for _, k := range kids {
+			walk(k, &o)
+		}
+	}
+	walk(*root, nil)
+	return out
+}
+
+// paths lists "id=path" for every organization of the index, in tree order.
+func (ix *orgIndex) paths() []string {
+	out := make([]string, len(ix.all))
+	for i, n := range ix.all {
+		out[i] = n.org.ID + "=" + n.path
+	}
+	return out
 }

@@ -69,7 +69,7 @@ type ReadStats struct {
 	UserPages    int `json:"userPages"`
 	OrgCalls     int `json:"orgCalls"`
 	PersonaCalls int `json:"personaCalls"`
-	OtherCalls   int `json:"otherCalls"` // e.g. GET users/me
+	OtherCalls   int `json:"otherCalls"` // GET users/me, the loan folders
 }
 
 // Total is the number of read calls.

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,11 +22,22 @@ func sandboxClient(t *testing.T, sb *sandbox.Running, user string) *apiclient.Cl
 	return c
 }
 
-// startSandbox serves the default world for the test, with a context
-// bounding the test's calls.
-func startSandbox(t *testing.T) (*sandbox.Running, context.Context) {
+// forEachDialect runs f against the sandbox in each of its wire dialects, so
+// a wrong guess about the vendor's shapes fails a test.
+func forEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range sandbox.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
+}
+
+// startSandbox serves the default world for the test in the dialect, with a
+// context bounding the test's calls.
+func startSandbox(t *testing.T, dialect string) (*sandbox.Running, context.Context) {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{})
+	sb, err := sandbox.Start(sandbox.Options{Dialect: dialect})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +51,10 @@ func startSandbox(t *testing.T) (*sandbox.Running, context.Context) {
 // HTTP, builds a plan, carries its steps out with the real client, and checks
 // that planning the same rows again finds nothing left to do: what the plan
 // said is what the server accepted.
-func TestSandboxPlanAndApply(t *testing.T) {
-	sb, ctx := startSandbox(t)
+func TestSandboxPlanAndApply(t *testing.T) { forEachDialect(t, testSandboxPlanAndApply) }
+
+func testSandboxPlanAndApply(t *testing.T, dialect string) {
+	sb, ctx := startSandbox(t, dialect)
 	c := sandboxClient(t, sb, sandbox.BuiltinAdminID)
 
 	w, err := Fetch(ctx, c)
@@ -51,7 +65,7 @@ func TestSandboxPlanAndApply(t *testing.T) {
 	if len(w.Users) != nUsers || w.Caller.ID != sandbox.BuiltinAdminID {
 		t.Fatalf("fetched %d users (want %d), caller %q", len(w.Users), nUsers, w.Caller.ID)
 	}
-	if r := w.Reads; r.UserPages < nUsers/10 || r.OrgCalls != 1 || r.PersonaCalls != 1 || r.OtherCalls != 1 {
+	if r := w.Reads; r.UserPages < nUsers/10 || r.OrgCalls != 1 || r.PersonaCalls != 1 || r.OtherCalls != 2 {
 		t.Errorf("reads %+v", r)
 	}
 
@@ -125,8 +139,10 @@ func TestSandboxPlanAndApply(t *testing.T) {
 
 // TestSandboxCallerRights checks the caller rules against the sandbox's
 // westadmin (Administrator of West Region) and lo.denver (no rights).
-func TestSandboxCallerRights(t *testing.T) {
-	sb, ctx := startSandbox(t)
+func TestSandboxCallerRights(t *testing.T) { forEachDialect(t, testSandboxCallerRights) }
+
+func testSandboxCallerRights(t *testing.T, dialect string) {
+	sb, ctx := startSandbox(t, dialect)
 
 	w, err := Fetch(ctx, sandboxClient(t, sb, "westadmin"))
 	if err != nil {
@@ -153,4 +169,81 @@ func TestSandboxCallerRights(t *testing.T) {
 	}
 	p = Build([]*importer.Record{rec(2, "id", "lp.denver", "title", "Chief")}, w, Input{}, Options{})
 	mustProblem(t, p.Rows[0], "", "may not manage users")
+}
+
+// TestSandboxWireFidelity plans against each dialect what depends on the
+// vendor's shapes: an organization path through numeric ids and a tree made
+// from the flat list, --merge-personas over users read with entities=all
+// (a summary read would lose the personas), loan folders and group names.
+func TestSandboxWireFidelity(t *testing.T) { forEachDialect(t, testSandboxWireFidelity) }
+
+func testSandboxWireFidelity(t *testing.T, dialect string) {
+	sb, ctx := startSandbox(t, dialect)
+	c := sandboxClient(t, sb, sandbox.BuiltinAdminID)
+	// westadmin holds Administrator; give it a second persona first, so a
+	// merge must keep two.
+	if _, err := c.PatchUser(ctx, "westadmin", map[string]any{"personas": []apiclient.EntityRef{
+		{EntityID: sandbox.PersonaIDAdministrator}, {EntityID: sandbox.PersonaIDLoanOfficer}}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Fetch(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []*importer.Record{
+		rec(2, "action", "update", "id", "westadmin", "personas", "Underwriter"),
+		rec(3, "action", "move", "id", "lo.phoenix", "orgId", "Administration/Retail/West Region/Denver Branch"),
+		rec(4, "action", "update", "id", "lp.denver", "workingFolder", "completed loans", "groups", "underwriting;All Users"),
+		rec(5, "action", "update", "id", "lo.denver", "workingFolder", "Old Loans"),
+		rec(6, "action", "update", "id", "lo.denver", "groups", "Closers"),
+	}
+	p := Build(recs, w, Input{Path: "fidelity.csv"}, Options{MergePersonas: true})
+	for _, r := range p.Rows[:3] {
+		if r.Status != StatusPlanned {
+			t.Fatalf("row %d: %s %+v", r.Row, r.Status, r.Problems)
+		}
+	}
+	if m := p.Rows[1].Move; m == nil || m.TargetOrgID != sandbox.OrgDenverBranch || m.SourceOrgID != sandbox.OrgPhoenixBranch {
+		t.Errorf("move %+v, want %s -> %s", m, sandbox.OrgPhoenixBranch, sandbox.OrgDenverBranch)
+	}
+	mustProblem(t, p.Rows[3], "workingFolder", `no loan folder "Old Loans"`, `"My Pipeline"`)
+	mustProblem(t, p.Rows[4], "groups", `unknown group "Closers"`, "Denver Team (id 2)", "Underwriting (id 3)")
+	for _, r := range p.Rows[:3] {
+		if r.Patch != nil {
+			if _, err := c.PatchUser(ctx, r.ID, r.Patch.Body); err != nil {
+				t.Fatalf("patch %s: %v", r.ID, err)
+			}
+		}
+	}
+	for _, m := range p.Moves {
+		if _, err := c.MoveUsers(ctx, m.SourceOrgID, m.TargetOrgID, m.UserIDs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wa, _ := sb.Server.User("westadmin")
+	var ids []string
+	for _, r := range wa.Personas {
+		ids = append(ids, r.EntityID)
+	}
+	if want := []string{sandbox.PersonaIDAdministrator, sandbox.PersonaIDLoanOfficer, sandbox.PersonaIDUnderwriter}; !slices.Equal(ids, want) {
+		t.Errorf("westadmin personas %v after --merge-personas, want %v (every existing persona kept)", ids, want)
+	}
+	lp, _ := sb.Server.User("lp.denver")
+	var groups []string
+	for _, g := range lp.Groups {
+		groups = append(groups, g.EntityID)
+	}
+	slices.Sort(groups)
+	if lp.WorkingFolder != "Completed Loans" || !slices.Equal(groups, []string{"1", "3"}) {
+		t.Errorf("lp.denver: folder %q groups %v", lp.WorkingFolder, groups)
+	}
+	w, err = Fetch(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Build(recs[:3], w, Input{Path: "fidelity.csv"}, Options{MergePersonas: true}).Rows {
+		if r.Status != StatusUnchanged {
+			t.Errorf("row %d after apply: %s %+v %+v", r.Row, r.Status, r.Patch, r.Problems)
+		}
+	}
 }

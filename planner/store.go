@@ -2,12 +2,9 @@ package planner
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 )
 
 // Save writes the plan as indented JSON. Passwords are never written: Row
@@ -55,18 +52,4 @@ func Load(r io.Reader) (*Plan, error) {
 		}
 	}
 	return &p, nil
-}
-
-// Digest returns the hex SHA-256 of the file at path.
-func Digest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("planner: digest: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("planner: digest of %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
@@ -12,11 +14,12 @@ import (
 // World is the server state a plan is built against, read once per run with
 // read-only calls.
 type World struct {
-	Caller   apiclient.User             // GET users/me
-	Users    map[string]*apiclient.User // key: strings.ToLower(id)
-	Root     *apiclient.Organization    // the organization tree
-	Personas []apiclient.Persona
-	Reads    ReadStats
+	Caller      apiclient.User             // GET users/me
+	Users       map[string]*apiclient.User // key: strings.ToLower(id)
+	Root        *apiclient.Organization    // the organization tree, built from the flat list
+	Personas    []apiclient.Persona
+	LoanFolders []apiclient.LoanFolder
+	Reads       ReadStats
 }
 
 // Reader is the read-only part of the API the planner needs; *apiclient.Client
@@ -24,18 +27,20 @@ type World struct {
 type Reader interface {
 	GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error)
 	ListUsers(ctx context.Context, fn func(page []apiclient.User) error) (int, error)
-	Organizations(ctx context.Context) (*apiclient.Organization, *apiclient.Response, error)
+	Organizations(ctx context.Context) ([]apiclient.Organization, int, error)
 	Personas(ctx context.Context) ([]apiclient.Persona, *apiclient.Response, error)
+	LoanFolders(ctx context.Context) ([]apiclient.LoanFolder, *apiclient.Response, error)
 }
 
 // Fetch reads the caller (users/me), every user (one call per page), the
-// organization tree and the personas, and counts the calls in World.Reads.
+// organizations (the flat list, made into a tree), the personas and the loan
+// folders, and counts the calls in World.Reads.
 func Fetch(ctx context.Context, c Reader) (*World, error) {
 	w := &World{Users: map[string]*apiclient.User{}}
 	me, _, err := c.GetUser(ctx, "me")
 	w.Reads.OtherCalls++
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading the calling user (users/me): %w", err)
+		return nil, fmt.Errorf("reading the calling user (users/me): %w", err)
 	}
 	if me != nil {
 		w.Caller = *me
@@ -52,24 +57,104 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 	pages = max(pages, n, 1) // an empty list is still one call
 	w.Reads.UserPages = pages
 	if err != nil {
-		return nil, fmt.Errorf("planner: listing users (page %d): %w", pages, err)
+		return nil, fmt.Errorf("listing users (page %d): %w", pages, err)
 	}
-	root, _, err := c.Organizations(ctx)
-	w.Reads.OrgCalls++
+	orgs, calls, err := c.Organizations(ctx)
+	w.Reads.OrgCalls += max(calls, 1)
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading the organization tree: %w", err)
+		return nil, fmt.Errorf("reading the organizations: %w", err)
 	}
-	if root == nil {
-		return nil, fmt.Errorf("planner: the server returned no organization tree")
+	if w.Root, err = OrgTree(orgs); err != nil {
+		return nil, err
 	}
-	w.Root = root
 	ps, _, err := c.Personas(ctx)
 	w.Reads.PersonaCalls++
 	if err != nil {
-		return nil, fmt.Errorf("planner: reading personas: %w", err)
+		return nil, fmt.Errorf("reading personas: %w", err)
 	}
 	w.Personas = ps
+	folders, _, err := c.LoanFolders(ctx)
+	w.Reads.OtherCalls++
+	if err != nil {
+		return nil, fmt.Errorf("reading loan folders: %w", err)
+	}
+	w.LoanFolders = folders
 	return w, nil
+}
+
+// OrgTree links a flat list of organizations into a tree by their parentOrg
+// references. The root is the one organization without a parent (or whose
+// parent is not in the list); references of type User are not organizations
+// and are left out. An organization listed twice, a second root or a cycle
+// is an error: a plan must not guess where a branch belongs.
+func OrgTree(orgs []apiclient.Organization) (*apiclient.Organization, error) {
+	byID := make(map[string]int, len(orgs))
+	list := make([]apiclient.Organization, 0, len(orgs))
+	for _, o := range orgs {
+		if o.IsUser() {
+			continue
+		}
+		if o.ID == "" {
+			return nil, fmt.Errorf("the server listed an organization without an id (name %q)", o.Name)
+		}
+		if _, dup := byID[o.ID]; dup {
+			continue // pages may overlap; the first wins
+		}
+		o.Children = nil
+		byID[o.ID] = len(list)
+		list = append(list, o)
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("the server returned no organizations")
+	}
+	kids := make(map[string][]string, len(list))
+	var roots []string
+	for _, o := range list {
+		parent := ""
+		if o.ParentOrg != nil && o.ParentOrg.EntityID != o.ID {
+			parent = o.ParentOrg.EntityID
+		}
+		if _, ok := byID[parent]; parent == "" || !ok {
+			roots = append(roots, o.ID)
+			continue
+		}
+		kids[parent] = append(kids[parent], o.ID)
+	}
+	if len(roots) != 1 {
+		names := make([]string, 0, len(roots))
+		for _, id := range roots {
+			names = append(names, fmt.Sprintf("%s (id %s)", list[byID[id]].Name, id))
+		}
+		if len(roots) == 0 {
+			return nil, fmt.Errorf("the organizations form a cycle: none is the root")
+		}
+		return nil, fmt.Errorf("the server listed %d top organizations (%s); expected one root", len(roots), strings.Join(names, ", "))
+	}
+	seen := 0
+	var build func(id string, depth int) (apiclient.Organization, error)
+	build = func(id string, depth int) (apiclient.Organization, error) {
+		seen++
+		o := list[byID[id]]
+		if depth > len(list) {
+			return o, fmt.Errorf("the organizations form a cycle at %s (id %s)", o.Name, id)
+		}
+		for _, k := range kids[id] {
+			c, err := build(k, depth+1)
+			if err != nil {
+				return o, err
+			}
+			o.Children = append(o.Children, c)
+		}
+		return o, nil
+	}
+	root, err := build(roots[0], 0)
+	if err != nil {
+		return nil, err
+	}
+	if seen != len(list) {
+		return nil, fmt.Errorf("%d organizations are not under the root %s: their parents form a cycle", len(list)-seen, root.Name)
+	}
+	return &root, nil
 }
 
 // orgNode is an organization with its place in the tree.
@@ -262,4 +347,113 @@ func (ix *personaIndex) name(r apiclient.EntityRef) string {
 		return p.Name
 	}
 	return r.EntityID
+}
+
+// folderIndex resolves workingFolder cells against the server's loan folders:
+// only Regular and Archive folders can be a user's working folder.
+type folderIndex struct {
+	known  bool              // the server listed its folders
+	byName map[string]string // lower-case name → the server's spelling
+	names  []string          // the usable folders, in the server's order
+}
+
+func newFolderIndex(fs []apiclient.LoanFolder) *folderIndex {
+	ix := &folderIndex{known: fs != nil, byName: map[string]string{}}
+	for _, f := range fs {
+		if !strings.EqualFold(f.FolderType, apiclient.FolderTypeRegular) && !strings.EqualFold(f.FolderType, apiclient.FolderTypeArchive) {
+			continue
+		}
+		k := strings.ToLower(f.Name)
+		if _, dup := ix.byName[k]; !dup {
+			ix.byName[k] = f.Name
+			ix.names = append(ix.names, f.Name)
+		}
+	}
+	return ix
+}
+
+// resolve returns the folder's name in the server's spelling, or a message
+// listing the folders when the cell names none of them.
+func (ix *folderIndex) resolve(cell string) (string, string) {
+	if !ix.known {
+		return cell, ""
+	}
+	if name, ok := ix.byName[strings.ToLower(strings.TrimSpace(cell))]; ok {
+		return name, ""
+	}
+	quoted := make([]string, len(ix.names))
+	for i, n := range ix.names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return "", fmt.Sprintf("no loan folder %q can be a working folder; the folders are: %s", cell, strings.Join(quoted, ", "))
+}
+
+// groupIndex resolves groups cells. No endpoint lists the user groups, so
+// the index is built from the groups carried by the users read: a known name
+// resolves to its id; a number is an id.
+type groupIndex struct {
+	byID   map[string]apiclient.EntityRef
+	byName map[string][]apiclient.EntityRef // lower-case name
+}
+
+func newGroupIndex(users map[string]*apiclient.User) *groupIndex {
+	ix := &groupIndex{byID: map[string]apiclient.EntityRef{}, byName: map[string][]apiclient.EntityRef{}}
+	for _, u := range users {
+		for _, g := range u.Groups {
+			if g.EntityID == "" {
+				continue
+			}
+			if _, seen := ix.byID[g.EntityID]; seen {
+				continue
+			}
+			ref := apiclient.EntityRef{EntityID: g.EntityID, EntityType: apiclient.EntityTypeGroup, EntityName: g.EntityName}
+			ix.byID[g.EntityID] = ref
+			if g.EntityName != "" {
+				k := strings.ToLower(g.EntityName)
+				ix.byName[k] = append(ix.byName[k], ref)
+			}
+		}
+	}
+	return ix
+}
+
+// resolve finds the group a cell names, or says why it cannot.
+func (ix *groupIndex) resolve(cell string) (apiclient.EntityRef, string) {
+	s := strings.TrimSpace(cell)
+	if r, ok := ix.byID[s]; ok {
+		return r, ""
+	}
+	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return apiclient.EntityRef{EntityID: s, EntityType: apiclient.EntityTypeGroup}, ""
+	}
+	switch rs := ix.byName[strings.ToLower(s)]; len(rs) {
+	case 1:
+		return rs[0], ""
+	case 0:
+		return apiclient.EntityRef{}, fmt.Sprintf("unknown group %q; %s; write the group's id instead", s, ix.list())
+	default:
+		ids := make([]string, len(rs))
+		for i, r := range rs {
+			ids[i] = r.EntityID
+		}
+		return apiclient.EntityRef{}, fmt.Sprintf("%d groups are named %q (ids %s); write the id instead", len(rs), s, strings.Join(ids, ", "))
+	}
+}
+
+// list names the groups seen on the server's users, at most 2×maxListed.
+func (ix *groupIndex) list() string {
+	if len(ix.byID) == 0 {
+		return "no user on the server belongs to a group, so names cannot be looked up"
+	}
+	labels := make([]string, 0, len(ix.byID))
+	for id, r := range ix.byID {
+		labels = append(labels, fmt.Sprintf("%s (id %s)", cmp.Or(r.EntityName, "?"), id))
+	}
+	sort.Strings(labels)
+	more := ""
+	if len(labels) > 2*maxListed {
+		more = fmt.Sprintf(" and %d more", len(labels)-2*maxListed)
+		labels = labels[:2*maxListed]
+	}
+	return "the groups seen on the server's users are: " + strings.Join(labels, ", ") + more
 }

@@ -1,0 +1,54 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/encimport/encimport/apiclient"
+)
+
+// Access is what the calling user may do, as the planner judges it from
+// the world: the same rule Build applies to every row.
+type Access struct {
+	CanManage bool     // may create, change and move users
+	Why       string   // the indicator or persona that grants it, or what is missing
+	Personas  []string // the caller's persona names
+	Scope     string   // the path of the caller's organization: it may touch users there and below
+	ScopeOrgs int      // organizations in that subtree, the caller's own included
+	AllOrgs   int      // organizations in the tree
+}
+
+// CallerAccess reports the caller's rights and scope in w.
+func (w *World) CallerAccess() Access {
+	b := newBuilder(w, normalizeOptions(Options{}))
+	a := Access{CanManage: b.canWrite}
+	for _, r := range w.Caller.Personas {
+		a.Personas = append(a.Personas, b.personas.name(r))
+	}
+	switch {
+	case b.hasIndicator(&w.Caller, apiclient.IndicatorSuperAdministrator):
+		a.Why = "super administrator"
+	case b.hasIndicator(&w.Caller, apiclient.IndicatorAdministrator):
+		a.Why = "administrator"
+	case b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser):
+		for _, n := range a.Personas {
+			for _, p := range []string{personaSuperAdministrator, personaAdministrator, personaOrganizationsUser} {
+				if strings.EqualFold(n, p) && a.Why == "" {
+					a.Why = fmt.Sprintf("persona %q", n)
+				}
+			}
+		}
+	default:
+		a.Why = "it needs the Administrator or Super Administrator persona, or the Organizations/User persona"
+	}
+	a.AllOrgs = len(b.orgs.all)
+	if b.callerOrg != nil {
+		a.Scope = b.callerOrg.label()
+		for _, n := range b.orgs.all {
+			if n.within(b.callerOrg) {
+				a.ScopeOrgs++
+			}
+		}
+	}
+	return a
+}
