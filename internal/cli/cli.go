@@ -40,6 +40,7 @@ type options struct {
 	quiet                         bool
 	sandbox                       bool
 	sandboxState                  string
+	trace                         string // --trace FILE: every exchange as JSON lines, secrets removed
 
 	apiURL, instanceID, clientID, username string
 	concurrency                            optInt
@@ -64,6 +65,7 @@ Usage:
   encimport apply FILE               plan, then execute (--dry-run: only plan)
   encimport apply --plan plan.json   execute a reviewed plan (refused if the file changed)
   encimport template [--format xlsx|csv] [-o FILE]
+  encimport check                    read-only probe: token, instance, the caller's rights and scope
 
 Run 'encimport COMMAND -h' for the flags of a command. Exit codes: 0 done,
 1 fatal, 2 usage, 3 some rows invalid or failed, 4 locked, 130 interrupted.
@@ -100,7 +102,7 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 	case "-h", "--help", "help":
 		fmt.Fprint(errOut, usageText)
 		return nil, flag.ErrHelp
-	case "validate", "plan", "apply", "template":
+	case "validate", "plan", "apply", "template", "check":
 	default:
 		fmt.Fprint(errOut, usageText)
 		return nil, usagef("unknown command %q", o.command)
@@ -109,7 +111,10 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 	fs.SetOutput(errOut)
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings, errors and the summary")
-	if o.command != "template" {
+	if o.command == "check" {
+		fs.StringVar(&o.config, "config", "", "config `FILE` with ENCOMPASS_* settings")
+	}
+	if o.command != "template" && o.command != "check" {
 		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default <input>-report-<time>.csv)")
 		fs.StringVar(&o.sheet, "sheet", "", "sheet `NAME` to read (default: the first sheet with an id column)")
 		fs.StringVar(&o.action, "action", "upsert", "action for rows whose action cell is empty")
@@ -120,7 +125,8 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 		fs.IntVar(&o.moveBatchSize, "move-batch-size", 100, "users per bulk-move call")
 		fs.StringVar(&o.companyDefaults, "company-defaults", "", "company defaults configured on the server: subset of org,persona,workingFolder")
 	}
-	if o.command == "plan" || o.command == "apply" {
+	if o.command == "plan" || o.command == "apply" || o.command == "check" {
+		fs.StringVar(&o.trace, "trace", "", "write every API exchange to `FILE` as JSON lines (passwords, secrets and tokens removed)")
 		fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process sandbox with the default world")
 		fs.StringVar(&o.sandboxState, "sandbox-state", "", "with --sandbox: load and persist the sandbox world in `FILE`")
 		fs.StringVar(&o.apiURL, "api-url", "", "Encompass API base URL (env ENCOMPASS_API_URL)")
@@ -158,7 +164,7 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return nil, usagef("--log-format %q: use text or json", o.logFormat)
 	}
-	if o.command != "template" {
+	if o.command != "template" && o.command != "check" {
 		if err := checkAction(o.action); err != nil {
 			return nil, err
 		}
@@ -173,6 +179,10 @@ func parseArgs(args []string, errOut io.Writer) (*options, error) {
 		}
 		if o.format != "xlsx" && o.format != "csv" {
 			return nil, usagef("--format %q: use xlsx or csv", o.format)
+		}
+	case o.command == "check":
+		if len(o.args) > 0 {
+			return nil, usagef("check takes no file argument")
 		}
 	case o.command == "apply" && o.planFile != "":
 		if len(o.args) > 1 {
@@ -256,6 +266,8 @@ func (a *app) run(ctx context.Context) error {
 		return a.plan(ctx)
 	case "apply":
 		return a.apply(ctx)
+	case "check":
+		return a.check(ctx)
 	}
 	return usagef("unknown command %q", a.opts.command)
 }

@@ -24,25 +24,22 @@ import (
 // validate streams and takes up to importer.DefaultMaxRows.
 const PlanMaxRows = 250_000
 
-// read reads the input file: every record, and the plan's Input.
+// read reads the input file: every record, and the plan's Input with the
+// digest of the very bytes read.
 func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner.Input, error) {
 	in := planner.Input{Path: path, Sheet: a.opts.sheet}
-	digest, err := planner.Digest(path)
-	if err != nil {
-		return nil, nil, in, fmt.Errorf("%s: %w", path, err)
-	}
-	in.SHA256 = digest
-	recs, warns, err := importer.ReadAll(path, importer.Options{Sheet: a.opts.sheet, MaxRows: PlanMaxRows})
+	res, err := importer.Read(path, importer.Options{Sheet: a.opts.sheet, MaxRows: PlanMaxRows})
 	if err != nil {
 		return nil, nil, in, err
 	}
-	if in.Sheet == "" && len(recs) > 0 {
-		in.Sheet = recs[0].Sheet
+	in.SHA256 = res.SHA256
+	if in.Sheet == "" && len(res.Records) > 0 {
+		in.Sheet = res.Records[0].Sheet
 	}
-	for _, w := range warns {
+	for _, w := range res.Warnings {
 		a.log.Warn(w.Error())
 	}
-	return recs, warns, in, nil
+	return res.Records, res.Warnings, in, nil
 }
 
 func (a *app) plannerOptions() planner.Options {
@@ -90,10 +87,42 @@ func (a *app) loadConfig() error {
 
 // connect returns a client for the configured Encompass, or for an
 // in-process sandbox with --sandbox. close releases the sandbox.
+//
+// closeFn revokes the run's token (best effort: a token left alive expires
+// on its own) and closes the trace file.
 func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, closeFn func(), err error) {
 	var opts []apiclient.Option
 	if observer != nil {
 		opts = append(opts, apiclient.WithObserver(observer))
+	}
+	closeTrace := func() {}
+	if a.opts.trace != "" {
+		f, err := os.OpenFile(a.opts.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--trace: %w", err)
+		}
+		opts = append(opts, apiclient.WithTrace(f))
+		closeTrace = func() {
+			if err := f.Close(); err != nil {
+				a.log.Warn("closing the trace file", "file", a.opts.trace, "err", err)
+			}
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeTrace()
+		}
+	}()
+	done := func(c *apiclient.Client, release func()) func() {
+		return func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := c.RevokeToken(ctx); err != nil {
+				a.log.Debug("revoking the token", "err", err)
+			}
+			release()
+			closeTrace()
+		}
 	}
 	if a.opts.sandbox {
 		run, err := sandbox.Start(sandbox.Options{StatePath: a.opts.sandboxState})
@@ -111,7 +140,7 @@ func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, 
 			return nil, nil, err
 		}
 		a.log.Info("using the in-process sandbox", "url", run.URL)
-		return c, run.Close, nil
+		return c, done(c, run.Close), nil
 	}
 	cfg := a.cfg
 	var missing []string
@@ -137,7 +166,7 @@ func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, func() {}, nil
+	return c, done(c, func() {}), nil
 }
 
 func (a *app) reportPath(input string) string {
