@@ -173,8 +173,11 @@ func TestCrashAndResume(t *testing.T) {
 		{"at the end (report being written)", func(c, u, m int, j bool) bool { return c == nCreate && u == nUpdate && m == nMove }},
 	}
 
-	for _, mode := range []string{"replan", "reviewed-plan"} {
-		t.Run(mode, func(t *testing.T) {
+	// Each mode runs in one of the sandbox's dialects: both are crash-tested
+	// without doubling the test's time.
+	for i, mode := range []string{"replan", "reviewed-plan"} {
+		dialect := sandbox.Dialects[i%len(sandbox.Dialects)]
+		t.Run(mode+"/"+dialect, func(t *testing.T) {
 			dir := t.TempDir()
 			statePath := filepath.Join(dir, "world.json")
 			b, err := json.Marshal(crashWorld(nUpdate, nMove))
@@ -188,7 +191,7 @@ func TestCrashAndResume(t *testing.T) {
 			if base == 0 {
 				t.Fatal("seed world has no users")
 			}
-			sb := startSandboxProc(t, sandboxBin, statePath, "--latency", "15ms", "--seed", "11")
+			sb := startSandboxProc(t, sandboxBin, statePath, "--dialect", dialect, "--latency", "15ms", "--seed", "11")
 			if got := len(worldState(statePath)); got != base {
 				t.Fatalf("the sandbox did not load the seeded state: %d users, want %d", got, base)
 			}

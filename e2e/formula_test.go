@@ -18,7 +18,11 @@ import (
 // written; the csv and xlsx reports prefix them with ' so Excel shows text
 // instead of running them; the jsonl report keeps them raw.
 func TestFormulasStayDataReportsNeutralise(t *testing.T) {
-	run, err := sandbox.Start(sandbox.Options{})
+	forEachDialect(t, testFormulasStayDataReportsNeutralise)
+}
+
+func testFormulasStayDataReportsNeutralise(t *testing.T, dialect string) {
+	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
 	if err != nil {
 		t.Fatal(err)
 	}

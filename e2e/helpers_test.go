@@ -22,6 +22,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/encimport/encimport/internal/cli"
+	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/report"
 )
 
@@ -340,4 +341,15 @@ func tryStartSandbox(t testing.TB, bin, addr, state string, extra []string) (*sa
 	_ = cmd.Process.Kill()
 	<-exited
 	return nil, fmt.Errorf("encompass-sandbox did not listen on %s within 15s: %s", addr, logs.String())
+}
+
+// forEachDialect runs f against the sandbox in each of its wire dialects, side
+// by side, so a wrong guess about the vendor's shapes fails the suite.
+func forEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range sandbox.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
 }

@@ -14,7 +14,11 @@ import (
 // code was seen). Nothing may be done twice, and rows whose change is
 // already on the server must not be reported failed: they are done.
 func TestReviewedPlanRerunAfterFinish(t *testing.T) {
-	run, err := sandbox.Start(sandbox.Options{})
+	forEachDialect(t, testReviewedPlanRerunAfterFinish)
+}
+
+func testReviewedPlanRerunAfterFinish(t *testing.T, dialect string) {
+	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
 	if err != nil {
 		t.Fatal(err)
 	}

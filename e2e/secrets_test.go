@@ -28,7 +28,9 @@ const (
 // known client secret and user password in the environment, and records
 // every access token the sandbox issues. None of them may appear in
 // anything produced: stdout, stderr, reports (xlsx unzipped), plan, journal.
-func TestNoSecretsInOutput(t *testing.T) {
+func TestNoSecretsInOutput(t *testing.T) { forEachDialect(t, testNoSecretsInOutput) }
+
+func testNoSecretsInOutput(t *testing.T, dialect string) {
 	w := sandbox.DefaultWorld()
 	w.Clients[0].Secret = secretClient
 	for i := range w.Users {
@@ -38,7 +40,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 	}
 	// Faults make the executor retry and reconcile: its error paths must not
 	// leak either. Drops only: a 5xx could fail planning reads.
-	srv, rec, url := startRecorded(t, sandbox.Options{World: w, DropAfterCommitRate: 0.2, Seed: 3}, 0, 0)
+	srv, rec, url := startRecorded(t, sandbox.Options{Dialect: dialect, World: w, DropAfterCommitRate: 0.2, Seed: 3}, 0, 0)
 	_ = srv
 
 	inDir, outDir := t.TempDir(), t.TempDir()

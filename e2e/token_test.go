@@ -79,8 +79,10 @@ func startRecorded(t *testing.T, opts sandbox.Options, stallEvery int64, stallFo
 // 200ms; every 5th call stalls 300ms, so the token in hand expires several
 // times during the run. The client must get a new token and carry on: no
 // failed row, every change applied.
-func TestTokenExpiryDuringRun(t *testing.T) {
-	srv, rec, url := startRecorded(t, sandbox.Options{TokenTTL: 200 * time.Millisecond, Latency: 5 * time.Millisecond}, 5, 300*time.Millisecond)
+func TestTokenExpiryDuringRun(t *testing.T) { forEachDialect(t, testTokenExpiryDuringRun) }
+
+func testTokenExpiryDuringRun(t *testing.T, dialect string) {
+	srv, rec, url := startRecorded(t, sandbox.Options{Dialect: dialect, TokenTTL: 200 * time.Millisecond, Latency: 5 * time.Millisecond}, 5, 300*time.Millisecond)
 	ws := []want{}
 	for i := 0; i < 16; i++ {
 		ws = append(ws, createRow("tok.", i, []string{"3", "4", "6"}[i%3]))

@@ -43,6 +43,17 @@ type env struct {
 	lim *executor.Adaptive
 }
 
+// forEachDialect runs f against the sandbox in each of its wire dialects, so
+// a wrong guess about the vendor's shapes fails a test.
+func forEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range sandbox.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
+}
+
 func startSandbox(t *testing.T, opts sandbox.Options, concurrency int) *env {
 	t.Helper()
 	sb, err := sandbox.Start(opts)
@@ -88,10 +99,12 @@ func (e *env) run(t *testing.T, ctx context.Context, p *planner.Plan, concurrenc
 	return res
 }
 
-func TestSandboxEveryAction(t *testing.T) {
+func TestSandboxEveryAction(t *testing.T) { forEachDialect(t, testSandboxEveryAction) }
+
+func testSandboxEveryAction(t *testing.T, dialect string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e := startSandbox(t, sandbox.Options{}, 8)
+	e := startSandbox(t, sandbox.Options{Dialect: dialect}, 8)
 	recs := func() []*importer.Record {
 		return []*importer.Record{
 			newRec(2, "itest.new"),
@@ -146,13 +159,17 @@ func TestSandboxEveryAction(t *testing.T) {
 }
 
 func TestSandboxFaultsNeverDuplicate(t *testing.T) {
+	forEachDialect(t, testSandboxFaultsNeverDuplicate)
+}
+
+func testSandboxFaultsNeverDuplicate(t *testing.T, dialect string) {
 	if testing.Short() {
 		t.Skip("200 rows against a faulty sandbox")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	const n = 200
-	e := startSandbox(t, sandbox.Options{Seed: 7}, 16)
+	e := startSandbox(t, sandbox.Options{Dialect: dialect, Seed: 7}, 16)
 	recs := func() []*importer.Record {
 		rs := make([]*importer.Record, n)
 		for i := range rs {
@@ -185,11 +202,13 @@ func TestSandboxFaultsNeverDuplicate(t *testing.T) {
 	t.Logf("server %+v; run %+v", st, res.Stats)
 }
 
-func TestSandbox429Storm(t *testing.T) {
+func TestSandbox429Storm(t *testing.T) { forEachDialect(t, testSandbox429Storm) }
+
+func testSandbox429Storm(t *testing.T, dialect string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	const n = 60
-	e := startSandbox(t, sandbox.Options{ConcurrencyLimit: 4, Latency: 5 * time.Millisecond}, 16)
+	e := startSandbox(t, sandbox.Options{Dialect: dialect, ConcurrencyLimit: 4, Latency: 5 * time.Millisecond}, 16)
 	recs := func() []*importer.Record {
 		rs := make([]*importer.Record, n)
 		for i := range rs {
