@@ -22,6 +22,9 @@ run() {
   esac
 }
 
+step "check the instance first (read-only: token, caller, rights and scope)"
+run $bin check --sandbox
+
 step "validate samples/mixed.xlsx (offline; deliberate mistakes)"
 run $bin validate samples/mixed.xlsx --report "$out/mixed-validate.csv"
 
