@@ -676,12 +676,3 @@ func (b *builder) refNames(rs []apiclient.EntityRef) string {
 	sort.Strings(names)
 	return strconv.Quote(strings.Join(names, ";"))
 }
-
-func refIDs(rs []apiclient.EntityRef) string {
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.EntityID
-	}
-	sort.Strings(ids)
-	return strconv.Quote(strings.Join(ids, ";"))
-}

@@ -70,12 +70,16 @@ func TestSafeCell(t *testing.T) {
 }
 
 func TestJSONLIsRaw(t *testing.T) {
-	var buf bytes.Buffer
 	rows := sampleRows()
-	if err := WriteJSONL(&buf, rows); err != nil {
+	path := filepath.Join(t.TempDir(), "report.jsonl")
+	if err := Write(path, rows); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	if len(lines) != len(rows) {
 		t.Fatalf("%d lines, want %d", len(lines), len(rows))
 	}

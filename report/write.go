@@ -193,31 +193,6 @@ func record(r Row) []string {
 	}
 }
 
-// WriteCSV writes the header and one line per row as CSV, cells Excel-safe.
-func WriteCSV(w io.Writer, rows []Row) error {
-	add, finish, err := csvRows(w)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := add(r); err != nil {
-			return err
-		}
-	}
-	return finish(w)
-}
-
-// WriteJSONL writes one JSON object per row (the Row's JSON form), raw values.
-func WriteJSONL(w io.Writer, rows []Row) error {
-	add, _ := jsonlRows(w)
-	for _, r := range rows {
-		if err := add(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // DefaultPath is the report path used when --report is not given:
 // <input-without-ext>-report-<20060102-150405>.csv beside the input.
 func DefaultPath(input string, now time.Time) string {

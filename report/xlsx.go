@@ -31,24 +31,6 @@ const HeaderFill = "D9D9D9"
 // columnWidths are the XLSX column widths, parallel to Header.
 var columnWidths = []float64{14, 6, 18, 10, 11, 11, 12, 80, 38, 9, 12}
 
-// WriteXLSX writes the report as an Excel workbook with one sheet (SheetName):
-// the header row is bold and frozen, each data row is filled with its status's
-// colour (StatusFills), columns have readable widths, text cells are
-// Excel-safe (SafeCell) and numbers are numbers.
-func WriteXLSX(w io.Writer, rows []Row) error {
-	x, err := newXLSXRows()
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := x.add(r); err != nil {
-			x.close()
-			return err
-		}
-	}
-	return x.finish(w)
-}
-
 // xlsxRows streams rows into a workbook (excelize's StreamWriter keeps
 // them on disk, not in memory) and writes it out at the end.
 type xlsxRows struct {

@@ -51,9 +51,6 @@ var help = [importer.NumColumns]string{
 	"Free text appended to the user's emails.",
 }
 
-// Help returns the rule of column c.
-func Help(c importer.Column) string { return help[c] }
-
 // WriteCSV writes the template's header row as CSV UTF-8.
 func WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)

@@ -6,7 +6,6 @@ import (
 	"github.com/encimport/encimport/apiclient"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -259,9 +258,6 @@ func applyLine(id, what string, x ApplyResult, bound float64, why string, no429 
 	}
 	return l
 }
-
-// CPUs is the number of CPUs of the machine (for explanations).
-func (c Config) CPUs() int { return runtime.NumCPU() }
 
 // LoadAvg returns the 1, 5 and 15 minute load averages ("" if unknown):
 // other processes on the machine slow every figure here.

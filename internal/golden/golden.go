@@ -12,9 +12,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// Updating reports whether the tests run with -update.
-func Updating() bool { return *update }
-
 // Check compares got with testdata/name (rewriting it first with -update).
 func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
