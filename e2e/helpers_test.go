@@ -26,7 +26,7 @@ import (
 	"github.com/encimport/encimport/report"
 )
 
-// Credentials of the sandbox's default world (product.md).
+// Credentials of the sandbox's default world (docs/product.md).
 const (
 	sbInstance = "BE11111111"
 	sbClient   = "sandbox-client"

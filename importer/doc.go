@@ -1,5 +1,5 @@
 // Package importer reads the people spreadsheet (CSV or XLSX) row by row the
-// way a person sees it in Excel, and normalises every cell (product.md "The
+// way a person sees it in Excel, and normalises every cell (docs/product.md "The
 // spreadsheet").
 //
 // Map of the package:

@@ -55,7 +55,7 @@ func isNameColumn(c Column) bool {
 var validActions = []string{ActionCreate, ActionUpdate, ActionMove, ActionDisable, ActionEnable, ActionUpsert}
 
 // NormalizeCell normalises the raw text of one cell of column c (from a CSV
-// field or an XLSX text cell) as product.md describes. It returns the
+// field or an XLSX text cell) as docs/product.md describes. It returns the
 // normalised value, clear when the cell asks to remove the value
 // ("<clear>"), or a problem saying what is wrong and what to do (value and
 // clear are then zero). An empty cell returns ("", false, "").

@@ -8,7 +8,7 @@ import (
 // Column is a canonical spreadsheet column, in the template's order.
 type Column int
 
-// The canonical columns (product.md "The spreadsheet").
+// The canonical columns (docs/product.md "The spreadsheet").
 const (
 	ColAction Column = iota
 	ColID

@@ -7,7 +7,7 @@ import (
 	"github.com/encimport/encimport/importer"
 )
 
-// Row statuses, shared by the plan and the per-row report (product.md).
+// Row statuses, shared by the plan and the per-row report (docs/product.md).
 const (
 	StatusPlanned   = "planned"
 	StatusUnchanged = "unchanged"

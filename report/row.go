@@ -1,6 +1,6 @@
 package report
 
-// Header is the report's column order (product.md "The per-row report").
+// Header is the report's column order (docs/product.md "The per-row report").
 var Header = []string{"sheet", "row", "id", "action", "status", "http_status", "error_code",
 	"message", "correlation_id", "attempts", "duration_ms"}
 

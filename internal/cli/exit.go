@@ -9,7 +9,7 @@ import (
 	"github.com/encimport/encimport/executor"
 )
 
-// Exit codes (product.md, README "Exit codes").
+// Exit codes (docs/product.md, README "Exit codes").
 const (
 	ExitOK          = 0   // every row done, or nothing to do
 	ExitFatal       = 1   // bad config, auth refused, unreadable file

@@ -20,7 +20,7 @@ const (
 	BuiltinAdminID = "admin"
 )
 
-// Default world credentials (see product.md).
+// Default world credentials (see docs/product.md).
 const (
 	DefaultInstanceID   = "BE11111111"
 	DefaultClientID     = "sandbox-client"
