@@ -2,14 +2,9 @@ package executor
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
 )
@@ -118,127 +112,7 @@ func (r *Result) Summary() report.Summary {
 	}
 }
 
-// step outcomes
-const (
-	stateNone = iota
-	stateOK
-	stateFailed
-	stateInterrupted
-	stateFatal
-)
-
-// result is the outcome of one step (create, patch or one move call).
-type result struct {
-	state         int
-	httpStatus    int
-	correlationID string
-	errorCode     string
-	msg           string
-	fatal         error
-	reconciled    bool
-	fromJournal   bool
-	attempts      int // from the journal only
-}
-
-// note records the last call's status and correlation id.
-func (r *result) note(resp *apiclient.Response, err error) {
-	status, corr := 0, ""
-	if resp != nil && resp.Response != nil {
-		status, corr = resp.StatusCode, resp.CorrelationID
-	}
-	var ae *apiclient.Error
-	if errors.As(err, &ae) {
-		if status == 0 {
-			status = ae.StatusCode
-		}
-		if corr == "" {
-			corr = ae.CorrelationID
-		}
-	}
-	if status != 0 || err != nil {
-		r.httpStatus = status
-		r.correlationID = corr
-	}
-	if err == nil {
-		r.errorCode = ""
-	}
-}
-
-// fail makes r a failure described by err (its status and correlation id
-// become the row's, even when a read back came after it).
-func (r *result) fail(err error) {
-	r.state = stateFailed
-	r.msg = errorMessage(err)
-	var ae *apiclient.Error
-	if errors.As(err, &ae) {
-		r.errorCode = ae.ErrorCode
-		r.httpStatus, r.correlationID = ae.StatusCode, ae.CorrelationID
-	}
-}
-
-// errorMessage renders err for the report: "summary: details" for an API
-// error (plus nested errors), the error text otherwise. apiclient errors
-// never hold a token, password or secret.
-func errorMessage(err error) string {
-	var ae *apiclient.Error
-	if !errors.As(err, &ae) {
-		return err.Error()
-	}
-	var parts []string
-	for _, s := range []string{ae.Summary, ae.Details} {
-		if s = strings.TrimSpace(s); s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, strings.TrimSpace(fmt.Sprintf("%d %s", ae.StatusCode, http.StatusText(ae.StatusCode))))
-	}
-	msg := strings.Join(parts, ": ")
-	for _, n := range ae.Errors {
-		d := n.Details
-		if d == "" {
-			d = n.Summary
-		}
-		if n.ErrorCode != "" {
-			d = n.ErrorCode + ": " + d
-		}
-		msg += "; " + d
-	}
-	return msg
-}
-
-// isFatal reports errors that end the run: credentials refused, or a 401
-// that persists after the client's re-authentication.
-func isFatal(err error) bool {
-	return errors.Is(err, apiclient.ErrAuth) || apiclient.IsStatus(err, http.StatusUnauthorized)
-}
-
-// statusOf is the HTTP status of a call's answer, 0 when there was none.
-func statusOf(resp *apiclient.Response, err error) int {
-	if resp != nil && resp.Response != nil {
-		return resp.StatusCode
-	}
-	var ae *apiclient.Error
-	if errors.As(err, &ae) {
-		return ae.StatusCode
-	}
-	return 0
-}
-
-// rowState is the run's knowledge of one plan row.
-type rowState struct {
-	out       report.Row
-	work      bool // the plan has steps for this row
-	final     bool // out.Status is final
-	attempts  int
-	elapsed   time.Duration
-	last      result // last step's result (status, correlation id)
-	step1     int    // state of create/patch (stateNone when none)
-	reconcile bool   // some step was settled by reading back
-	journal   bool   // some step was taken from the journal
-	warnings  string
-}
-
+// executor is one Run: its settings, its pacing and its ledger.
 type executor struct {
 	api     API
 	plan    *planner.Plan
@@ -250,13 +124,7 @@ type executor struct {
 	callCtx context.Context
 	journal *Journal
 
-	mu       sync.Mutex // guards rows, stats, done
-	rows     []rowState
-	stats    Stats
-	done     int
-	total    int
-	fatalErr error
-	kick     chan struct{} // a row finished: report progress (nil without Options.Progress)
+	led *ledger // the rows' state and the counters
 }
 
 // Run executes plan p through api and returns a report row for every plan
@@ -287,21 +155,19 @@ func Run(ctx context.Context, api API, p *planner.Plan, opts Options) (*Result, 
 	}()
 	e.callCtx = callCtx
 
-	stopProgress := e.reportProgress()
+	stopProgress := e.led.watch(e.opts.Progress)
 	if err := e.phase1(ctx); err == nil && ctx.Err() == nil {
 		e.phase2(ctx)
 	}
-	interrupted := e.finishAll(ctx)
+	interrupted := e.led.finishAll(ctx.Err() != nil)
 	stopProgress()
 
-	res := &Result{Rows: make([]report.Row, len(e.rows)), Interrupted: interrupted}
-	for i := range e.rows {
-		res.Rows[i] = e.rows[i].out
-	}
-	e.stats.ByStatus = report.Count(res.Rows)
-	e.stats.Elapsed = time.Since(start)
-	res.Stats = e.stats
-	return res, e.fatalErr
+	res := &Result{Interrupted: interrupted}
+	var fatal error
+	res.Rows, res.Stats, fatal = e.led.result()
+	res.Stats.ByStatus = report.Count(res.Rows)
+	res.Stats.Elapsed = time.Since(start)
+	return res, fatal
 }
 
 func newExecutor(api API, p *planner.Plan, opts Options) *executor {
@@ -335,103 +201,8 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 	if opts.Rate > 0 {
 		e.rate = rate.NewLimiter(rate.Limit(opts.Rate), 1)
 	}
-	e.rows = make([]rowState, len(p.Rows))
-	for i := range p.Rows {
-		r := &p.Rows[i]
-		st := &e.rows[i]
-		st.out = report.Row{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Action: r.Action, Status: r.Status}
-		switch r.Status {
-		case planner.StatusInvalid, planner.StatusUnchanged:
-			// After a crash the new plan sees what the earlier run did: a
-			// created user is now "unchanged", or "invalid" for a create
-			// row. The journal knows better: report what that run did.
-			if d := e.journal.rowDone(r.Sheet, r.Row, r.ID); d != nil {
-				st.out.Status = d.Outcome
-				st.out.HTTPStatus = d.HTTPStatus
-				st.out.CorrelationID = d.CorrelationID
-				st.out.Attempts = d.Attempts
-				st.out.Message = msgFromJournal
-			} else if o := e.journal.rowStarted(r.Sheet, r.Row, r.ID); o != "" && r.Status == planner.StatusUnchanged {
-				// An earlier run was cut off during this row's call, and
-				// the server now holds what the row asks: the call took effect.
-				st.out.Status = o
-				st.out.Message = msgEarlierCallTookEffect
-			} else {
-				st.out.Message = problemsMessage(r.Problems, r.Status != planner.StatusInvalid)
-			}
-			st.final = true
-		case planner.StatusPlanned:
-			st.warnings = problemsMessage(r.Problems, true)
-			if r.Create != nil || r.Patch != nil || r.Move != nil {
-				st.work = true
-				e.total++
-			} else {
-				st.out.Status = planner.StatusSkipped
-				st.out.Message = "the plan has no step for this row; plan again"
-				st.final = true
-			}
-		default: // a status the executor passes through
-			st.out.Message = problemsMessage(r.Problems, true)
-			st.final = true
-		}
-	}
+	e.led = newLedger(p, e.journal)
 	return e
-}
-
-// problemsMessage joins a row's problems ("column C: message"); with
-// warningsOnly, only the warnings.
-func problemsMessage(ps []importer.Problem, warningsOnly bool) string {
-	if warningsOnly {
-		var ws []importer.Problem
-		for _, p := range ps {
-			if p.Severity == importer.SeverityWarning {
-				ws = append(ws, p)
-			}
-		}
-		ps = ws
-	}
-	return strings.Join(planner.ProblemMessages(ps), "; ")
-}
-
-// reportProgress calls Options.Progress from a goroutine of its own each
-// time finishRowLocked says a row is done, so that drawing a bar never holds
-// up the workers or runs under e.mu. stop waits for the final call.
-func (e *executor) reportProgress() (stop func()) {
-	if e.opts.Progress == nil {
-		return func() {}
-	}
-	e.kick = make(chan struct{}, 1)
-	quit, exited := make(chan struct{}), make(chan struct{})
-	call := func() {
-		e.mu.Lock()
-		done, total := e.done, e.total
-		e.mu.Unlock()
-		e.opts.Progress(done, total)
-	}
-	go func() {
-		defer close(exited)
-		call()
-		for {
-			select {
-			case <-e.kick:
-				call()
-			case <-quit:
-				call()
-				return
-			}
-		}
-	}()
-	return func() { close(quit); <-exited }
-}
-
-// setFatal records the first fatal error.
-func (e *executor) setFatal(err error) {
-	e.mu.Lock()
-	if e.fatalErr == nil {
-		e.fatalErr = err
-	}
-	e.mu.Unlock()
-	e.log.Error("run stopped", "err", err)
 }
 
 // acquire waits for the rate limiter and a concurrency slot.
@@ -450,21 +221,21 @@ func (e *executor) release(resp *apiclient.Response, err error, reconcile bool) 
 		e.lim.Observe(resp)
 	}
 	e.lim.Release()
-	e.mu.Lock()
-	e.stats.Calls++
-	if reconcile {
-		e.stats.Reconciles++
-	}
-	if statusOf(resp, err) == http.StatusTooManyRequests {
-		e.stats.TooMany429++
-	}
-	e.mu.Unlock()
+	e.led.countCall(resp, err, reconcile)
 }
 
-// getUser reads a user back to settle an unanswered write. It runs on the
-// in-flight context: it is part of finishing a call already made.
-func (e *executor) getUser(id string) (*apiclient.User, *apiclient.Response, error) {
-	ctx := e.callCtx
+// stop records err, which ends the run (only the first is kept), and
+// returns it for the worker pool to cancel the other workers.
+func (e *executor) stop(err error) error {
+	e.led.setFatal(err)
+	e.log.Error("run stopped", "err", err)
+	return err
+}
+
+// getUser reads a user back to settle an unanswered write. Callers pass
+// the in-flight context (callCtx): it is part of finishing a call already
+// made.
+func (e *executor) getUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error) {
 	if err := e.acquire(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -490,17 +261,18 @@ func (e *executor) key(i int, step string) stepKey {
 	return stepKey{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Step: step}
 }
 
-func startRecord(k stepKey, outcome string) journalRecord {
-	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step, Outcome: outcome}
+// startRecord records a step's start; okStatus as in doneRecord.
+func startRecord(k stepKey, okStatus string) journalRecord {
+	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step, Outcome: okStatus}
 }
 
-// doneRecord records a step's end; outcome is the row's report status when
+// doneRecord records a step's end; okStatus is the row's report status when
 // all its steps succeed, so that a rerun can report a row an earlier run
 // finished even when the new plan finds nothing left to do for it.
-func doneRecord(k stepKey, res *result, attempts int, outcome string) journalRecord {
+func doneRecord(k stepKey, res *result, attempts int, okStatus string) journalRecord {
 	return journalRecord{Event: eventDone, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step,
-		OK: res.state == stateOK, HTTPStatus: res.httpStatus, ErrorCode: res.errorCode,
-		CorrelationID: res.correlationID, Attempts: attempts, Outcome: outcome}
+		OK: res.outcome == outcomeOK, HTTPStatus: res.httpStatus, ErrorCode: res.errorCode,
+		CorrelationID: res.correlationID, Attempts: attempts, Outcome: okStatus}
 }
 
 // fromJournal returns the result of a step the journal says succeeded.
@@ -509,54 +281,12 @@ func fromJournal(st journalState) (result, bool) {
 		return result{}, false
 	}
 	d := st.done
-	return result{state: stateOK, httpStatus: d.HTTPStatus, correlationID: d.CorrelationID,
+	return result{outcome: outcomeOK, httpStatus: d.HTTPStatus, correlationID: d.CorrelationID,
 		fromJournal: true, attempts: d.Attempts}, true
 }
 
-// finishRow sets row i's final report line from its last result.
-// Callers hold e.mu.
-func (e *executor) finishRowLocked(i int, status, msg string) {
-	st := &e.rows[i]
-	if st.final {
-		return
-	}
-	st.final = true
-	st.out.Status = status
-	st.out.HTTPStatus = st.last.httpStatus
-	st.out.CorrelationID = st.last.correlationID
-	st.out.Attempts = st.attempts
-	st.out.DurationMS = st.elapsed.Milliseconds()
-	if status == planner.StatusFailed {
-		st.out.ErrorCode = st.last.errorCode
-	}
-	if msg == "" {
-		switch {
-		case st.reconcile:
-			msg = msgReconciled
-		case st.journal:
-			msg = msgFromJournal
-		}
-	}
-	if st.warnings != "" {
-		if msg != "" {
-			msg += "; "
-		}
-		msg += st.warnings
-	}
-	st.out.Message = msg
-	if st.work {
-		e.done++
-		if e.kick != nil {
-			select {
-			case e.kick <- struct{}{}:
-			default: // a call is due already; it will read the latest count
-			}
-		}
-	}
-}
-
-// outcome is the status of row i when every step succeeded.
-func (e *executor) outcome(i int) string {
+// okStatus is the status of row i when every step succeeded.
+func (e *executor) okStatus(i int) string {
 	r := &e.plan.Rows[i]
 	if r.Outcome != "" {
 		return r.Outcome
@@ -569,36 +299,6 @@ func (e *executor) outcome(i int) string {
 	default:
 		return planner.StatusUpdated
 	}
-}
-
-// finishAll marks every row not done as skipped and tells whether the run
-// was interrupted.
-func (e *executor) finishAll(ctx context.Context) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	interrupted := false
-	msg := MsgInterrupted
-	if e.fatalErr != nil {
-		msg = "not done: the run stopped after a fatal error (" + errorMessage(e.fatalErr) + "); fix it and rerun"
-	}
-	for i := range e.rows {
-		st := &e.rows[i]
-		if st.final {
-			continue
-		}
-		m := msg
-		if st.step1 == stateOK && e.plan.Rows[i].Patch != nil {
-			m = "fields updated, move not done: " + msg
-		}
-		if st.last.state == stateInterrupted && st.last.msg != "" {
-			m = st.last.msg
-		}
-		e.finishRowLocked(i, planner.StatusSkipped, m)
-		if e.fatalErr == nil {
-			interrupted = true
-		}
-	}
-	return interrupted && ctx.Err() != nil
 }
 
 // pool runs fn for each of n items on Concurrency workers (restic's
@@ -633,10 +333,4 @@ func (e *executor) pool(ctx context.Context, items []int, fn func(ctx context.Co
 		})
 	}
 	return g.Wait()
-}
-
-// marshalPassword is the JSON form of a password for a patch body.
-func marshalPassword(pw string) json.RawMessage {
-	b, _ := json.Marshal(pw) // a string always marshals
-	return b
 }

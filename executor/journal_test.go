@@ -34,9 +34,9 @@ func TestJournalResume(t *testing.T) {
 	}
 	p := build()
 	k := func(i int, step string) stepKey { return stepKey{"People", p.Rows[i].Row, p.Rows[i].ID, step} }
-	ok := result{state: stateOK, httpStatus: 201, correlationID: "old-1"}
-	failed := result{state: stateFailed, httpStatus: 503}
-	patched := result{state: stateOK, httpStatus: 204}
+	ok := result{outcome: outcomeOK, httpStatus: 201, correlationID: "old-1"}
+	failed := result{outcome: outcomeFailed, httpStatus: 503}
+	patched := result{outcome: outcomeOK, httpStatus: 204}
 	if err := j.write(startRecord(k(0, StepCreate), ""), doneRecord(k(0, StepCreate), &ok, 1, ""),
 		startRecord(k(1, StepCreate), ""),
 		startRecord(k(2, StepPatch), ""), doneRecord(k(2, StepPatch), &failed, 6, ""),
@@ -123,8 +123,8 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := result{state: stateOK, httpStatus: 201, correlationID: "c-1"}
-	disabled := result{state: stateOK, httpStatus: 204, correlationID: "c-2"}
+	created := result{outcome: outcomeOK, httpStatus: 201, correlationID: "c-1"}
+	disabled := result{outcome: outcomeOK, httpStatus: 204, correlationID: "c-2"}
 	if err := j.write(
 		startRecord(stepKey{"People", 2, "a", StepCreate}, ""), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, planner.StatusCreated),
 		startRecord(stepKey{"People", 3, "b", StepPatch}, ""), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, planner.StatusDisabled),
