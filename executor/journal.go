@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -72,7 +71,9 @@ var digestRE = regexp.MustCompile(`^[0-9A-Za-z]{8,128}$`)
 
 // OpenJournal opens (creating it and dir when needed) the journal of the
 // input whose digest (planner.Plan.Input.SHA256) is planDigest, reading what
-// earlier runs recorded. A line cut short by a crash is ignored.
+// earlier runs recorded. A torn last record (a crash during its write: the
+// call it announced was never made) is cut off; damage anywhere else is an
+// error, as the journal can then no longer say which calls were made.
 func OpenJournal(dir, planDigest string) (*Journal, error) {
 	if !digestRE.MatchString(planDigest) {
 		return nil, fmt.Errorf("journal: input digest %q is not a hex digest; the plan has no input digest", planDigest)
@@ -86,28 +87,72 @@ func OpenJournal(dir, planDigest string) (*Journal, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var rec journalRecord
-		if json.Unmarshal(sc.Bytes(), &rec) != nil {
-			continue // torn write: the call it announced was never made, or will be reconciled
-		}
-		j.apply(&rec)
+	recs, keep, err := parseJournal(data)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	for i := range recs {
+		j.apply(&recs[i])
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	// A torn last line must not glue itself to the next record.
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		if _, err := f.Write([]byte("\n")); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("journal %s: %w", path, err)
-		}
+	if err := repair(f, data, keep); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j.f = f
 	return j, nil
+}
+
+// parseJournal reads the records of a journal file. keep is the length of
+// data to keep: all of it, or up to a torn last line (not ended by a
+// newline, not a record). A line that is not a record anywhere else is
+// damage, an error naming it. Blank lines are ignored.
+func parseJournal(data []byte) (recs []journalRecord, keep int, err error) {
+	line := 0
+	for off := 0; off < len(data); {
+		line++
+		n := bytes.IndexByte(data[off:], '\n')
+		last := n < 0
+		if last {
+			n = len(data) - off
+		}
+		b := data[off : off+n]
+		if len(bytes.TrimSpace(b)) > 0 {
+			var rec journalRecord
+			if err := json.Unmarshal(b, &rec); err != nil {
+				if last {
+					return recs, off, nil // torn by a crash during its write
+				}
+				return nil, 0, fmt.Errorf("line %d is damaged (%v) and more follows it, so the journal cannot say "+
+					"which calls earlier runs made; move the file aside (keep it to look into) and run again: the new "+
+					"run plans against the server as it is now, so nothing is done twice, though rows earlier runs "+
+					"finished are reported from what the server holds", line, err)
+			}
+			recs = append(recs, rec)
+		}
+		off += n + 1
+	}
+	return recs, len(data), nil
+}
+
+// repair makes the file (data, open for appending) end where the next
+// record can start: the torn tail beyond keep is cut off, a complete last
+// record gets its newline.
+func repair(f *os.File, data []byte, keep int) error {
+	if keep < len(data) {
+		if err := f.Truncate(int64(keep)); err != nil {
+			return err
+		}
+		return f.Sync()
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		_, err := f.Write([]byte("\n"))
+		return err
+	}
+	return nil
 }
 
 // Path returns the journal file's path.

@@ -3,7 +3,9 @@ package executor
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -164,5 +166,90 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	}
 	if calls := f.Calls(); len(calls) != 0 {
 		t.Errorf("calls %v, want none", calls)
+	}
+}
+
+// OpenJournal cuts off a torn last record (a crash during its write) and
+// refuses damage anywhere else, naming the file and the line.
+func TestOpenJournalDamage(t *testing.T) {
+	good := func(row int) string {
+		return `{"event":"start","sheet":"People","row":` + strconv.Itoa(row) + `,"id":"u","step":"create"}` + "\n"
+	}
+	tests := []struct {
+		name    string
+		data    string
+		wantErr string // "" for none
+		started []int  // rows whose start record was read
+		after   string // the file's content after opening, when no error
+	}{
+		{name: "clean", data: good(2) + good(3), started: []int{2, 3}, after: good(2) + good(3)},
+		{name: "empty", data: "", after: ""},
+		{name: "torn last record is cut off", data: good(2) + `{"event":"start","sheet":"Peo`,
+			started: []int{2}, after: good(2)},
+		{name: "torn only record", data: `{"event":"st`, after: ""},
+		{name: "complete last record without newline gets one", data: good(2) + strings.TrimSuffix(good(3), "\n"),
+			started: []int{2, 3}, after: good(2) + good(3)},
+		{name: "blank lines are no damage", data: good(2) + "\n  \n" + good(3), started: []int{2, 3},
+			after: good(2) + "\n  \n" + good(3)},
+		{name: "damage followed by records", data: good(2) + `{"event":"sta` + "\n" + good(3), wantErr: "line 2 is damaged"},
+		{name: "damage followed by a torn record", data: good(2) + "garbage\n" + `{"ev`, wantErr: "line 2 is damaged"},
+		{name: "damaged last line ended by a newline", data: good(2) + good(3) + "\x00\x00\x00\n", wantErr: "line 3 is damaged"},
+		{name: "damaged first line", data: "not json\n" + good(2), wantErr: "line 1 is damaged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "journal-"+testDigest+".jsonl")
+			if err := os.WriteFile(path, []byte(tt.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			j, err := OpenJournal(dir, testDigest)
+			if tt.wantErr != "" {
+				if err == nil {
+					j.Close()
+					t.Fatalf("OpenJournal succeeded over damage")
+				}
+				for _, want := range []string{path, tt.wantErr, "move the file aside"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not say %q", err, want)
+					}
+				}
+				if b, _ := os.ReadFile(path); string(b) != tt.data {
+					t.Errorf("a refused journal was changed: %q", b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			var started []int
+			for k, st := range j.steps {
+				if st.started {
+					started = append(started, k.Row)
+				}
+			}
+			slices.Sort(started)
+			if !slices.Equal(started, tt.started) {
+				t.Errorf("started rows %v, want %v", started, tt.started)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.after {
+				t.Errorf("file after opening %q, want %q", b, tt.after)
+			}
+			// The next record starts on a line of its own, and the file
+			// opens again.
+			if err := j.write(startRecord(stepKey{"People", 9, "u", StepCreate}, "")); err != nil {
+				t.Fatal(err)
+			}
+			j.Close()
+			j2, err := OpenJournal(dir, testDigest)
+			if err != nil {
+				t.Fatalf("reopening: %v", err)
+			}
+			defer j2.Close()
+			if !j2.lookup(stepKey{"People", 9, "u", StepCreate}).started {
+				t.Errorf("record written after opening not read back")
+			}
+		})
 	}
 }
