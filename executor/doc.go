@@ -4,9 +4,15 @@
 // Map of the package:
 //
 //   - executor.go: [Run], [Options], [Result], the [API] it needs, the worker
-//     pool (restic's errgroup pattern) and the per-row bookkeeping.
-//   - steps.go: the retry engine (runStep) and the three steps: create,
-//     patch and bulk move.
+//     pool (restic's errgroup pattern: the sender inside the group), pacing
+//     (acquire, release) and the journal records a step writes.
+//   - ledger.go: the ledger, which owns every row's state, the counters and
+//     the fatal error under one lock, and writes each report row once.
+//   - retry.go: the retry loop of one write as a state machine (retry:
+//     writing, pausing, checking, checkPausing, finished) ending in a typed
+//     outcome (outcome.go), and runStep, which makes the calls it asks for.
+//   - steps.go: phase 1, a row's create or patch; move.go: phase 2, the bulk
+//     moves, each call's rows a moveBatch (pending until settled).
 //   - adaptive.go: [Adaptive], the concurrency bound that follows the
 //     server's X-Concurrency-Limit-* headers.
 //   - journal.go: [Journal], the append-only record that makes a run
@@ -56,5 +62,7 @@
 // followed by a "done" record. A rerun over the same input reports the steps
 // done from the journal without calling the API and reads back the steps
 // started but not done before anything else. Steps recorded as failed are
-// tried again. Records never hold a password.
+// tried again. Records never hold a password. A torn last record (a crash
+// during its write, before the call it announced) is cut off; damage
+// anywhere else makes [OpenJournal] fail, naming the file and the line.
 package executor

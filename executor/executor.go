@@ -127,18 +127,10 @@ type executor struct {
 	led *ledger // the rows' state and the counters
 }
 
-// Run executes plan p through api and returns a report row for every plan
-// row, in input order.
-//
-// Phase 1 runs every create and patch through a pool of Concurrency
-// workers; phase 2 runs the plan's bulk moves, each only with the users
-// whose patch (if any) succeeded. A row's failure goes into its report row,
-// not into the error: Run returns an error only for a fatal failure
-// (credentials refused, 401 after re-authentication, a journal that cannot
-// be written), and even then returns the Result with every row, the rows
-// not done marked skipped. When ctx is canceled Run stops dispatching, lets
-// the calls in flight finish (for at most Options.Grace), marks the rest
-// skipped and sets Result.Interrupted.
+// Run executes plan p through api and returns one report row per plan row,
+// in input order. A row's failure goes into its report row; Run returns an
+// error only for a fatal failure, and then still returns every row, those
+// not done skipped. The package doc tells the phases, retries and interrupts.
 func Run(ctx context.Context, api API, p *planner.Plan, opts Options) (*Result, error) {
 	start := time.Now()
 	e := newExecutor(api, p, opts)
