@@ -17,14 +17,17 @@ import (
 // of the call carries the pending rows' users only. Safe for concurrent use:
 // a read back settles rows in parallel.
 type moveBatch struct {
+	order []int // the rows, in the call's order; fixed once the batch is built
+
 	mu    sync.Mutex
-	order []int          // the rows, in the call's order
 	ids   map[int]string // pending rows: their user ids
 	moved []int          // rows whose user reading back found moved
 }
 
 // add puts row i, whose user is id, into the batch, pending.
 func (b *moveBatch) add(i int, id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.ids == nil {
 		b.ids = map[int]string{}
 	}
