@@ -70,6 +70,7 @@ type retry struct {
 	lastUncertain bool  // the last write's answer left its effect unknown
 	writes        int   // writes sent
 	checks        int   // failed reads of the current read back
+	checkTooMany  int   // of those, 429 answers: a budget of their own
 	tooMany       int   // 429 answers: a budget of their own
 	lastErr       error // the last write's error
 	checkErr      error // checkPausing: the read's error
@@ -205,8 +206,14 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 		// The read back itself met a bad moment (it is made once, see
 		// getUser): wait, slot released, and read again rather than give
 		// up on a write that may well have taken effect.
+		// A 429 refused the read before anything happened: like a write's,
+		// it has a budget of its own, so a busy cap does not turn a write
+		// that may well have taken effect into a failed row.
 		m.checks++
-		if a.retry && m.checks < m.maxAttempts && !stopped {
+		if statusOf(a.resp, a.err) == http.StatusTooManyRequests {
+			m.checkTooMany++
+		}
+		if a.retry && m.checks-m.checkTooMany < m.maxAttempts && m.checkTooMany < TooManyBudget*m.maxAttempts && !stopped {
 			m.wait = a.wait
 			if m.wait <= 0 {
 				m.wait = m.backoff(m.checks)
@@ -217,7 +224,7 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 		m.failCheck(a.err)
 		return
 	}
-	m.checks = 0 // the budget is per read back, not per step
+	m.checks, m.checkTooMany = 0, 0 // the budget is per read back, not per step
 	switch v {
 	case applied:
 		m.finish(outcomeOK)
