@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // BenchmarkGetUserParallel measures the client's own overhead per call
@@ -52,11 +54,11 @@ func BenchmarkDecodeUsersPage(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var wire []userWire // as ListUsers decodes a page
+		var wire encompass.UserPage // as ListUsers decodes a page
 		if err := json.Unmarshal(page, &wire); err != nil {
 			b.Fatal(err)
 		}
-		users := decodeUsers(wire)
+		users := wire.Users()
 		if len(users) != DefaultListPageSize || users[0].Organization.EntityID != "12" {
 			b.Fatalf("decoded %d users", len(users))
 		}

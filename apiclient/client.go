@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // Defaults of a new Client.
@@ -96,7 +98,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		userAgent:     DefaultUserAgent,
 		maxBody:       DefaultMaxErrorBody,
 		pageSize:      DefaultListPageSize,
-		listOrg:       RootOrgID,
+		listOrg:       encompass.RootOrgID,
 		retryAttempts: DefaultRetryAttempts,
 		retryBase:     DefaultRetryBaseDelay,
 		retryMax:      DefaultRetryMaxDelay,

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 func TestNewURLScheme(t *testing.T) {
@@ -130,7 +132,7 @@ func TestDoReauth(t *testing.T) {
 			})
 			var observed atomic.Int64
 			c, ts := newTestClient(t, f, WithObserver(func(*Response) { observed.Add(1) }))
-			resp, err := c.CreateUser(ctxT(t), "12", &User{ID: "ann", FirstName: "Ann"})
+			resp, err := c.CreateUser(ctxT(t), "12", &encompass.User{ID: "ann", FirstName: "Ann"})
 			reqs := f.requests()
 			if len(reqs) != tt.wantCalls {
 				t.Fatalf("server saw %d calls, want %d", len(reqs), tt.wantCalls)
@@ -235,13 +237,13 @@ func TestCreateAndPatchRequests(t *testing.T) {
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(http.StatusCreated) })
 	c, _ := newTestClient(t, f)
 	ctx := ctxT(t)
-	if _, err := c.CreateUser(ctx, "12", &User{ID: "ann", FirstName: "Ann"}); err != nil {
+	if _, err := c.CreateUser(ctx, "12", &encompass.User{ID: "ann", FirstName: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateUser(ctx, "", &User{ID: "bob"}); err != nil {
+	if _, err := c.CreateUser(ctx, "", &encompass.User{ID: "bob"}); err != nil {
 		t.Fatal(err)
 	}
-	patch := map[string]json.RawMessage{FieldTitle: json.RawMessage(`null`), FieldFirstName: json.RawMessage(`"Ann"`)}
+	patch := map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`null`), encompass.FieldFirstName: json.RawMessage(`"Ann"`)}
 	if _, err := c.PatchUser(ctx, "ann", patch); err != nil {
 		t.Fatal(err)
 	}
@@ -299,9 +301,9 @@ func (p pagedUsers) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	page := []User{}
+	page := []encompass.User{}
 	for i := start; i < p.total && i < start+limit; i++ {
-		page = append(page, User{ID: "u" + strconv.Itoa(i)})
+		page = append(page, encompass.User{ID: "u" + strconv.Itoa(i)})
 	}
 	_ = json.NewEncoder(w).Encode(page)
 }
@@ -353,7 +355,7 @@ func TestListUsersPaging(t *testing.T) {
 			c, _ := newTestClient(t, f, opts...)
 			var sizes []int
 			seen := map[string]bool{}
-			pages, err := c.ListUsers(ctxT(t), func(p []User) error {
+			pages, err := c.ListUsers(ctxT(t), func(p []encompass.User) error {
 				sizes = append(sizes, len(p))
 				for _, u := range p {
 					if seen[u.ID] {
@@ -376,7 +378,7 @@ func TestListUsersPaging(t *testing.T) {
 			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
 			}
-			org := RootOrgID
+			org := encompass.RootOrgID
 			if tt.opts != nil {
 				org = "12"
 			}
@@ -422,7 +424,7 @@ func TestListUsersStopsOnCallbackError(t *testing.T) {
 	})
 	c, _ := newTestClient(t, f, WithPageSize(2))
 	stop := errors.New("stop")
-	pages, err := c.ListUsers(ctxT(t), func([]User) error { return stop })
+	pages, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return stop })
 	if !errors.Is(err, stop) || pages != 1 || len(f.requests()) != 1 {
 		t.Errorf("ListUsers = %d, %v after %d requests; want 1, stop, 1", pages, err, len(f.requests()))
 	}
@@ -448,10 +450,10 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 		{"LoanFolders retries", func(c *Client) error { _, _, err := c.LoanFolders(ctxT(t)); return err }, 1, 2, false},
 		{"Personas retries", func(c *Client) error { _, _, err := c.Personas(ctxT(t)); return err }, 1, 2, false},
 		{"ListUsers retries a page", func(c *Client) error {
-			_, err := c.ListUsers(ctxT(t), func([]User) error { return nil })
+			_, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil })
 			return err
 		}, 1, 2, false},
-		{"CreateUser is not retried", func(c *Client) error { _, err := c.CreateUser(ctxT(t), "", &User{ID: "a"}); return err }, 1, 1, true},
+		{"CreateUser is not retried", func(c *Client) error { _, err := c.CreateUser(ctxT(t), "", &encompass.User{ID: "a"}); return err }, 1, 1, true},
 		{"PatchUser is not retried", func(c *Client) error { _, err := c.PatchUser(ctxT(t), "a", map[string]string{}); return err }, 1, 1, true},
 		{"MoveUsers is not retried", func(c *Client) error { _, err := c.MoveUsers(ctxT(t), "1", "2", []string{"a"}); return err }, 1, 1, true},
 	}
@@ -566,7 +568,7 @@ func TestErrorsNeverEchoTheSentPassword(t *testing.T) {
 			Errors: []ErrorBody{{Details: "password Tr0ub4dor&3 is too weak"}}})
 	})
 	c, _ := newTestClient(t, f)
-	_, err := c.CreateUser(ctxT(t), "3", &User{ID: "jdoe", Password: "Tr0ub4dor&3"})
+	_, err := c.CreateUser(ctxT(t), "3", &encompass.User{ID: "jdoe", Password: "Tr0ub4dor&3"})
 	var ae *Error
 	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
 		t.Fatalf("err = %v", err)

@@ -3,13 +3,12 @@
 //
 // Map of the package:
 //
-//   - types.go: every wire name (paths, headers, JSON fields) and the wire
-//     types in one place.
-//   - decode.go: the one place that tolerates the vendor's variants (ids as
-//     strings, numbers or null; ccSite as an object or an array; nested
-//     errors under "errors" or "error"; loan access in any casing; dates
-//     with a time part; hierarchy references), each type decoded in one pass
-//     through a shadowing alias struct; [User.Missing].
+//   - types.go: the transport's wire names (paths, headers, page sizes) and
+//     bodies (tokens, errors). The user model, its field names and its
+//     tolerant decoding are package encompass's; the methods take and
+//     return its types.
+//   - decode.go: the tolerant decoding of the transport's own bodies (nested
+//     errors under "errors" or "error"; introspection numbers as strings).
 //   - client.go: [Client], [New] and its [Option]s, [Client.NewRequest] and
 //     [Client.Do], the one place an API request is sent.
 //   - token.go: OAuth2 tokens through golang.org/x/oauth2 (password grant for

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 func fakeResponse(status int, header http.Header, body io.Reader) *http.Response {
@@ -258,7 +260,7 @@ func TestErrorCarriesNoToken(t *testing.T) {
 		_, _ = w.Write([]byte(`{"summary":"Bad Request","details":"bad email","errorCode":"EBS-404"}`))
 	})
 	c, _ := newTestClient(t, f)
-	_, err := c.CreateUser(ctxT(t), "", &User{ID: "a", Password: "Sekr3t-Passw0rd"})
+	_, err := c.CreateUser(ctxT(t), "", &encompass.User{ID: "a", Password: "Sekr3t-Passw0rd"})
 	if err == nil {
 		t.Fatal("want an error")
 	}

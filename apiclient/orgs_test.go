@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // orgTree is a fake organization tree: id -> parent id ("" for the root).
@@ -45,10 +47,10 @@ func vendorHierarchy(id string) any {
 }
 
 // legacyHierarchy answers with the whole nested tree, string ids.
-func legacyHierarchy(id string) Organization {
-	o := Organization{ID: id, Name: orgNames[id]}
+func legacyHierarchy(id string) encompass.Organization {
+	o := encompass.Organization{ID: id, Name: orgNames[id]}
 	if p := orgTree[id]; p != "" {
-		o.ParentOrg = &EntityRef{EntityID: p}
+		o.ParentOrg = &encompass.EntityRef{EntityID: p}
 	}
 	for _, c := range orgChildren(id) {
 		o.Children = append(o.Children, legacyHierarchy(c))
@@ -184,9 +186,9 @@ func TestOrganizationsFlatPaging(t *testing.T) {
 					w.WriteHeader(http.StatusNoContent)
 					return
 				}
-				page := []Organization{}
+				page := []encompass.Organization{}
 				for i := start; i <= tt.total && i < start+limit; i++ {
-					page = append(page, Organization{ID: strconv.Itoa(i - 1), Name: "o" + strconv.Itoa(i-1)})
+					page = append(page, encompass.Organization{ID: strconv.Itoa(i - 1), Name: "o" + strconv.Itoa(i-1)})
 				}
 				_ = json.NewEncoder(w).Encode(page)
 			})
@@ -212,16 +214,16 @@ func TestLoanFolders(t *testing.T) {
 	tests := []struct {
 		name      string
 		v3, v1    string // testdata file, "" for 404
-		want      []LoanFolder
+		want      []encompass.LoanFolder
 		wantPaths []string
 		wantErr   bool
 	}{
-		{"v3", "loanfolders_v3.json", "", []LoanFolder{
-			{"My Pipeline", "My Pipeline", FolderTypeRegular}, {"Completed Loans", "Completed Loans", FolderTypeArchive},
-			{"(Trash)", "Trash", FolderTypeTrash}, {"Old Archive", "", FolderTypeArchive},
+		{"v3", "loanfolders_v3.json", "", []encompass.LoanFolder{
+			{Name: "My Pipeline", DisplayName: "My Pipeline", FolderType: encompass.FolderTypeRegular}, {Name: "Completed Loans", DisplayName: "Completed Loans", FolderType: encompass.FolderTypeArchive},
+			{Name: "(Trash)", DisplayName: "Trash", FolderType: encompass.FolderTypeTrash}, {Name: "Old Archive", DisplayName: "", FolderType: encompass.FolderTypeArchive},
 		}, []string{PathLoanFolders}, false},
 		{"v3 404 falls back to v1", "", "loanfolders_v1.json",
-			[]LoanFolder{{"(Archive)", "", FolderTypeArchive}, {"Prospects", "", FolderTypeRegular}},
+			[]encompass.LoanFolder{{Name: "(Archive)", DisplayName: "", FolderType: encompass.FolderTypeArchive}, {Name: "Prospects", DisplayName: "", FolderType: encompass.FolderTypeRegular}},
 			[]string{PathLoanFolders, PathLoanFoldersV1}, false},
 		{"both 404", "", "", nil, []string{PathLoanFolders, PathLoanFoldersV1}, true},
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/sandbox"
 )
 
@@ -73,7 +74,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 		t.Fatalf("LoanFolders = %v, %v", folders, err)
 	}
 	for _, f := range folders {
-		if f.Name == "" || (f.FolderType != apiclient.FolderTypeRegular && f.FolderType != apiclient.FolderTypeArchive && f.FolderType != apiclient.FolderTypeTrash) {
+		if f.Name == "" || (f.FolderType != encompass.FolderTypeRegular && f.FolderType != encompass.FolderTypeArchive && f.FolderType != encompass.FolderTypeTrash) {
 			t.Errorf("loan folder %+v", f)
 		}
 	}
@@ -87,7 +88,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	}
 
 	listed := map[string]bool{}
-	pages, err := c.ListUsers(ctx, func(p []apiclient.User) error {
+	pages, err := c.ListUsers(ctx, func(p []encompass.User) error {
 		for _, u := range p {
 			listed[u.ID] = true
 			if m := u.Missing(); m != nil {
@@ -101,10 +102,10 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 		t.Fatalf("ListUsers: %d users in %d pages, %v; want %d users", len(listed), pages, err, want)
 	}
 
-	newUser := &apiclient.User{
+	newUser := &encompass.User{
 		ID: "itest1", FirstName: "Ida", LastName: "Test", Email: "ida.test@example.com",
 		Password: "Welcome-123", WorkingFolder: "My Pipeline",
-		Personas: []apiclient.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
+		Personas: []encompass.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
 	}
 	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); err != nil {
 		t.Fatalf("CreateUser: %v", err)
@@ -112,7 +113,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); !apiclient.IsConflict(err) {
 		t.Fatalf("second CreateUser = %v, want 409", err)
 	}
-	patch := map[string]json.RawMessage{apiclient.FieldTitle: json.RawMessage(`"Senior LO"`)}
+	patch := map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`"Senior LO"`)}
 	if _, err := c.PatchUser(ctx, "itest1", patch); err != nil {
 		t.Fatalf("PatchUser: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // syncBuffer is a bytes.Buffer safe for the race detector's eyes (the
@@ -105,7 +107,7 @@ func TestTraceHoldsNoSecret(t *testing.T) {
 	if _, _, err := c.GetUser(ctx, "me"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateUser(ctx, "3", &User{ID: "jdoe", Password: newUserPW}); !IsStatus(err, http.StatusBadRequest) {
+	if _, err := c.CreateUser(ctx, "3", &encompass.User{ID: "jdoe", Password: newUserPW}); !IsStatus(err, http.StatusBadRequest) {
 		t.Fatalf("CreateUser = %v, want the echoing 400", err)
 	}
 	if _, err := c.Introspect(ctx); err != nil {
@@ -158,7 +160,7 @@ func TestTraceLineFormat(t *testing.T) {
 	})
 	var out syncBuffer
 	c, _ := newTestClient(t, f, WithTrace(&out), WithPageSize(2))
-	if _, err := c.ListUsers(ctxT(t), func([]User) error { return nil }); err != nil {
+	if _, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := c.Personas(ctxT(t)); err != nil {

@@ -8,11 +8,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // CreateUser creates u: POST /encompass/v3/users?orgId=<orgID>&view=id (orgId
 // omitted when orgID is ""). Not retried; see the package doc.
-func (c *Client) CreateUser(ctx context.Context, orgID string, u *User) (*Response, error) {
+func (c *Client) CreateUser(ctx context.Context, orgID string, u *encompass.User) (*Response, error) {
 	if u == nil {
 		return nil, errors.New("apiclient: CreateUser: nil user")
 	}
@@ -66,11 +68,11 @@ func (c *Client) MoveUsers(ctx context.Context, sourceOrgID, targetOrgID string,
 
 // GetUser reads one user whole: GET /encompass/v3/users/{id}?entities=all
 // ("me" is the caller). Transient failures are retried (WithRetry).
-func (c *Client) GetUser(ctx context.Context, id string) (*User, *Response, error) {
+func (c *Client) GetUser(ctx context.Context, id string) (*encompass.User, *Response, error) {
 	if id == "" {
 		return nil, nil, errors.New("apiclient: GetUser: empty user id")
 	}
-	var u User
+	var u encompass.User
 	resp, err := c.getWithRetry(ctx, userPath(id), url.Values{"entities": {"all"}}, &u)
 	if err != nil {
 		return nil, resp, err
@@ -90,7 +92,7 @@ func (c *Client) GetUser(ctx context.Context, id string) (*User, *Response, erro
 // the limit and asks the same start again (an error once the limit would drop
 // below 1). Each page's transient failures are retried (WithRetry); an error
 // from fn stops the walk and is returned.
-func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pages int, err error) {
+func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) error) (pages int, err error) {
 	if fn == nil {
 		return 0, errors.New("apiclient: ListUsers: nil page function")
 	}
@@ -103,9 +105,9 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []User) error) (pag
 			"start":       {strconv.Itoa(start)},
 			"limit":       {strconv.Itoa(limit)},
 		}
-		var wire []userWire // decoded in one pass, see decode.go
+		var wire encompass.UserPage // decoded in one pass (see encompass.UserPage)
 		resp, err := c.getWithRetry(ctx, PathUsers, q, &wire)
-		page := decodeUsers(wire)
+		page := wire.Users()
 		switch {
 		case err == nil:
 		case IsResponseTooLarge(err):
@@ -166,11 +168,11 @@ func containsFold(s, sub string) bool {
 // without children is read with /{id}?view=hierarchy, and User references
 // are skipped; ParentOrg is then set from where each organization was found.
 // Transient failures are retried.
-func (c *Client) Organizations(ctx context.Context) (orgs []Organization, calls int, err error) {
+func (c *Client) Organizations(ctx context.Context) (orgs []encompass.Organization, calls int, err error) {
 	seen := map[string]bool{}
 	for start := 1; ; {
 		q := url.Values{"start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(OrgListPageSize)}}
-		var page []Organization
+		var page []encompass.Organization
 		resp, err := c.getWithRetry(ctx, PathOrganizations, q, &page)
 		calls++
 		if IsNotFound(err) && start == 1 {
@@ -199,24 +201,24 @@ func (c *Client) Organizations(ctx context.Context) (orgs []Organization, calls 
 
 // orgsFromHierarchy is the fallback of Organizations; calls counts the
 // calls made before it.
-func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]Organization, int, error) {
+func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]encompass.Organization, int, error) {
 	hier := url.Values{"view": {"hierarchy"}}
-	var root Organization
+	var root encompass.Organization
 	if _, err := c.getWithRetry(ctx, PathOrganizations+"/root", hier, &root); err != nil {
 		return nil, calls + 1, err
 	}
 	calls++
-	var out []Organization
+	var out []encompass.Organization
 	seen := map[string]bool{}
-	var walk func(o Organization, parent *EntityRef) error
-	walk = func(o Organization, parent *EntityRef) error {
+	var walk func(o encompass.Organization, parent *encompass.EntityRef) error
+	walk = func(o encompass.Organization, parent *encompass.EntityRef) error {
 		if o.IsUser() || seen[o.ID] {
 			return nil
 		}
 		seen[o.ID] = true
 		if o.EntityType != "" && len(o.Children) == 0 {
 			// A reference: read the organization itself for its children.
-			var full Organization
+			var full encompass.Organization
 			calls++
 			if _, err := c.getWithRetry(ctx, PathOrganizations+"/"+url.PathEscape(o.ID), hier, &full); err != nil {
 				return fmt.Errorf("apiclient: reading organization %s: %w", o.ID, err)
@@ -233,7 +235,7 @@ func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]Organizati
 			o.ParentOrg = parent
 		}
 		out = append(out, o)
-		me := &EntityRef{EntityID: o.ID, EntityType: EntityTypeOrganization, EntityName: o.Name}
+		me := &encompass.EntityRef{EntityID: o.ID, EntityType: encompass.EntityTypeOrganization, EntityName: o.Name}
 		for _, ch := range children {
 			if err := walk(ch, me); err != nil {
 				return err
@@ -250,8 +252,8 @@ func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]Organizati
 // LoanFolders lists the loan folders: GET /encompass/v3/loanFolders, or GET
 // /encompass/v1/loanFolders when the V3 path answers 404. Transient failures
 // are retried.
-func (c *Client) LoanFolders(ctx context.Context) ([]LoanFolder, *Response, error) {
-	var fs []LoanFolder
+func (c *Client) LoanFolders(ctx context.Context) ([]encompass.LoanFolder, *Response, error) {
+	var fs []encompass.LoanFolder
 	resp, err := c.getWithRetry(ctx, PathLoanFolders, nil, &fs)
 	if IsNotFound(err) {
 		fs = nil
@@ -265,8 +267,8 @@ func (c *Client) LoanFolders(ctx context.Context) ([]LoanFolder, *Response, erro
 
 // Personas lists the instance's personas: GET /encompass/v1/settings/personas.
 // Transient failures are retried.
-func (c *Client) Personas(ctx context.Context) ([]Persona, *Response, error) {
-	var ps []Persona
+func (c *Client) Personas(ctx context.Context) ([]encompass.Persona, *Response, error) {
+	var ps []encompass.Persona
 	resp, err := c.getWithRetry(ctx, PathPersonas, nil, &ps)
 	if err != nil {
 		return nil, resp, err

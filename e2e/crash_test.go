@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/sandbox"
 )
 
@@ -23,11 +23,11 @@ func crashWorld(nUpdate, nMove int) *sandbox.World {
 	w := sandbox.DefaultWorld()
 	add := func(id, org string) {
 		enabled := true
-		w.Users = append(w.Users, apiclient.User{
+		w.Users = append(w.Users, encompass.User{
 			ID: id, FirstName: "Seed", LastName: id, Email: id + "@example.com", Password: "sandbox",
 			WorkingFolder: "My Pipeline", Title: "Seeded",
-			Personas:       []apiclient.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
-			Organization:   &apiclient.EntityRef{EntityID: org},
+			Personas:       []encompass.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
+			Organization:   &encompass.EntityRef{EntityID: org},
 			AccountEnabled: &enabled, LoginEnabled: &enabled,
 		})
 	}
@@ -58,7 +58,7 @@ func crashRows(nCreate, nUpdate, nMove int) []want {
 
 // worldState reads the sandbox's --state file (written atomically after
 // every change); nil when it cannot be read right now.
-func worldState(path string) map[string]apiclient.User {
+func worldState(path string) map[string]encompass.User {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -67,7 +67,7 @@ func worldState(path string) map[string]apiclient.User {
 	if json.Unmarshal(b, &w) != nil {
 		return nil
 	}
-	m := make(map[string]apiclient.User, len(w.Users))
+	m := make(map[string]encompass.User, len(w.Users))
 	for _, u := range w.Users {
 		m[strings.ToLower(u.ID)] = u
 	}
@@ -75,7 +75,7 @@ func worldState(path string) map[string]apiclient.User {
 }
 
 // progressOf counts, in a state snapshot, the rows of ws already applied.
-func progressOf(users map[string]apiclient.User, ws []want) (created, updated, moved int) {
+func progressOf(users map[string]encompass.User, ws []want) (created, updated, moved int) {
 	for _, w := range ws {
 		u, ok := users[strings.ToLower(w.id)]
 		switch {
@@ -272,7 +272,7 @@ func TestCrashAndResume(t *testing.T) {
 			checkReport(t, rows, ws, alt)
 
 			users := worldState(statePath)
-			var list []apiclient.User
+			var list []encompass.User
 			for _, u := range users {
 				list = append(list, u)
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/report"
 )
@@ -69,9 +69,9 @@ func table(ws []want) [][]string {
 
 // checkServer asserts every row's effect is on the server, and that the
 // server holds exactly base users plus the created ones.
-func checkServer(t *testing.T, users []apiclient.User, baseCount int, ws []want) {
+func checkServer(t *testing.T, users []encompass.User, baseCount int, ws []want) {
 	t.Helper()
-	byID := map[string]apiclient.User{}
+	byID := map[string]encompass.User{}
 	for _, u := range users {
 		key := strings.ToLower(u.ID)
 		if _, dup := byID[key]; dup {

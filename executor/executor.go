@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
 )
@@ -41,10 +42,10 @@ const TooManyBudget = 4
 
 // API is what the executor needs from apiclient.Client; tests use fakes.
 type API interface {
-	CreateUser(ctx context.Context, orgID string, u *apiclient.User) (*apiclient.Response, error)
+	CreateUser(ctx context.Context, orgID string, u *encompass.User) (*apiclient.Response, error)
 	PatchUser(ctx context.Context, id string, body any) (*apiclient.Response, error)
 	MoveUsers(ctx context.Context, sourceOrgID, targetOrgID string, ids []string) (*apiclient.Response, error)
-	GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error)
+	GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error)
 }
 
 // Options tune a Run. The zero value is usable.
@@ -227,7 +228,7 @@ func (e *executor) stop(err error) error {
 // getUser reads a user back to settle an unanswered write. Callers pass
 // the in-flight context (callCtx): it is part of finishing a call already
 // made.
-func (e *executor) getUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error) {
+func (e *executor) getUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error) {
 	if err := e.acquire(ctx); err != nil {
 		return nil, nil, err
 	}

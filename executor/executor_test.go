@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
@@ -30,7 +31,7 @@ func TestCreateRetries(t *testing.T) {
 		name        string
 		script      []fault
 		get         []fault
-		exists      *apiclient.User
+		exists      *encompass.User
 		maxAttempts int
 		wantStatus  string
 		wantCalls   []string
@@ -60,7 +61,7 @@ func TestCreateRetries(t *testing.T) {
 		{name: "500 after commit: read back finds it", script: []fault{{status: 500, apply: true}},
 			wantStatus: "created", wantCalls: []string{"create:jdoe", "get:jdoe"}, wantHTTP: 200, wantCreated: 1},
 		{name: "someone else's user appears: exists with different data",
-			script:     []fault{{lost: true, other: &apiclient.User{ID: "jdoe", FirstName: "Jane", LastName: "Other", Email: "x@example.com", Organization: &apiclient.EntityRef{EntityID: "5"}}}},
+			script:     []fault{{lost: true, other: &encompass.User{ID: "jdoe", FirstName: "Jane", LastName: "Other", Email: "x@example.com", Organization: &encompass.EntityRef{EntityID: "5"}}}},
 			wantStatus: "failed", wantCalls: []string{"create:jdoe", "get:jdoe"}, wantHTTP: 200,
 			wantMsg: "exists with different data (firstName, lastName, email differ)"},
 		{name: "503 until attempts run out", maxAttempts: 3, script: []fault{{status: 503}, {status: 503}, {status: 503}},
@@ -79,7 +80,7 @@ func TestCreateRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var users []apiclient.User
+			var users []encompass.User
 			if tt.exists != nil {
 				users = append(users, *tt.exists)
 			}
@@ -126,7 +127,7 @@ func TestCreateRetries(t *testing.T) {
 	}
 }
 
-func ptrUser(u apiclient.User) *apiclient.User { return &u }
+func ptrUser(u encompass.User) *encompass.User { return &u }
 
 func TestRetryAfterHonoured(t *testing.T) {
 	f := newFake().on("create:jdoe", fault{status: 429, retryAfter: 7 * time.Second}, fault{status: 503}, fault{status: 503, retryAfter: 2 * time.Second})
@@ -315,7 +316,7 @@ func TestMoves(t *testing.T) {
 		addMove(p, "5", "8", 4)
 		return p
 	}
-	users := []apiclient.User{existing("a", "5"), existing("b", "5"), existing("c", "5"), existing("d", "5"), existing("e", "5")}
+	users := []encompass.User{existing("a", "5"), existing("b", "5"), existing("c", "5"), existing("d", "5"), existing("e", "5")}
 	tests := []struct {
 		name       string
 		setup      func(f *fakeAPI)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -26,7 +27,7 @@ type fault struct {
 	lost       bool          // do not apply, answer nothing (connection refused)
 	stale      bool          // GET: answer 404 although the user exists
 	apply      bool          // with status: apply first (a 5xx after commit)
-	other      *apiclient.User
+	other      *encompass.User
 	// other: a different user appears under this id just before the call.
 }
 
@@ -34,7 +35,7 @@ type fault struct {
 // "create:ID", "patch:ID", "get:ID", "move:TARGET".
 type fakeAPI struct {
 	mu      sync.Mutex
-	users   map[string]*apiclient.User // by lower-case id
+	users   map[string]*encompass.User // by lower-case id
 	script  map[string][]fault
 	calls   []string
 	created map[string]int // successful creates per id
@@ -46,8 +47,8 @@ type fakeAPI struct {
 	seq  int
 }
 
-func newFake(users ...apiclient.User) *fakeAPI {
-	f := &fakeAPI{users: map[string]*apiclient.User{}, script: map[string][]fault{}, created: map[string]int{}}
+func newFake(users ...encompass.User) *fakeAPI {
+	f := &fakeAPI{users: map[string]*encompass.User{}, script: map[string][]fault{}, created: map[string]int{}}
 	for _, u := range users {
 		u := u
 		f.users[strings.ToLower(u.ID)] = &u
@@ -111,7 +112,7 @@ func (f *fakeAPI) runHook(ctx context.Context, call string) error {
 	return nil
 }
 
-func (f *fakeAPI) CreateUser(ctx context.Context, orgID string, u *apiclient.User) (*apiclient.Response, error) {
+func (f *fakeAPI) CreateUser(ctx context.Context, orgID string, u *encompass.User) (*apiclient.Response, error) {
 	key := "create:" + u.ID
 	if err := f.runHook(ctx, key); err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func (f *fakeAPI) CreateUser(ctx context.Context, orgID string, u *apiclient.Use
 	}
 	nu := *u
 	nu.Password = ""
-	nu.Organization = &apiclient.EntityRef{EntityID: orgID}
+	nu.Organization = &encompass.EntityRef{EntityID: orgID}
 	f.users[strings.ToLower(u.ID)] = &nu
 	f.created[strings.ToLower(u.ID)]++
 	if ft.status != 0 {
@@ -158,7 +159,7 @@ func (f *fakeAPI) PatchUser(ctx context.Context, id string, body any) (*apiclien
 	ft := f.next(key)
 	path := apiclient.PathUsers + "/" + id
 	if m, ok := body.(map[string]json.RawMessage); ok {
-		if pw, ok := m[apiclient.FieldPassword]; ok {
+		if pw, ok := m[encompass.FieldPassword]; ok {
 			f.pw = append(f.pw, string(pw))
 		}
 	}
@@ -203,7 +204,7 @@ func (f *fakeAPI) MoveUsers(ctx context.Context, src, dst string, ids []string) 
 		}
 	}
 	for _, id := range ids {
-		f.users[strings.ToLower(id)].Organization = &apiclient.EntityRef{EntityID: dst}
+		f.users[strings.ToLower(id)].Organization = &encompass.EntityRef{EntityID: dst}
 	}
 	f.moves = append(f.moves, slices.Clone(ids))
 	if ft.status != 0 {
@@ -215,7 +216,7 @@ func (f *fakeAPI) MoveUsers(ctx context.Context, src, dst string, ids []string) 
 	return f.resp(http.StatusNoContent), nil
 }
 
-func (f *fakeAPI) GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error) {
+func (f *fakeAPI) GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ft := f.next("get:" + id)
@@ -238,19 +239,19 @@ func (f *fakeAPI) GetUser(ctx context.Context, id string) (*apiclient.User, *api
 func createRow(sheetRow int, id, org string) planner.Row {
 	return planner.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "create", Status: planner.StatusPlanned,
 		Outcome: planner.StatusCreated,
-		Create: &planner.Create{OrgID: org, User: apiclient.User{ID: id, FirstName: "First " + id,
+		Create: &planner.Create{OrgID: org, User: encompass.User{ID: id, FirstName: "First " + id,
 			LastName: "Last", Email: id + "@example.com"}}}
 }
 
 func patchRow(sheetRow int, id, outcome string) planner.Row {
 	return planner.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "update", Status: planner.StatusPlanned,
 		Outcome: outcome,
-		Patch:   &planner.Patch{Body: map[string]json.RawMessage{apiclient.FieldTitle: json.RawMessage(`"Manager"`)}}}
+		Patch:   &planner.Patch{Body: map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`"Manager"`)}}}
 }
 
-func existing(id, org string) apiclient.User {
-	return apiclient.User{ID: id, FirstName: "First " + id, LastName: "Last", Email: id + "@example.com",
-		Organization: &apiclient.EntityRef{EntityID: org}}
+func existing(id, org string) encompass.User {
+	return encompass.User{ID: id, FirstName: "First " + id, LastName: "Last", Email: id + "@example.com",
+		Organization: &encompass.EntityRef{EntityID: org}}
 }
 
 // addMove appends a move of rows to dst, as the planner groups them.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -102,7 +103,7 @@ func (e *executor) createSpec(i int) *stepSpec {
 
 // differs lists the key fields (id, organization, first and last name,
 // email) in which the server's user differs from the one to create.
-func differs(want *apiclient.User, orgID string, got *apiclient.User) []string {
+func differs(want *encompass.User, orgID string, got *encompass.User) []string {
 	var d []string
 	if got == nil {
 		return []string{"id"}
@@ -132,7 +133,7 @@ func (e *executor) patchSpec(i int) *stepSpec {
 		body[k] = v
 	}
 	if r.NeedsPassword {
-		body[apiclient.FieldPassword] = marshalPassword(r.Password)
+		body[encompass.FieldPassword] = marshalPassword(r.Password)
 	}
 	return &stepSpec{
 		kind:    StepPatch,

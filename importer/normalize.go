@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // isTrimRune reports whether r is trimmed from cells: white space, NBSP
@@ -102,7 +102,7 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 		}
 		return strconv.FormatBool(b), false, ""
 	case c == ColNMLSExpirationDate:
-		if rules.IsPlainDate(s) {
+		if encompass.IsPlainDate(s) {
 			return s, false, "" // what ParseDate gives back, without the copy
 		}
 		d, ok, p := ParseDate(s)
@@ -118,9 +118,9 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 	case c == ColPersonas, c == ColGroups, c == ColLicenses:
 		return normalizeList(c, s)
 	case c == ColPeerLoanAccess:
-		return normalizeEnum(c, s, rules.PeerLoanAccessValues)
+		return normalizeEnum(c, s, encompass.PeerLoanAccessValues)
 	case c == ColSubordinateLoanAccess:
-		return normalizeEnum(c, s, rules.SubordinateLoanAccessValues)
+		return normalizeEnum(c, s, encompass.SubordinateLoanAccessValues)
 	}
 	return s, false, ""
 }
@@ -297,7 +297,7 @@ func ParseDate(s string) (string, bool, string) {
 	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
 		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", s)
 	}
-	return t.Format(rules.DateLayout), true, ""
+	return t.Format(encompass.DateLayout), true, ""
 }
 
 func allDigits(s string) bool {

@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 func refNormalizeCell(c Column, raw string) (value string, clear bool, problem string) {
@@ -65,9 +65,9 @@ func refNormalizeCell(c Column, raw string) (value string, clear bool, problem s
 	case c == ColPersonas, c == ColGroups, c == ColLicenses:
 		return refNormalizeList(c, s)
 	case c == ColPeerLoanAccess:
-		return refNormalizeEnum(c, s, rules.PeerLoanAccessValues)
+		return refNormalizeEnum(c, s, encompass.PeerLoanAccessValues)
 	case c == ColSubordinateLoanAccess:
-		return refNormalizeEnum(c, s, rules.SubordinateLoanAccessValues)
+		return refNormalizeEnum(c, s, encompass.SubordinateLoanAccessValues)
 	}
 	return s, false, ""
 }
@@ -156,7 +156,7 @@ func refParseDate(s string) (string, bool, string) {
 	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
 		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", s)
 	}
-	return t.Format(rules.DateLayout), true, ""
+	return t.Format(encompass.DateLayout), true, ""
 }
 
 // normalizeSamples are cells that reach every branch and fast path.

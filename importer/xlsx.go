@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // openXLSX reads the workbook whole from f (head already read, size as
@@ -248,11 +248,11 @@ func SerialToDate(serial float64, date1904 bool) (string, string) {
 	days := int(serial)
 	switch {
 	case date1904:
-		return time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
+		return time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(encompass.DateLayout), ""
 	case days < 60:
 		// Serial 1 is 1900-01-01.
-		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
+		return time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(encompass.DateLayout), ""
 	}
 	// Past Lotus's phantom 1900-02-29 the days count from 1899-12-30.
-	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(rules.DateLayout), ""
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(encompass.DateLayout), ""
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 )
 
 // Access is what the calling user may do, as the planner judges it from
@@ -26,9 +26,9 @@ func (w *World) CallerAccess() Access {
 		a.Personas = append(a.Personas, b.personas.name(r))
 	}
 	switch {
-	case b.hasIndicator(&w.Caller, apiclient.IndicatorSuperAdministrator):
+	case b.hasIndicator(&w.Caller, encompass.IndicatorSuperAdministrator):
 		a.Why = "super administrator"
-	case b.hasIndicator(&w.Caller, apiclient.IndicatorAdministrator):
+	case b.hasIndicator(&w.Caller, encompass.IndicatorAdministrator):
 		a.Why = "administrator"
 	case b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser):
 		for _, n := range a.Personas {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -15,8 +15,8 @@ func BenchmarkBuild(b *testing.B) {
 	var recs []*importer.Record
 	for i := range 10000 {
 		id := fmt.Sprintf("user%05d", i)
-		w.Users[id] = &apiclient.User{ID: id, FirstName: "F", LastName: "L", Email: id + "@example.com",
-			Personas: []apiclient.EntityRef{{EntityID: "3"}}, Organization: orgRef("3")}
+		w.Users[id] = &encompass.User{ID: id, FirstName: "F", LastName: "L", Email: id + "@example.com",
+			Personas: []encompass.EntityRef{{EntityID: "3"}}, Organization: orgRef("3")}
 		switch i % 3 {
 		case 0:
 			recs = append(recs, rec(i+2, "id", id, "title", "Loan Officer", "phone", "303-555-0100"))

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
-	"github.com/encimport/encimport/internal/rules"
 )
 
 // DefaultMoveBatchSize is the most users one bulk-move call carries when
@@ -115,12 +114,12 @@ func newBuilder(w *World, opts Options) *builder {
 			b.callerOrg = n
 		}
 	}
-	b.canWrite = b.hasIndicator(&w.Caller, apiclient.IndicatorSuperAdministrator, apiclient.IndicatorAdministrator) ||
+	b.canWrite = b.hasIndicator(&w.Caller, encompass.IndicatorSuperAdministrator, encompass.IndicatorAdministrator) ||
 		b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser)
 	return b
 }
 
-func (b *builder) hasIndicator(u *apiclient.User, names ...string) bool {
+func (b *builder) hasIndicator(u *encompass.User, names ...string) bool {
 	for _, ind := range u.UserIndicators {
 		for _, n := range names {
 			if strings.EqualFold(ind, n) {
@@ -131,7 +130,7 @@ func (b *builder) hasIndicator(u *apiclient.User, names ...string) bool {
 	return false
 }
 
-func (b *builder) hasPersona(u *apiclient.User, names ...string) bool {
+func (b *builder) hasPersona(u *encompass.User, names ...string) bool {
 	for _, r := range u.Personas {
 		pn := b.personas.name(r)
 		for _, n := range names {
@@ -143,8 +142,8 @@ func (b *builder) hasPersona(u *apiclient.User, names ...string) bool {
 	return false
 }
 
-func (b *builder) isSuperAdmin(u *apiclient.User) bool {
-	return b.hasIndicator(u, apiclient.IndicatorSuperAdministrator) || b.hasPersona(u, personaSuperAdministrator)
+func (b *builder) isSuperAdmin(u *encompass.User) bool {
+	return b.hasIndicator(u, encompass.IndicatorSuperAdministrator) || b.hasPersona(u, personaSuperAdministrator)
 }
 
 // note records an organization's path for Plan.OrgPaths and returns its id.
@@ -168,7 +167,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	probs := append([]importer.Problem(nil), rec.Problems...)
 	add := func(c importer.Column, msg string) { probs = appendProblem(probs, problem(rec, c, msg)) }
 
-	var existing *apiclient.User
+	var existing *encompass.User
 	if id != "" {
 		existing = b.w.Users[strings.ToLower(id)]
 	}
@@ -251,8 +250,8 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 		case importer.ActionDisable, importer.ActionEnable:
 			want := act == importer.ActionEnable
 			if boolValue(existing.AccountEnabled, true) != want {
-				patch = &Patch{Body: map[string]json.RawMessage{apiclient.FieldAccountEnabled: mustJSON(want)},
-					Changes: []Change{{Field: apiclient.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
+				patch = &Patch{Body: map[string]json.RawMessage{encompass.FieldAccountEnabled: mustJSON(want)},
+					Changes: []Change{{Field: encompass.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
 			}
 		}
 		// A user already where the row wants it needs no move, wherever the
@@ -313,14 +312,14 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	return row
 }
 
-func (b *builder) currentOrg(u *apiclient.User) *orgNode {
+func (b *builder) currentOrg(u *encompass.User) *orgNode {
 	if u.Organization == nil {
 		return nil
 	}
 	return b.orgs.byID[u.Organization.EntityID]
 }
 
-func (b *builder) where(u *apiclient.User) string {
+func (b *builder) where(u *encompass.User) string {
 	if n := b.currentOrg(u); n != nil {
 		return " in " + n.label()
 	}
@@ -329,9 +328,9 @@ func (b *builder) where(u *apiclient.User) string {
 
 // resolvePersonas maps the personas cell to references; ok is false when a
 // name or id is unknown.
-func (b *builder) resolvePersonas(rec *importer.Record) ([]apiclient.EntityRef, bool) {
+func (b *builder) resolvePersonas(rec *importer.Record) ([]encompass.EntityRef, bool) {
 	ok := true
-	var refs []apiclient.EntityRef
+	var refs []encompass.EntityRef
 	seen := map[string]bool{}
 	for _, item := range rec.List(importer.ColPersonas) {
 		p, found := b.personas.find(item)
@@ -343,7 +342,7 @@ func (b *builder) resolvePersonas(rec *importer.Record) ([]apiclient.EntityRef, 
 			continue
 		}
 		seen[p.ID] = true
-		refs = append(refs, apiclient.EntityRef{EntityID: p.ID, EntityType: apiclient.EntityTypePersona, EntityName: p.Name})
+		refs = append(refs, encompass.EntityRef{EntityID: p.ID, EntityType: encompass.EntityTypePersona, EntityName: p.Name})
 	}
 	return refs, ok
 }
@@ -364,8 +363,8 @@ func (b *builder) unknownPersonas(rec *importer.Record) string {
 
 // resolveGroups maps the groups cell to references that all carry an id
 // (a group is never sent without one); an unknown name is a problem.
-func (b *builder) resolveGroups(rec *importer.Record, add func(importer.Column, string)) []apiclient.EntityRef {
-	var refs []apiclient.EntityRef
+func (b *builder) resolveGroups(rec *importer.Record, add func(importer.Column, string)) []encompass.EntityRef {
+	var refs []encompass.EntityRef
 	seen := map[string]bool{}
 	for _, g := range rec.List(importer.ColGroups) {
 		ref, msg := b.groups.resolve(g)
@@ -390,16 +389,16 @@ type colMsg struct {
 // unreadEntities names the lists the row sets (or merges into) that the
 // server's read of the user did not carry: a change computed from a summary
 // read would delete what it did not see, so the row is a problem instead.
-func (b *builder) unreadEntities(rec *importer.Record, u *apiclient.User) []colMsg {
+func (b *builder) unreadEntities(rec *importer.Record, u *encompass.User) []colMsg {
 	var out []colMsg
 	for _, wire := range u.Missing() {
 		var col importer.Column
 		switch wire {
-		case apiclient.FieldPersonas:
+		case encompass.FieldPersonas:
 			col = importer.ColPersonas
-		case apiclient.FieldGroups:
+		case encompass.FieldGroups:
 			col = importer.ColGroups
-		case apiclient.FieldLicenses:
+		case encompass.FieldLicenses:
 			col = importer.ColLicenses
 		default:
 			continue
@@ -413,7 +412,7 @@ func (b *builder) unreadEntities(rec *importer.Record, u *apiclient.User) []colM
 }
 
 // sameGroups reports whether the user's groups are exactly want, by id.
-func sameGroups(have, want []apiclient.EntityRef) bool {
+func sameGroups(have, want []encompass.EntityRef) bool {
 	if len(have) != len(want) {
 		return false
 	}
@@ -433,7 +432,7 @@ func sameGroups(have, want []apiclient.EntityRef) bool {
 }
 
 // refLabels lists references by id, or by name when they have none.
-func refLabels(rs []apiclient.EntityRef) string {
+func refLabels(rs []encompass.EntityRef) string {
 	ls := make([]string, len(rs))
 	for i, r := range rs {
 		ls[i] = cmp.Or(r.EntityID, r.EntityName)
@@ -444,7 +443,7 @@ func refLabels(rs []apiclient.EntityRef) string {
 
 // create builds the POST body: the row's values, "<clear>" cells omitted,
 // never a password.
-func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []apiclient.EntityRef, folder string) *Create {
+func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []encompass.EntityRef, folder string) *Create {
 	u := recordUser(rec)
 	u.Password = ""
 	if folder != "" {
@@ -461,7 +460,7 @@ func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups
 
 // diff returns the patch that makes existing match the row's non-empty
 // cells, or nil when nothing differs.
-func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas, groups []apiclient.EntityRef, folder string) *Patch {
+func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas, groups []encompass.EntityRef, folder string) *Patch {
 	p := &Patch{Body: map[string]json.RawMessage{}}
 	change := func(field string, body any, before, after string) {
 		if body != nil {
@@ -496,14 +495,14 @@ func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas,
 	if len(personas) > 0 {
 		want := personas
 		if b.opts.MergePersonas {
-			want = unionRefs(existing.Personas, personas, apiclient.EntityTypePersona, b.personas)
+			want = unionRefs(existing.Personas, personas, encompass.EntityTypePersona, b.personas)
 		}
 		if !sameIDs(existing.Personas, want) {
-			change(apiclient.FieldPersonas, want, b.refNames(existing.Personas), b.refNames(want))
+			change(encompass.FieldPersonas, want, b.refNames(existing.Personas), b.refNames(want))
 		}
 	}
 	if len(groups) > 0 && !sameGroups(existing.Groups, groups) {
-		change(apiclient.FieldGroups, groups, refLabels(existing.Groups), refLabels(groups))
+		change(encompass.FieldGroups, groups, refLabels(existing.Groups), refLabels(groups))
 	}
 	if states := rec.List(importer.ColLicenses); len(states) > 0 {
 		b.licenses(existing, states, change)
@@ -513,10 +512,10 @@ func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas,
 		if existing.CCSite != nil {
 			before = strconv.Quote(existing.CCSite.SiteID)
 		}
-		change(apiclient.FieldCCSite, apiclient.CCSite{SiteID: site}, "siteId "+before, "siteId "+strconv.Quote(site))
+		change(encompass.FieldCCSite, encompass.CCSite{SiteID: site}, "siteId "+before, "siteId "+strconv.Quote(site))
 	}
 	if b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
-		p.Changes = append(p.Changes, Change{Field: apiclient.FieldPassword, Before: maskedPassword, After: maskedPassword})
+		p.Changes = append(p.Changes, Change{Field: encompass.FieldPassword, Before: maskedPassword, After: maskedPassword})
 	}
 	if len(p.Changes) == 0 {
 		return nil
@@ -526,7 +525,7 @@ func (b *builder) diff(rec *importer.Record, existing *apiclient.User, personas,
 
 // licenses switches the row's states on and, with ExactLicenses, every
 // other selected state off; only the entries that change are sent.
-func (b *builder) licenses(existing *apiclient.User, states []string, change func(string, any, string, string)) {
+func (b *builder) licenses(existing *encompass.User, states []string, change func(string, any, string, string)) {
 	on := map[string]bool{}
 	var before []string
 	for _, l := range existing.Licenses {
@@ -536,7 +535,7 @@ func (b *builder) licenses(existing *apiclient.User, states []string, change fun
 		}
 	}
 	want := map[string]bool{}
-	var body []apiclient.License
+	var body []encompass.License
 	for _, st := range states {
 		st = strings.ToUpper(st)
 		if want[st] {
@@ -544,13 +543,13 @@ func (b *builder) licenses(existing *apiclient.User, states []string, change fun
 		}
 		want[st] = true
 		if !on[st] {
-			body = append(body, apiclient.License{State: st, Selected: true})
+			body = append(body, encompass.License{State: st, Selected: true})
 		}
 	}
 	if b.opts.ExactLicenses {
 		for _, st := range before {
 			if !want[st] {
-				body = append(body, apiclient.License{State: st, Selected: false})
+				body = append(body, encompass.License{State: st, Selected: false})
 			}
 		}
 	}
@@ -564,7 +563,7 @@ func (b *builder) licenses(existing *apiclient.User, states []string, change fun
 	for _, l := range body {
 		after[l.State] = l.Selected
 	}
-	change(apiclient.FieldLicenses, body, stateList(on), stateList(after))
+	change(encompass.FieldLicenses, body, stateList(on), stateList(after))
 }
 
 func stateList(m map[string]bool) string {
@@ -580,7 +579,7 @@ func stateList(m map[string]bool) string {
 
 // newViolations checks the user as it would be after the patch and returns
 // the violations the patch introduces (not those the server's user already has).
-func (b *builder) newViolations(rec *importer.Record, existing *apiclient.User, p *Patch) []rules.Violation {
+func (b *builder) newViolations(rec *importer.Record, existing *encompass.User, p *Patch) []encompass.Violation {
 	if p == nil {
 		return nil
 	}
@@ -612,11 +611,11 @@ func (b *builder) newViolations(rec *importer.Record, existing *apiclient.User, 
 	old := map[string]bool{}
 	base := *existing
 	base.Password = ""
-	for _, v := range rules.CheckUser(&base, false, "", d) {
+	for _, v := range encompass.CheckUser(&base, false, "", d) {
 		old[v.Field+" "+v.Code] = true
 	}
-	var out []rules.Violation
-	for _, v := range rules.CheckUser(&after, false, "", d) {
+	var out []encompass.Violation
+	for _, v := range encompass.CheckUser(&after, false, "", d) {
 		if !old[v.Field+" "+v.Code] {
 			out = append(out, v)
 		}
@@ -634,7 +633,7 @@ func mustJSON(v any) json.RawMessage {
 
 func quoteOrEmpty(s string) string { return strconv.Quote(s) }
 
-func sameIDs(a, b []apiclient.EntityRef) bool {
+func sameIDs(a, b []encompass.EntityRef) bool {
 	as, bs := map[string]bool{}, map[string]bool{}
 	for _, r := range a {
 		as[r.EntityID] = true
@@ -653,22 +652,22 @@ func sameIDs(a, b []apiclient.EntityRef) bool {
 	return true
 }
 
-func unionRefs(cur, add []apiclient.EntityRef, typ string, ix *personaIndex) []apiclient.EntityRef {
+func unionRefs(cur, add []encompass.EntityRef, typ string, ix *personaIndex) []encompass.EntityRef {
 	seen := map[string]bool{}
-	var out []apiclient.EntityRef
-	for _, list := range [][]apiclient.EntityRef{cur, add} {
+	var out []encompass.EntityRef
+	for _, list := range [][]encompass.EntityRef{cur, add} {
 		for _, r := range list {
 			if seen[r.EntityID] {
 				continue
 			}
 			seen[r.EntityID] = true
-			out = append(out, apiclient.EntityRef{EntityID: r.EntityID, EntityType: typ, EntityName: ix.name(r)})
+			out = append(out, encompass.EntityRef{EntityID: r.EntityID, EntityType: typ, EntityName: ix.name(r)})
 		}
 	}
 	return out
 }
 
-func (b *builder) refNames(rs []apiclient.EntityRef) string {
+func (b *builder) refNames(rs []encompass.EntityRef) string {
 	names := make([]string, len(rs))
 	for i, r := range rs {
 		names[i] = b.personas.name(r)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -44,11 +44,11 @@ func TestBuildCreate(t *testing.T) {
 	if u.Password != "" || !r.NeedsPassword || r.Password != "s3cret!" {
 		t.Errorf("password handling: body %q needs %v row %q", u.Password, r.NeedsPassword, r.Password)
 	}
-	want := []apiclient.EntityRef{ref("3", "Loan Officer"), ref("5", "Underwriter")}
+	want := []encompass.EntityRef{ref("3", "Loan Officer"), ref("5", "Underwriter")}
 	if !reflect.DeepEqual(u.Personas, want) {
 		t.Errorf("personas %+v, want %+v", u.Personas, want)
 	}
-	if !reflect.DeepEqual(u.Groups, []apiclient.EntityRef{{EntityID: "12", EntityType: "UserGroup"}}) {
+	if !reflect.DeepEqual(u.Groups, []encompass.EntityRef{{EntityID: "12", EntityType: "UserGroup"}}) {
 		t.Errorf("groups %+v", u.Groups)
 	}
 	if u.Comments != "" || u.CCSite == nil || u.CCSite.SiteID != "s1" || u.FirstName != "Jane" {
@@ -88,7 +88,7 @@ func TestBuildRows(t *testing.T) {
 			check: func(t *testing.T, r Row, p *Plan) { mustProblem(t, r, "orgId", "no organization has the id 99") }},
 		{name: "ambiguous org name", world: func() *World {
 			w := testWorld()
-			w.Root.Children[1].Children = []apiclient.Organization{org("8", "Denver Branch")}
+			w.Root.Children[1].Children = []encompass.Organization{org("8", "Denver Branch")}
 			return w
 		}, rec: validCreate("orgId", "denver branch"), status: StatusInvalid,
 			check: func(t *testing.T, r Row, p *Plan) {
@@ -318,7 +318,7 @@ func TestBuildRows(t *testing.T) {
 			rec: rec(2, "id", "lp.denver", "firstName", "Lee"), status: StatusUnchanged},
 		{name: "organizations/user persona grants rights", world: func() *World {
 			w := withCaller(testWorld(), "lo.denver")
-			w.Caller.Personas = append(w.Caller.Personas, apiclient.EntityRef{EntityID: "6"})
+			w.Caller.Personas = append(w.Caller.Personas, encompass.EntityRef{EntityID: "6"})
 			return w
 		}, rec: rec(2, "id", "lp.denver", "title", "Chief"), status: StatusPlanned},
 	}
@@ -367,7 +367,7 @@ func TestMoveBatching(t *testing.T) {
 		var recs []*importer.Record
 		for i := range 250 {
 			id := fmt.Sprintf("u%03d", i)
-			w.Users[id] = &apiclient.User{ID: id, Organization: orgRef("3")}
+			w.Users[id] = &encompass.User{ID: id, Organization: orgRef("3")}
 			recs = append(recs, rec(i+2, "action", "move", "id", id, "orgId", "Phoenix Branch"))
 		}
 		p := Build(recs, w, Input{}, Options{MoveBatchSize: 100})
@@ -392,7 +392,7 @@ func TestMoveBatching(t *testing.T) {
 		var recs []*importer.Record
 		for i, pr := range pairs {
 			id := fmt.Sprintf("m%d", i)
-			w.Users[id] = &apiclient.User{ID: id, Organization: orgRef(pr[0])}
+			w.Users[id] = &encompass.User{ID: id, Organization: orgRef(pr[0])}
 			recs = append(recs, rec(i+2, "action", "move", "id", id, "orgId", pr[1]))
 		}
 		p := Build(recs, w, Input{}, Options{})
@@ -430,8 +430,8 @@ func TestOfflinePlan(t *testing.T) {
 // can learn group names from.
 func worldWithGroups() *World {
 	w := testWorld()
-	w.Users["lo.phoenix"].Groups = []apiclient.EntityRef{{EntityID: "12", EntityType: "UserGroup", EntityName: "Denver Team"}}
-	w.Users["uw.boston"].Groups = []apiclient.EntityRef{{EntityID: "13", EntityType: "UserGroup", EntityName: "Phoenix Team"}}
+	w.Users["lo.phoenix"].Groups = []encompass.EntityRef{{EntityID: "12", EntityType: "UserGroup", EntityName: "Denver Team"}}
+	w.Users["uw.boston"].Groups = []encompass.EntityRef{{EntityID: "13", EntityType: "UserGroup", EntityName: "Phoenix Team"}}
 	return w
 }
 
@@ -439,7 +439,7 @@ func worldWithGroups() *World {
 // entities=all returns: no personas, groups or licenses.
 func worldWithSummaryUser() *World {
 	w := testWorld()
-	var u apiclient.User
+	var u encompass.User
 	if err := json.Unmarshal([]byte(`{"id":"lo.denver","firstName":"Lou","lastName":"Denver","email":"lo.denver@example.com",
 		"title":"Loan Officer","workingFolder":"My Pipeline","organization":{"entityId":3,"entityType":"Organization"}}`), &u); err != nil {
 		panic(err)

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/report"
 )
@@ -24,8 +24,8 @@ type Checker struct {
 	ids    idIndex  // lower-cased id → the first row with it
 	sheets []string // sheet names, indexed by the sheet part of a rowRef
 
-	u      apiclient.User // scratch user the rules check, refilled per row
-	ccSite apiclient.CCSite
+	u      encompass.User // scratch user the rules check, refilled per row
+	ccSite encompass.CCSite
 }
 
 // A rowRef locates a row: its number in the low 40 bits, its sheet (an

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -103,9 +103,9 @@ func TestFillUserScratchMatchesRecordUser(t *testing.T) {
 		}
 	}
 	recs = append(recs, full, rec(7, "id", "empty"), full, rec(9, "title", importer.ClearToken))
-	var u apiclient.User
-	var cc apiclient.CCSite
-	norm := func(u apiclient.User) apiclient.User {
+	var u encompass.User
+	var cc encompass.CCSite
+	norm := func(u encompass.User) encompass.User {
 		if len(u.Personas) == 0 {
 			u.Personas = nil
 		}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -34,16 +34,16 @@ func rec(row int, kv ...string) *importer.Record {
 	return r
 }
 
-func ref(id, name string) apiclient.EntityRef {
-	return apiclient.EntityRef{EntityID: id, EntityType: apiclient.EntityTypePersona, EntityName: name}
+func ref(id, name string) encompass.EntityRef {
+	return encompass.EntityRef{EntityID: id, EntityType: encompass.EntityTypePersona, EntityName: name}
 }
 
-func orgRef(id string) *apiclient.EntityRef {
-	return &apiclient.EntityRef{EntityID: id, EntityType: apiclient.EntityTypeOrganization}
+func orgRef(id string) *encompass.EntityRef {
+	return &encompass.EntityRef{EntityID: id, EntityType: encompass.EntityTypeOrganization}
 }
 
-func org(id, name string, children ...apiclient.Organization) apiclient.Organization {
-	return apiclient.Organization{ID: id, Name: name, Children: children}
+func org(id, name string, children ...encompass.Organization) encompass.Organization {
+	return encompass.Organization{ID: id, Name: name, Children: children}
 }
 
 // testWorld mirrors the sandbox's default world.
@@ -57,31 +57,31 @@ func testWorld() *World {
 			org("2", "West Region", org("3", "Denver Branch"), org("4", "Phoenix Branch")),
 			org("5", "East Region", org("6", "Boston Branch"))),
 		org("7", "Wholesale"))
-	personas := []apiclient.Persona{{ID: "1", Name: "Super Administrator"}, {ID: "2", Name: "Administrator"},
+	personas := []encompass.Persona{{ID: "1", Name: "Super Administrator"}, {ID: "2", Name: "Administrator"},
 		{ID: "3", Name: "Loan Officer"}, {ID: "4", Name: "Loan Processor"}, {ID: "5", Name: "Underwriter"},
 		{ID: "6", Name: "Organizations/User"}}
 	f := false
-	users := []apiclient.User{
+	users := []encompass.User{
 		{ID: "admin", FirstName: "Ada", LastName: "Admin", Email: "admin@example.com", WorkingFolder: "My Pipeline",
-			Personas: []apiclient.EntityRef{ref("1", "Super Administrator")}, Organization: orgRef("0"),
-			UserIndicators: []string{apiclient.IndicatorSuperAdministrator}},
+			Personas: []encompass.EntityRef{ref("1", "Super Administrator")}, Organization: orgRef("0"),
+			UserIndicators: []string{encompass.IndicatorSuperAdministrator}},
 		{ID: "westadmin", FirstName: "Wes", LastName: "Admin", Email: "westadmin@example.com", WorkingFolder: "My Pipeline",
-			Personas: []apiclient.EntityRef{ref("2", "Administrator")}, Organization: orgRef("2")},
+			Personas: []encompass.EntityRef{ref("2", "Administrator")}, Organization: orgRef("2")},
 		{ID: "lo.denver", FirstName: "Lou", LastName: "Denver", Email: "lo.denver@example.com", Title: "Loan Officer",
-			Phone: "303-555-0100", WorkingFolder: "My Pipeline", Personas: []apiclient.EntityRef{{EntityID: "3"}},
+			Phone: "303-555-0100", WorkingFolder: "My Pipeline", Personas: []encompass.EntityRef{{EntityID: "3"}},
 			Organization: orgRef("3"),
-			Licenses:     []apiclient.License{{State: "CO", Selected: true}, {State: "TX", Selected: true}, {State: "CA", Selected: false}}},
+			Licenses:     []encompass.License{{State: "CO", Selected: true}, {State: "TX", Selected: true}, {State: "CA", Selected: false}}},
 		{ID: "lp.denver", FirstName: "Lee", LastName: "Processor", Email: "lp.denver@example.com", WorkingFolder: "My Pipeline",
-			Personas: []apiclient.EntityRef{ref("4", "Loan Processor")}, Organization: orgRef("3"), AccountEnabled: &f},
+			Personas: []encompass.EntityRef{ref("4", "Loan Processor")}, Organization: orgRef("3"), AccountEnabled: &f},
 		{ID: "lo.phoenix", FirstName: "Pat", LastName: "Phoenix", Email: "lo.phoenix@example.com", WorkingFolder: "My Pipeline",
-			Personas: []apiclient.EntityRef{ref("3", "Loan Officer")}, Organization: orgRef("4")},
+			Personas: []encompass.EntityRef{ref("3", "Loan Officer")}, Organization: orgRef("4")},
 		{ID: "uw.boston", FirstName: "Bo", LastName: "Ston", Email: "uw.boston@example.com", WorkingFolder: "My Pipeline",
-			Personas: []apiclient.EntityRef{ref("5", "Underwriter")}, Organization: orgRef("6")},
+			Personas: []encompass.EntityRef{ref("5", "Underwriter")}, Organization: orgRef("6")},
 	}
-	folders := []apiclient.LoanFolder{{Name: "My Pipeline", FolderType: apiclient.FolderTypeRegular},
-		{Name: "Prospects", FolderType: apiclient.FolderTypeRegular}, {Name: "Completed Loans", FolderType: apiclient.FolderTypeArchive},
-		{Name: "(Trash)", FolderType: apiclient.FolderTypeTrash}}
-	w := &World{Root: &root, Personas: personas, LoanFolders: folders, Users: map[string]*apiclient.User{},
+	folders := []encompass.LoanFolder{{Name: "My Pipeline", FolderType: encompass.FolderTypeRegular},
+		{Name: "Prospects", FolderType: encompass.FolderTypeRegular}, {Name: "Completed Loans", FolderType: encompass.FolderTypeArchive},
+		{Name: "(Trash)", FolderType: encompass.FolderTypeTrash}}
+	w := &World{Root: &root, Personas: personas, LoanFolders: folders, Users: map[string]*encompass.User{},
 		Reads: ReadStats{UserPages: 1, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
 	for i := range users {
 		w.Users[strings.ToLower(users[i].ID)] = &users[i]
@@ -128,14 +128,14 @@ func mustProblem(t *testing.T, r Row, col string, subs ...string) {
 
 // flatten lists a tree's organizations as the server's flat list does: each
 // with its parentOrg reference and no children.
-func flatten(root *apiclient.Organization) []apiclient.Organization {
-	var out []apiclient.Organization
-	var walk func(o apiclient.Organization, parent *apiclient.Organization)
-	walk = func(o apiclient.Organization, parent *apiclient.Organization) {
+func flatten(root *encompass.Organization) []encompass.Organization {
+	var out []encompass.Organization
+	var walk func(o encompass.Organization, parent *encompass.Organization)
+	walk = func(o encompass.Organization, parent *encompass.Organization) {
 		kids := o.Children
 		o.Children = nil
 		if parent != nil {
-			o.ParentOrg = &apiclient.EntityRef{EntityID: parent.ID, EntityType: apiclient.EntityTypeOrganization, EntityName: parent.Name}
+			o.ParentOrg = &encompass.EntityRef{EntityID: parent.ID, EntityType: encompass.EntityTypeOrganization, EntityName: parent.Name}
 		}
 		out = append(out, o)
 		for _, k := range kids {

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
-	"github.com/encimport/encimport/internal/rules"
 )
 
 // knownActions are the row actions, in the order error messages list them.
@@ -92,14 +91,14 @@ func problem(rec *importer.Record, c importer.Column, msg string) importer.Probl
 	return p
 }
 
-// ruleDefaults converts the Options' company defaults for rules.CheckUser.
+// ruleDefaults converts the Options' company defaults for encompass.CheckUser.
 // When known is false every default is assumed to exist, so the check never
 // reports a value a default might supply.
-func ruleDefaults(opts Options, known bool) rules.Defaults {
+func ruleDefaults(opts Options, known bool) encompass.Defaults {
 	if !known {
-		return rules.Defaults{OrgID: "?", PersonaID: "?", WorkingFolder: "?"}
+		return encompass.Defaults{OrgID: "?", PersonaID: "?", WorkingFolder: "?"}
 	}
-	var d rules.Defaults
+	var d encompass.Defaults
 	if opts.DefaultOrg {
 		d.OrgID = "default"
 	}
@@ -114,8 +113,8 @@ func ruleDefaults(opts Options, known bool) rules.Defaults {
 
 // recordUser builds the user a row describes, from its cells alone: "<clear>"
 // and empty cells are left empty, personas and groups are unresolved names.
-func recordUser(rec *importer.Record) *apiclient.User {
-	u := new(apiclient.User)
+func recordUser(rec *importer.Record) *encompass.User {
+	u := new(encompass.User)
 	fillUser(u, rec, nil)
 	return u
 }
@@ -128,9 +127,9 @@ var trueValue, falseValue = true, false
 // scratch user that is refilled row after row: its slices are reused, its
 // booleans point to shared values and its CCSite is scratch. A scratch
 // user must only be read, and not kept past the next fill.
-func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite) {
+func fillUser(u *encompass.User, rec *importer.Record, scratch *encompass.CCSite) {
 	if scratch == nil {
-		*u = apiclient.User{}
+		*u = encompass.User{}
 	} else {
 		// Every field fillUser sets is set below, the others stay zero:
 		// no need to clear the whole (large) struct.
@@ -159,19 +158,19 @@ func fillUser(u *apiclient.User, rec *importer.Record, scratch *apiclient.CCSite
 		}
 	}
 	for p := range listItems(rec.Get(importer.ColPersonas)) {
-		u.Personas = append(u.Personas, apiclient.EntityRef{EntityName: p, EntityType: apiclient.EntityTypePersona})
+		u.Personas = append(u.Personas, encompass.EntityRef{EntityName: p, EntityType: encompass.EntityTypePersona})
 	}
 	for g := range listItems(rec.Get(importer.ColGroups)) {
-		u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: g, EntityType: apiclient.EntityTypeGroup})
+		u.Groups = append(u.Groups, encompass.EntityRef{EntityID: g, EntityType: encompass.EntityTypeGroup})
 	}
 	for st := range listItems(rec.Get(importer.ColLicenses)) {
-		u.Licenses = append(u.Licenses, apiclient.License{State: st, Selected: true})
+		u.Licenses = append(u.Licenses, encompass.License{State: st, Selected: true})
 	}
 	if s := rec.Get(importer.ColCCSiteID); s != "" {
 		if scratch == nil {
-			u.CCSite = &apiclient.CCSite{SiteID: s}
+			u.CCSite = &encompass.CCSite{SiteID: s}
 		} else {
-			*scratch = apiclient.CCSite{SiteID: s}
+			*scratch = encompass.CCSite{SiteID: s}
 			u.CCSite = scratch
 		}
 	}
@@ -199,7 +198,7 @@ func listItems(v string) func(yield func(string) bool) {
 }
 
 // violationProblems maps rule violations onto the row's columns.
-func violationProblems(rec *importer.Record, vs []rules.Violation) []importer.Problem {
+func violationProblems(rec *importer.Record, vs []encompass.Violation) []importer.Problem {
 	var ps []importer.Problem
 	for _, v := range vs {
 		ps = append(ps, problem(rec, columnOf(v.Field), v.Message))
@@ -228,7 +227,7 @@ func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opt
 // checkRow is offlineProblems with the earlier row's location and the
 // user rec describes (recordUser or fillUser) given: the one implementation
 // of the offline checks, used by Build, OfflinePlan and Checker.
-func checkRow(rec *importer.Record, act string, dup *location, u *apiclient.User, opts Options, defaultsKnown bool) []importer.Problem {
+func checkRow(rec *importer.Record, act string, dup *location, u *encompass.User, opts Options, defaultsKnown bool) []importer.Problem {
 	var ps []importer.Problem
 	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }
 
@@ -244,15 +243,15 @@ func checkRow(rec *importer.Record, act string, dup *location, u *apiclient.User
 	}
 
 	create := act == importer.ActionCreate
-	vs := rules.CheckUser(u, create, rec.Get(importer.ColOrgID), ruleDefaults(opts, defaultsKnown))
+	vs := encompass.CheckUser(u, create, rec.Get(importer.ColOrgID), ruleDefaults(opts, defaultsKnown))
 	for _, v := range vs {
 		if !create && !offlineDecidable(rec, v) {
 			continue
 		}
-		if v.Code == rules.CodeRequired && hasCellProblem(rec, columnOf(v.Field)) {
+		if v.Code == encompass.CodeRequired && hasCellProblem(rec, columnOf(v.Field)) {
 			continue // the cell is not empty but bad; its problem says so
 		}
-		ps = append(ps, violationProblems(rec, []rules.Violation{v})...)
+		ps = append(ps, violationProblems(rec, []encompass.Violation{v})...)
 	}
 
 	// "<clear>" only on text values that may be empty.
@@ -305,12 +304,12 @@ func hasCellProblem(rec *importer.Record, c importer.Column) bool {
 // an existing user can be decided without the server: rules that combine
 // several fields are decided only when the row gives every one of them
 // (otherwise Build decides them with the server's values).
-func offlineDecidable(rec *importer.Record, v rules.Violation) bool {
+func offlineDecidable(rec *importer.Record, v encompass.Violation) bool {
 	switch v.Field {
-	case apiclient.FieldAllowImpersonation:
+	case encompass.FieldAllowImpersonation:
 		return rec.Has(importer.ColAPIUser)
-	case apiclient.FieldOAuthClientID:
-		if v.Code == rules.CodeRequired {
+	case encompass.FieldOAuthClientID:
+		if v.Code == encompass.CodeRequired {
 			return rec.IsClear(importer.ColOAuthClientID)
 		}
 	}

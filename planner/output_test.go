@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/golden"
 )
@@ -133,7 +134,7 @@ func TestSaveLoad(t *testing.T) {
 		p.Rows[i].Password = ""
 	}
 	// Compared as saved: a decoded user also remembers which entity lists
-	// its JSON lacked (apiclient.User.Missing), which a plan never uses.
+	// its JSON lacked (encompass.User.Missing), which a plan never uses.
 	var saved, again bytes.Buffer
 	_ = Save(&saved, p)
 	_ = Save(&again, got)
@@ -156,18 +157,18 @@ func TestSaveLoad(t *testing.T) {
 
 // fakeReader serves a world and counts the calls.
 type fakeReader struct {
-	users       []apiclient.User
+	users       []encompass.User
 	pageSize    int
 	calls       map[string]int
 	failPersona bool
 }
 
-func (f *fakeReader) GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error) {
+func (f *fakeReader) GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error) {
 	f.calls["me"]++
-	return &apiclient.User{ID: "admin", UserIndicators: []string{apiclient.IndicatorSuperAdministrator}}, nil, nil
+	return &encompass.User{ID: "admin", UserIndicators: []string{encompass.IndicatorSuperAdministrator}}, nil, nil
 }
 
-func (f *fakeReader) ListUsers(ctx context.Context, fn func([]apiclient.User) error) (int, error) {
+func (f *fakeReader) ListUsers(ctx context.Context, fn func([]encompass.User) error) (int, error) {
 	pages := 0
 	for start := 0; start < len(f.users); start += f.pageSize {
 		f.calls["list"]++
@@ -179,17 +180,17 @@ func (f *fakeReader) ListUsers(ctx context.Context, fn func([]apiclient.User) er
 	return pages, nil
 }
 
-func (f *fakeReader) Organizations(ctx context.Context) ([]apiclient.Organization, int, error) {
+func (f *fakeReader) Organizations(ctx context.Context) ([]encompass.Organization, int, error) {
 	f.calls["orgs"]++
 	return flatten(testWorld().Root), 1, nil
 }
 
-func (f *fakeReader) LoanFolders(ctx context.Context) ([]apiclient.LoanFolder, *apiclient.Response, error) {
+func (f *fakeReader) LoanFolders(ctx context.Context) ([]encompass.LoanFolder, *apiclient.Response, error) {
 	f.calls["folders"]++
 	return testWorld().LoanFolders, nil, nil
 }
 
-func (f *fakeReader) Personas(ctx context.Context) ([]apiclient.Persona, *apiclient.Response, error) {
+func (f *fakeReader) Personas(ctx context.Context) ([]encompass.Persona, *apiclient.Response, error) {
 	f.calls["personas"]++
 	if f.failPersona {
 		return nil, nil, errors.New("503 unavailable")
@@ -200,7 +201,7 @@ func (f *fakeReader) Personas(ctx context.Context) ([]apiclient.Persona, *apicli
 func TestFetch(t *testing.T) {
 	f := &fakeReader{pageSize: 1000, calls: map[string]int{}}
 	for i := range 10000 {
-		f.users = append(f.users, apiclient.User{ID: fmt.Sprintf("User%05d", i)})
+		f.users = append(f.users, encompass.User{ID: fmt.Sprintf("User%05d", i)})
 	}
 	w, err := Fetch(context.Background(), f)
 	if err != nil {
@@ -229,30 +230,30 @@ func TestFetch(t *testing.T) {
 }
 
 func TestOrgTree(t *testing.T) {
-	ref := func(id string) *apiclient.EntityRef {
-		return &apiclient.EntityRef{EntityID: id, EntityType: apiclient.EntityTypeOrganization}
+	ref := func(id string) *encompass.EntityRef {
+		return &encompass.EntityRef{EntityID: id, EntityType: encompass.EntityTypeOrganization}
 	}
-	o := func(id, name string, parent *apiclient.EntityRef) apiclient.Organization {
-		return apiclient.Organization{ID: id, Name: name, ParentOrg: parent}
+	o := func(id, name string, parent *encompass.EntityRef) encompass.Organization {
+		return encompass.Organization{ID: id, Name: name, ParentOrg: parent}
 	}
 	cases := []struct {
 		name    string
-		orgs    []apiclient.Organization
+		orgs    []encompass.Organization
 		want    []string
 		wantErr string
 	}{
-		{name: "children listed before their parents", orgs: []apiclient.Organization{
+		{name: "children listed before their parents", orgs: []encompass.Organization{
 			o("3", "Denver Branch", ref("2")), o("2", "West Region", ref("1")), o("0", "Administration", nil), o("1", "Retail", ref("0"))},
 			want: []string{"0=Administration", "1=Administration/Retail", "2=Administration/Retail/West Region", "3=Administration/Retail/West Region/Denver Branch"}},
-		{name: "root with an empty parent reference and a repeated page entry", orgs: []apiclient.Organization{
-			o("0", "Administration", &apiclient.EntityRef{}), o("7", "Wholesale", ref("0")), o("7", "Wholesale", ref("0"))},
+		{name: "root with an empty parent reference and a repeated page entry", orgs: []encompass.Organization{
+			o("0", "Administration", &encompass.EntityRef{}), o("7", "Wholesale", ref("0")), o("7", "Wholesale", ref("0"))},
 			want: []string{"0=Administration", "7=Administration/Wholesale"}},
-		{name: "user references are not organizations", orgs: []apiclient.Organization{
+		{name: "user references are not organizations", orgs: []encompass.Organization{
 			o("0", "Administration", nil), {ID: "admin", Name: "Ada Admin", EntityType: "User", ParentOrg: ref("0")}},
 			want: []string{"0=Administration"}},
-		{name: "two roots", orgs: []apiclient.Organization{o("0", "Administration", nil), o("9", "Other", ref("42"))},
+		{name: "two roots", orgs: []encompass.Organization{o("0", "Administration", nil), o("9", "Other", ref("42"))},
 			wantErr: "2 top organizations (Administration (id 0), Other (id 9))"},
-		{name: "a cycle beside the root", orgs: []apiclient.Organization{o("0", "Administration", nil), o("1", "A", ref("2")), o("2", "B", ref("1"))},
+		{name: "a cycle beside the root", orgs: []encompass.Organization{o("0", "Administration", nil), o("1", "A", ref("2")), o("2", "B", ref("1"))},
 			wantErr: "2 organizations are not under the root"},
 		{name: "nothing", wantErr: "no organizations"},
 	}

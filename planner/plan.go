@@ -3,7 +3,7 @@ package planner
 import (
 	"encoding/json"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -104,7 +104,7 @@ type Row struct {
 // empty here; the executor adds Row.Password.
 type Create struct {
 	OrgID string         `json:"orgId,omitempty"`
-	User  apiclient.User `json:"user"`
+	User  encompass.User `json:"user"`
 }
 
 // Patch is a PATCH /encompass/v3/users/{id}. Body maps wire names to JSON

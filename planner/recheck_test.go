@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -38,10 +38,10 @@ func TestRecheck(t *testing.T) {
 
 	t.Run("all done since: unchanged, no work", func(t *testing.T) {
 		w := testWorld()
-		w.Users["jdoe"] = &apiclient.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
-			WorkingFolder: "My Pipeline", Personas: []apiclient.EntityRef{{EntityID: "3"}}, Organization: &apiclient.EntityRef{EntityID: "3"}}
+		w.Users["jdoe"] = &encompass.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
+			WorkingFolder: "My Pipeline", Personas: []encompass.EntityRef{{EntityID: "3"}}, Organization: &encompass.EntityRef{EntityID: "3"}}
 		w.Users["lo.denver"].Title = "Manager"
-		w.Users["lo.phoenix"].Organization = &apiclient.EntityRef{EntityID: "3"}
+		w.Users["lo.phoenix"].Organization = &encompass.EntityRef{EntityID: "3"}
 		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +59,7 @@ func TestRecheck(t *testing.T) {
 
 	t.Run("server changed unreviewed: refused for that row only", func(t *testing.T) {
 		w := testWorld()
-		w.Users["lo.phoenix"].Organization = &apiclient.EntityRef{EntityID: "7"} // moved to Wholesale meanwhile
+		w.Users["lo.phoenix"].Organization = &encompass.EntityRef{EntityID: "7"} // moved to Wholesale meanwhile
 		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
 		if err != nil {
 			t.Fatal(err)

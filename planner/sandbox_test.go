@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
 )
@@ -182,7 +183,7 @@ func testSandboxWireFidelity(t *testing.T, dialect string) {
 	c := sandboxClient(t, sb, sandbox.BuiltinAdminID)
 	// westadmin holds Administrator; give it a second persona first, so a
 	// merge must keep two.
-	if _, err := c.PatchUser(ctx, "westadmin", map[string]any{"personas": []apiclient.EntityRef{
+	if _, err := c.PatchUser(ctx, "westadmin", map[string]any{"personas": []encompass.EntityRef{
 		{EntityID: sandbox.PersonaIDAdministrator}, {EntityID: sandbox.PersonaIDLoanOfficer}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,34 +9,35 @@ import (
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 )
 
 // World is the server state a plan is built against, read once per run with
 // read-only calls.
 type World struct {
-	Caller      apiclient.User             // GET users/me
-	Users       map[string]*apiclient.User // key: strings.ToLower(id)
-	Root        *apiclient.Organization    // the organization tree, built from the flat list
-	Personas    []apiclient.Persona
-	LoanFolders []apiclient.LoanFolder
+	Caller      encompass.User             // GET users/me
+	Users       map[string]*encompass.User // key: strings.ToLower(id)
+	Root        *encompass.Organization    // the organization tree, built from the flat list
+	Personas    []encompass.Persona
+	LoanFolders []encompass.LoanFolder
 	Reads       ReadStats
 }
 
 // Reader is the read-only part of the API the planner needs; *apiclient.Client
 // satisfies it.
 type Reader interface {
-	GetUser(ctx context.Context, id string) (*apiclient.User, *apiclient.Response, error)
-	ListUsers(ctx context.Context, fn func(page []apiclient.User) error) (int, error)
-	Organizations(ctx context.Context) ([]apiclient.Organization, int, error)
-	Personas(ctx context.Context) ([]apiclient.Persona, *apiclient.Response, error)
-	LoanFolders(ctx context.Context) ([]apiclient.LoanFolder, *apiclient.Response, error)
+	GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error)
+	ListUsers(ctx context.Context, fn func(page []encompass.User) error) (int, error)
+	Organizations(ctx context.Context) ([]encompass.Organization, int, error)
+	Personas(ctx context.Context) ([]encompass.Persona, *apiclient.Response, error)
+	LoanFolders(ctx context.Context) ([]encompass.LoanFolder, *apiclient.Response, error)
 }
 
 // Fetch reads the caller (users/me), every user (one call per page), the
 // organizations (the flat list, made into a tree), the personas and the loan
 // folders, and counts the calls in World.Reads.
 func Fetch(ctx context.Context, c Reader) (*World, error) {
-	w := &World{Users: map[string]*apiclient.User{}}
+	w := &World{Users: map[string]*encompass.User{}}
 	me, _, err := c.GetUser(ctx, "me")
 	w.Reads.OtherCalls++
 	if err != nil {
@@ -46,7 +47,7 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 		w.Caller = *me
 	}
 	pages := 0
-	n, err := c.ListUsers(ctx, func(page []apiclient.User) error {
+	n, err := c.ListUsers(ctx, func(page []encompass.User) error {
 		pages++
 		for i := range page {
 			u := page[i]
@@ -87,9 +88,9 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 // parent is not in the list); references of type User are not organizations
 // and are left out. An organization listed twice, a second root or a cycle
 // is an error: a plan must not guess where a branch belongs.
-func OrgTree(orgs []apiclient.Organization) (*apiclient.Organization, error) {
+func OrgTree(orgs []encompass.Organization) (*encompass.Organization, error) {
 	byID := make(map[string]int, len(orgs))
-	list := make([]apiclient.Organization, 0, len(orgs))
+	list := make([]encompass.Organization, 0, len(orgs))
 	for _, o := range orgs {
 		if o.IsUser() {
 			continue
@@ -131,8 +132,8 @@ func OrgTree(orgs []apiclient.Organization) (*apiclient.Organization, error) {
 		return nil, fmt.Errorf("the server listed %d top organizations (%s); expected one root", len(roots), strings.Join(names, ", "))
 	}
 	seen := 0
-	var build func(id string, depth int) (apiclient.Organization, error)
-	build = func(id string, depth int) (apiclient.Organization, error) {
+	var build func(id string, depth int) (encompass.Organization, error)
+	build = func(id string, depth int) (encompass.Organization, error) {
 		seen++
 		o := list[byID[id]]
 		if depth > len(list) {
@@ -159,7 +160,7 @@ func OrgTree(orgs []apiclient.Organization) (*apiclient.Organization, error) {
 
 // orgNode is an organization with its place in the tree.
 type orgNode struct {
-	org    *apiclient.Organization
+	org    *encompass.Organization
 	parent *orgNode
 	path   string // names from the root, joined by "/"
 }
@@ -173,13 +174,13 @@ type orgIndex struct {
 	all    []*orgNode            // depth-first, tree order
 }
 
-func newOrgIndex(root *apiclient.Organization) *orgIndex {
+func newOrgIndex(root *encompass.Organization) *orgIndex {
 	ix := &orgIndex{byID: map[string]*orgNode{}, byPath: map[string]*orgNode{}, byName: map[string][]*orgNode{}}
 	if root == nil {
 		return ix
 	}
-	var walk func(o *apiclient.Organization, parent *orgNode)
-	walk = func(o *apiclient.Organization, parent *orgNode) {
+	var walk func(o *encompass.Organization, parent *orgNode)
+	walk = func(o *encompass.Organization, parent *orgNode) {
 		n := &orgNode{org: o, parent: parent, path: o.Name}
 		if parent != nil {
 			n.path = parent.path + "/" + o.Name
@@ -314,13 +315,13 @@ func editDistance(a, b string) int {
 
 // personaIndex resolves persona cells by id or name (ignoring case).
 type personaIndex struct {
-	byID   map[string]apiclient.Persona
-	byName map[string]apiclient.Persona
+	byID   map[string]encompass.Persona
+	byName map[string]encompass.Persona
 	names  []string
 }
 
-func newPersonaIndex(ps []apiclient.Persona) *personaIndex {
-	ix := &personaIndex{byID: map[string]apiclient.Persona{}, byName: map[string]apiclient.Persona{}}
+func newPersonaIndex(ps []encompass.Persona) *personaIndex {
+	ix := &personaIndex{byID: map[string]encompass.Persona{}, byName: map[string]encompass.Persona{}}
 	for _, p := range ps {
 		ix.byID[p.ID] = p
 		ix.byName[strings.ToLower(p.Name)] = p
@@ -329,7 +330,7 @@ func newPersonaIndex(ps []apiclient.Persona) *personaIndex {
 	return ix
 }
 
-func (ix *personaIndex) find(s string) (apiclient.Persona, bool) {
+func (ix *personaIndex) find(s string) (encompass.Persona, bool) {
 	if p, ok := ix.byID[s]; ok {
 		return p, true
 	}
@@ -339,7 +340,7 @@ func (ix *personaIndex) find(s string) (apiclient.Persona, bool) {
 
 // name returns a persona reference's name, from the server's list when the
 // reference has none.
-func (ix *personaIndex) name(r apiclient.EntityRef) string {
+func (ix *personaIndex) name(r encompass.EntityRef) string {
 	if r.EntityName != "" {
 		return r.EntityName
 	}
@@ -357,10 +358,10 @@ type folderIndex struct {
 	names  []string          // the usable folders, in the server's order
 }
 
-func newFolderIndex(fs []apiclient.LoanFolder) *folderIndex {
+func newFolderIndex(fs []encompass.LoanFolder) *folderIndex {
 	ix := &folderIndex{known: fs != nil, byName: map[string]string{}}
 	for _, f := range fs {
-		if !strings.EqualFold(f.FolderType, apiclient.FolderTypeRegular) && !strings.EqualFold(f.FolderType, apiclient.FolderTypeArchive) {
+		if !strings.EqualFold(f.FolderType, encompass.FolderTypeRegular) && !strings.EqualFold(f.FolderType, encompass.FolderTypeArchive) {
 			continue
 		}
 		k := strings.ToLower(f.Name)
@@ -392,12 +393,12 @@ func (ix *folderIndex) resolve(cell string) (string, string) {
 // the index is built from the groups carried by the users read: a known name
 // resolves to its id; a number is an id.
 type groupIndex struct {
-	byID   map[string]apiclient.EntityRef
-	byName map[string][]apiclient.EntityRef // lower-case name
+	byID   map[string]encompass.EntityRef
+	byName map[string][]encompass.EntityRef // lower-case name
 }
 
-func newGroupIndex(users map[string]*apiclient.User) *groupIndex {
-	ix := &groupIndex{byID: map[string]apiclient.EntityRef{}, byName: map[string][]apiclient.EntityRef{}}
+func newGroupIndex(users map[string]*encompass.User) *groupIndex {
+	ix := &groupIndex{byID: map[string]encompass.EntityRef{}, byName: map[string][]encompass.EntityRef{}}
 	for _, u := range users {
 		for _, g := range u.Groups {
 			if g.EntityID == "" {
@@ -406,7 +407,7 @@ func newGroupIndex(users map[string]*apiclient.User) *groupIndex {
 			if _, seen := ix.byID[g.EntityID]; seen {
 				continue
 			}
-			ref := apiclient.EntityRef{EntityID: g.EntityID, EntityType: apiclient.EntityTypeGroup, EntityName: g.EntityName}
+			ref := encompass.EntityRef{EntityID: g.EntityID, EntityType: encompass.EntityTypeGroup, EntityName: g.EntityName}
 			ix.byID[g.EntityID] = ref
 			if g.EntityName != "" {
 				k := strings.ToLower(g.EntityName)
@@ -418,25 +419,25 @@ func newGroupIndex(users map[string]*apiclient.User) *groupIndex {
 }
 
 // resolve finds the group a cell names, or says why it cannot.
-func (ix *groupIndex) resolve(cell string) (apiclient.EntityRef, string) {
+func (ix *groupIndex) resolve(cell string) (encompass.EntityRef, string) {
 	s := strings.TrimSpace(cell)
 	if r, ok := ix.byID[s]; ok {
 		return r, ""
 	}
 	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return apiclient.EntityRef{EntityID: s, EntityType: apiclient.EntityTypeGroup}, ""
+		return encompass.EntityRef{EntityID: s, EntityType: encompass.EntityTypeGroup}, ""
 	}
 	switch rs := ix.byName[strings.ToLower(s)]; len(rs) {
 	case 1:
 		return rs[0], ""
 	case 0:
-		return apiclient.EntityRef{}, fmt.Sprintf("unknown group %q; %s; write the group's id instead", s, ix.list())
+		return encompass.EntityRef{}, fmt.Sprintf("unknown group %q; %s; write the group's id instead", s, ix.list())
 	default:
 		ids := make([]string, len(rs))
 		for i, r := range rs {
 			ids[i] = r.EntityID
 		}
-		return apiclient.EntityRef{}, fmt.Sprintf("%d groups are named %q (ids %s); write the id instead", len(rs), s, strings.Join(ids, ", "))
+		return encompass.EntityRef{}, fmt.Sprintf("%d groups are named %q (ids %s); write the id instead", len(rs), s, strings.Join(ids, ", "))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
@@ -248,13 +249,13 @@ func MoveLowerBound(counts []int, batch int) int {
 }
 
 // benchUser is a seeded user of the generated worlds.
-func benchUser(id, org string, i int) apiclient.User {
+func benchUser(id, org string, i int) encompass.User {
 	t := true
-	return apiclient.User{
+	return encompass.User{
 		ID: id, FirstName: firstNames[i%len(firstNames)], LastName: lastNames[(i/7)%len(lastNames)],
 		Email: id + "@example.com", Password: sandbox.DefaultPassword, Title: "Loan Officer",
-		WorkingFolder: "My Pipeline", Organization: &apiclient.EntityRef{EntityID: org},
-		Personas:       []apiclient.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
+		WorkingFolder: "My Pipeline", Organization: &encompass.EntityRef{EntityID: org},
+		Personas:       []encompass.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}},
 		AccountEnabled: &t, LoginEnabled: &t,
 	}
 }

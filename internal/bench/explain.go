@@ -71,7 +71,7 @@ func Misses(r *Results, c Config) map[string]string {
 	if x := r.CSV; x != nil {
 		m["1c"] = fmt.Sprintf("%d rows took %.2f s wall, %.2f s CPU. A CPU profile (go tool pprof on MeasureRead) "+
 			"puts ≈ 49%% in importer.ReadAll (NormalizeCell ≈ 30%%, encoding/csv ≈ 7%%, one Record allocated per row), "+
-			"≈ 30%% in planner.CheckOffline (recordUser builds an apiclient.User per row ≈ 11%%, rules.CheckUser ≈ 14%% "+
+			"≈ 30%% in planner.CheckOffline (recordUser builds an encompass.User per row ≈ 11%%, encompass.CheckUser ≈ 14%% "+
 			"of which regular expressions ≈ 9%%) and ≈ 19%% in the garbage collector scanning the %.1f GB of records "+
 			"ReadAll holds. No single fix closes a 4–5× gap: NormalizeCell should return early for plain ASCII cells "+
 			"(no trimming or re-encoding needed), the offline checks should read the record's fields without building "+

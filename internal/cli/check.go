@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -114,7 +115,7 @@ func (a *app) check(ctx context.Context) error {
 	r.add("Personas (all)", "%d", len(w.Personas))
 	usable := 0
 	for _, f := range w.LoanFolders {
-		if f.FolderType != apiclient.FolderTypeTrash {
+		if f.FolderType != encompass.FolderTypeTrash {
 			usable++
 		}
 	}

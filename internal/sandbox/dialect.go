@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 )
 
 // The wire dialects (Options.Dialect).
@@ -138,9 +139,9 @@ func acceptUserBody(raw map[string]json.RawMessage) {
 		switch k {
 		case "id":
 			raw[k] = idText(v)
-		case apiclient.FieldPersonas, apiclient.FieldGroups, apiclient.FieldOrganization:
+		case encompass.FieldPersonas, encompass.FieldGroups, encompass.FieldOrganization:
 			raw[k] = refIDsText(v)
-		case apiclient.FieldCCSite:
+		case encompass.FieldCCSite:
 			raw[k] = ccSiteObject(v)
 		}
 	}
@@ -201,7 +202,7 @@ type wireUser struct {
 	WorkingFolder         string               `json:"workingFolder,omitempty"`
 	Personas              *[]wireRef           `json:"personas,omitempty"`
 	Groups                *[]wireRef           `json:"groups,omitempty"`
-	Licenses              *[]apiclient.License `json:"licenses,omitempty"`
+	Licenses              *[]encompass.License `json:"licenses,omitempty"`
 	Organization          *wireRef             `json:"organization,omitempty"`
 	APIUser               *bool                `json:"apiUser,omitempty"`
 	OAuthClientID         string               `json:"oAuthClientId,omitempty"`
@@ -241,11 +242,11 @@ func (s *Server) readEntities(q url.Values) entities {
 			switch strings.ToLower(strings.TrimSpace(name)) {
 			case "all":
 				e = allEntities
-			case apiclient.FieldPersonas:
+			case encompass.FieldPersonas:
 				e.personas = true
-			case apiclient.FieldGroups:
+			case encompass.FieldGroups:
 				e.groups = true
-			case apiclient.FieldLicenses:
+			case encompass.FieldLicenses:
 				e.licenses = true
 			}
 		}
@@ -254,7 +255,7 @@ func (s *Server) readEntities(q url.Values) entities {
 }
 
 // userOut is u as the dialect sends it, with the entity lists asked for.
-func (s *Server) userOut(u *apiclient.User, with entities) wireUser {
+func (s *Server) userOut(u *encompass.User, with entities) wireUser {
 	c := cloneUser(u)
 	w := wireUser{
 		ID: c.ID, FirstName: c.FirstName, MiddleName: c.MiddleName, LastName: c.LastName, Suffix: c.Suffix,
@@ -267,7 +268,7 @@ func (s *Server) userOut(u *apiclient.User, with entities) wireUser {
 		AccountEnabled: c.AccountEnabled, LoginEnabled: c.LoginEnabled,
 		Comments: c.Comments, EmailSignature: c.EmailSignature, UserIndicators: c.UserIndicators,
 	}
-	refs := func(in []apiclient.EntityRef) *[]wireRef {
+	refs := func(in []encompass.EntityRef) *[]wireRef {
 		out := make([]wireRef, 0, len(in))
 		for _, r := range in {
 			out = append(out, wireRef{EntityID: r.EntityID, EntityType: r.EntityType, EntityName: r.EntityName})
@@ -281,7 +282,7 @@ func (s *Server) userOut(u *apiclient.User, with entities) wireUser {
 		w.Groups = refs(c.Groups)
 	}
 	if with.licenses {
-		ls := append([]apiclient.License{}, c.Licenses...)
+		ls := append([]encompass.License{}, c.Licenses...)
 		if s.vendor {
 			for i := range ls {
 				ls[i].ExpirationDate = dateTime(ls[i].ExpirationDate)
@@ -326,7 +327,7 @@ func (s *Server) orgRef(id string) *wireRef {
 	if n == nil {
 		return nil
 	}
-	return &wireRef{EntityID: s.wireID(n.id), EntityType: apiclient.EntityTypeOrganization, EntityName: n.name,
+	return &wireRef{EntityID: s.wireID(n.id), EntityType: encompass.EntityTypeOrganization, EntityName: n.name,
 		EntityURI: apiclient.PathOrganizations + "/" + n.id}
 }
 
@@ -505,8 +506,8 @@ func dateTime(d string) string {
 
 // The V1 contract's spellings of the loan access enumerations.
 var (
-	v1PeerAccess = map[string]string{"": "", apiclient.LoanAccessDisabled: "disabled",
-		apiclient.LoanAccessReadOnly: "viewOnly", apiclient.LoanAccessReadWrite: "edit"}
-	v1SubordinateAccess = map[string]string{"": "", apiclient.LoanAccessReadOnly: "readOnly",
-		apiclient.LoanAccessReadWrite: "readWrite", apiclient.LoanAccessDisabled: "disabled"}
+	v1PeerAccess = map[string]string{"": "", encompass.LoanAccessDisabled: "disabled",
+		encompass.LoanAccessReadOnly: "viewOnly", encompass.LoanAccessReadWrite: "edit"}
+	v1SubordinateAccess = map[string]string{"": "", encompass.LoanAccessReadOnly: "readOnly",
+		encompass.LoanAccessReadWrite: "readWrite", encompass.LoanAccessDisabled: "disabled"}
 )

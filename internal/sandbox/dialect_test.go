@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // shapeCase is one read whose JSON shape differs (or must not) by dialect.
@@ -71,7 +71,7 @@ func TestDialectShapes(t *testing.T) {
 			if ps := u["personas"].([]any); len(ps) != 1 || ps[0].(map[string]any)["entityId"] != PersonaIDLoanOfficer {
 				t.Errorf("personas %v (persona ids stay strings)", ps)
 			}
-			if ls := u["licenses"].([]any); len(ls) != len(rules.LicenseStates) {
+			if ls := u["licenses"].([]any); len(ls) != len(encompass.LicenseStates) {
 				t.Errorf("%d licenses", len(ls))
 			}
 		}},
@@ -269,7 +269,7 @@ func TestErrorNesting(t *testing.T) {
 				name, other = other, name
 			}
 			nested, _ := e[name].([]any)
-			if len(nested) != 2 || e["errorCode"] != rules.CodeFormat || e["summary"] != "Bad Request" {
+			if len(nested) != 2 || e["errorCode"] != encompass.CodeFormat || e["summary"] != "Bad Request" {
 				t.Errorf("error body %s: want 2 nested errors under %q", b, name)
 			}
 			if _, ok := e[other]; ok {
@@ -334,7 +334,7 @@ func TestRequestsAcceptNumbersAndArrays(t *testing.T) {
 				if resp.StatusCode != tc.status {
 					t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, b)
 				}
-				if tc.status == 400 && tc.name == "move with a numeric user id" && errorCode(t, b) != rules.CodeMoveSource {
+				if tc.status == 400 && tc.name == "move with a numeric user id" && errorCode(t, b) != encompass.CodeMoveSource {
 					t.Errorf("numeric move id not read as an id: %s", b)
 				}
 				if tc.check != nil {
@@ -412,8 +412,8 @@ func TestWorkingFolderChecked(t *testing.T) {
 				}
 				if tc.status == 400 {
 					e := jsonObject(t, b)
-					if e["errorCode"] != rules.CodeUnknownReference || !strings.Contains(e["details"].(string), listed+" (GET") {
-						t.Errorf("error %s: want %s listing %q", b, rules.CodeUnknownReference, listed)
+					if e["errorCode"] != encompass.CodeUnknownReference || !strings.Contains(e["details"].(string), listed+" (GET") {
+						t.Errorf("error %s: want %s listing %q", b, encompass.CodeUnknownReference, listed)
 					}
 				}
 				if tc.check != nil {
@@ -477,10 +477,10 @@ func TestGroupNeedsEntityID(t *testing.T) {
 		code               string
 	}{
 		{"create group by id", "POST", createPath, newUser(map[string]any{"groups": []map[string]any{{"entityId": "2"}}}), 201, ""},
-		{"create group by name only", "POST", createPath, newUser(map[string]any{"groups": []map[string]any{{"entityName": "Denver Team"}}}), 400, rules.CodeRequired},
-		{"create group with an empty id", "POST", createPath, newUser(map[string]any{"groups": []map[string]any{{"entityId": "", "entityName": "Denver Team"}}}), 400, rules.CodeRequired},
+		{"create group by name only", "POST", createPath, newUser(map[string]any{"groups": []map[string]any{{"entityName": "Denver Team"}}}), 400, encompass.CodeRequired},
+		{"create group with an empty id", "POST", createPath, newUser(map[string]any{"groups": []map[string]any{{"entityId": "", "entityName": "Denver Team"}}}), 400, encompass.CodeRequired},
 		{"patch group by id", "PATCH", userPath("lo.dmiller"), `{"groups":[{"entityId":"1"},{"entityId":3}]}`, 204, ""},
-		{"patch group by name only", "PATCH", userPath("lo.dmiller"), `{"groups":[{"entityId":"1"},{"entityName":"Underwriting"}]}`, 400, rules.CodeRequired},
+		{"patch group by name only", "PATCH", userPath("lo.dmiller"), `{"groups":[{"entityId":"1"},{"entityName":"Underwriting"}]}`, 400, encompass.CodeRequired},
 		{"patch groups emptied", "PATCH", userPath("lo.dmiller"), `{"groups":[]}`, 204, ""},
 	}
 	for _, d := range Dialects {
@@ -641,7 +641,7 @@ func TestDialectOption(t *testing.T) {
 	}
 }
 
-// TestWireUserCoversUser keeps wireUser in step with apiclient.User: every
+// TestWireUserCoversUser keeps wireUser in step with encompass.User: every
 // field the client knows is sent, except the password.
 func TestWireUserCoversUser(t *testing.T) {
 	names := func(typ reflect.Type) map[string]bool {
@@ -655,12 +655,12 @@ func TestWireUserCoversUser(t *testing.T) {
 		return m
 	}
 	wire := names(reflect.TypeFor[wireUser]())
-	for name := range names(reflect.TypeFor[apiclient.User]()) {
-		if !wire[name] && name != apiclient.FieldPassword {
-			t.Errorf("apiclient.User field %q is missing from wireUser (dialect.go)", name)
+	for name := range names(reflect.TypeFor[encompass.User]()) {
+		if !wire[name] && name != encompass.FieldPassword {
+			t.Errorf("encompass.User field %q is missing from wireUser (dialect.go)", name)
 		}
 	}
-	if wire[apiclient.FieldPassword] {
+	if wire[encompass.FieldPassword] {
 		t.Error("wireUser carries a password")
 	}
 }

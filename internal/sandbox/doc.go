@@ -10,7 +10,7 @@
 //   - dialect.go: the wire dialects (vendor, the default, and legacy): how
 //     answers are shaped, and the tolerant reading of request bodies.
 //   - users.go: create, update, move, get and list users, enforcing the
-//     documented rules (internal/rules) and access rights.
+//     documented rules and access rights of package encompass.
 //   - orgs.go: organizations, personas and loan folders.
 //   - state.go: loading and atomically persisting the world.
 //

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // apiError is an Encompass application error about to be written
@@ -24,7 +24,7 @@ func errf(status int, code, details string) *apiError {
 
 // violationsError turns broken rules into one 400 whose errorCode is the
 // first violation's and whose nested errors list them all.
-func violationsError(vs []rules.Violation) *apiError {
+func violationsError(vs []encompass.Violation) *apiError {
 	e := &apiError{Status: http.StatusBadRequest, Code: vs[0].Code}
 	msgs := make([]string, 0, len(vs))
 	for _, v := range vs {
@@ -38,7 +38,7 @@ func violationsError(vs []rules.Violation) *apiError {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"summary":"Internal Server Error","details":"could not encode the answer","errorCode":"`+rules.CodeServerError+`"}`)
+		status, b = http.StatusInternalServerError, []byte(`{"summary":"Internal Server Error","details":"could not encode the answer","errorCode":"`+encompass.CodeServerError+`"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

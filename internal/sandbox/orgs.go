@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // Paths the sandbox serves beyond those apiclient names today.
@@ -32,7 +31,7 @@ func (s *Server) orgID(r *http.Request) (string, *apiError) {
 		id = s.world.Organizations.ID
 	}
 	if s.orgs[id] == nil {
-		return "", errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("organization %q does not exist", id))
+		return "", errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("organization %q does not exist", id))
 	}
 	return id, nil
 }
@@ -45,7 +44,7 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, *apiError) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s=%q: give a whole number from %d to %d", name, v, lo, hi))
+		return 0, errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("%s=%q: give a whole number from %d to %d", name, v, lo, hi))
 	}
 	return n, nil
 }
@@ -53,7 +52,7 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, *apiError) {
 // handleOrg serves GET /encompass/v1/organizations/{orgId|root}[?view=hierarchy].
 func (s *Server) handleOrg(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET")
 		return
 	}
 	s.mu.RLock()
@@ -77,7 +76,7 @@ func (s *Server) handleOrgList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) orgList(w http.ResponseWriter, r *http.Request) *apiError {
 	if r.Method != http.MethodGet {
-		return errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		return errf(http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET")
 	}
 	q := r.URL.Query()
 	start, e := intParam(q, "start", 1, 1, 1<<31-1)
@@ -92,7 +91,7 @@ func (s *Server) orgList(w http.ResponseWriter, r *http.Request) *apiError {
 	defer s.mu.RUnlock()
 	parent := q.Get("parentId")
 	if parent != "" && s.orgs[parent] == nil {
-		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("parentId %q: no such organization", parent))
+		return errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("parentId %q: no such organization", parent))
 	}
 	var all []string
 	var walk func(id string)
@@ -117,14 +116,14 @@ func (s *Server) orgList(w http.ResponseWriter, r *http.Request) *apiError {
 // a flat list, each with parentOrg, depth first.
 func (s *Server) handleOrgChildren(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET")
 		return
 	}
 	recursive := false
 	if v := r.URL.Query().Get("recursive"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.writeError(w, http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("recursive=%q: give true or false", v))
+			s.writeError(w, http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("recursive=%q: give true or false", v))
 			return
 		}
 		recursive = b
@@ -153,11 +152,11 @@ func (s *Server) handleOrgChildren(w http.ResponseWriter, r *http.Request) {
 // handlePersonas serves GET /encompass/v1/settings/personas.
 func (s *Server) handlePersonas(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET")
 		return
 	}
 	s.mu.RLock()
-	out := append([]apiclient.Persona{}, s.world.Personas...)
+	out := append([]encompass.Persona{}, s.world.Personas...)
 	s.mu.RUnlock()
 	s.writeRead(w, out)
 }
@@ -166,7 +165,7 @@ func (s *Server) handlePersonas(w http.ResponseWriter, r *http.Request) {
 // folderType, ...}) and GET /encompass/v1/loanFolders ({name, folderType}).
 func (s *Server) handleLoanFolders(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		s.writeError(w, http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET")
+		s.writeError(w, http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET")
 		return
 	}
 	s.mu.RLock()
@@ -192,6 +191,6 @@ func (s *Server) workingFolder(name string) (string, *apiError) {
 		}
 		names = append(names, f.Name)
 	}
-	return "", errf(http.StatusBadRequest, rules.CodeUnknownReference, fmt.Sprintf("workingFolder %q is not a loan folder a user can work in; use one of: %s (GET %s lists them)",
+	return "", errf(http.StatusBadRequest, encompass.CodeUnknownReference, fmt.Sprintf("workingFolder %q is not a loan folder a user can work in; use one of: %s (GET %s lists them)",
 		name, strings.Join(names, ", "), PathLoanFolders))
 }

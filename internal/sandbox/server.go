@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // Options configure a sandbox. The zero value serves the default world with
@@ -73,9 +73,9 @@ type Server struct {
 
 	mu       sync.RWMutex // guards the world below
 	world    *World       // organizations, personas, clients, defaults; Users is rebuilt on save
-	users    map[string]*apiclient.User
+	users    map[string]*encompass.User
 	orgs     map[string]*orgNode
-	personas map[string]apiclient.Persona
+	personas map[string]encompass.Persona
 	groups   map[string]Group
 
 	tokMu  sync.Mutex
@@ -173,7 +173,7 @@ func (s *Server) setWorld(w *World) error {
 		return err
 	}
 	s.world, s.orgs = w, orgs
-	s.personas = map[string]apiclient.Persona{}
+	s.personas = map[string]encompass.Persona{}
 	for _, p := range w.Personas {
 		s.personas[p.ID] = p
 	}
@@ -181,7 +181,7 @@ func (s *Server) setWorld(w *World) error {
 	for _, g := range w.Groups {
 		s.groups[g.ID] = g
 	}
-	s.users = map[string]*apiclient.User{}
+	s.users = map[string]*encompass.User{}
 	for i := range w.Users {
 		u := cloneUser(&w.Users[i])
 		key := strings.ToLower(u.ID)
@@ -194,7 +194,7 @@ func (s *Server) setWorld(w *World) error {
 		if err := s.resolveRefs(u); err != nil {
 			return fmt.Errorf("user %q: %s", u.ID, err.Details)
 		}
-		if vs := rules.CheckUser(u, false, "", w.Defaults); len(vs) > 0 {
+		if vs := encompass.CheckUser(u, false, "", w.Defaults); len(vs) > 0 {
 			return fmt.Errorf("user %q: %s", u.ID, vs[0].Error())
 		}
 		s.normalise(u)
@@ -257,7 +257,7 @@ func (s *Server) routes() {
 	m.HandleFunc(PathLoanFolders, s.handleLoanFolders)
 	m.HandleFunc(PathLoanFoldersV1, s.handleLoanFolders)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, http.StatusNotFound, rules.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		s.writeError(w, http.StatusNotFound, encompass.CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	s.mux = m
 }
@@ -329,16 +329,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.bump(func(st *Stats) { st.Faults5xx++ })
 		if fail == http.StatusServiceUnavailable {
 			w.Header().Set(apiclient.HeaderRetryAfter, "1")
-			s.writeError(rec, fail, rules.CodeUnavailable, "the sandbox injected a 503 (fail rate); nothing was applied")
+			s.writeError(rec, fail, encompass.CodeUnavailable, "the sandbox injected a 503 (fail rate); nothing was applied")
 		} else {
-			s.writeError(rec, fail, rules.CodeServerError, "the sandbox injected a 500 (fail rate); nothing was applied")
+			s.writeError(rec, fail, encompass.CodeServerError, "the sandbox injected a 500 (fail rate); nothing was applied")
 		}
 		return
 	}
 
 	user, ok := s.authenticate(r)
 	if !ok {
-		s.writeError(rec, http.StatusUnauthorized, rules.CodeUnauthorized, "missing, unknown or expired bearer token; get a new token from "+apiclient.PathToken)
+		s.writeError(rec, http.StatusUnauthorized, encompass.CodeUnauthorized, "missing, unknown or expired bearer token; get a new token from "+apiclient.PathToken)
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, user))
@@ -442,28 +442,28 @@ func (s *Server) SetFaults(failRate, dropRate float64) {
 }
 
 // Defaults returns the world's company defaults.
-func (s *Server) Defaults() rules.Defaults {
+func (s *Server) Defaults() encompass.Defaults {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.world.Defaults
 }
 
 // User returns the user with this id (ignoring case), as the API shows it.
-func (s *Server) User(id string) (apiclient.User, bool) {
+func (s *Server) User(id string) (encompass.User, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.users[strings.ToLower(id)]
 	if u == nil {
-		return apiclient.User{}, false
+		return encompass.User{}, false
 	}
 	return *publicUser(u), true
 }
 
 // Users returns every user as the API shows them, sorted by id.
-func (s *Server) Users() []apiclient.User {
+func (s *Server) Users() []encompass.User {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]apiclient.User, 0, len(s.users))
+	out := make([]encompass.User, 0, len(s.users))
 	for _, u := range s.sortedUsers() {
 		out = append(out, *publicUser(u))
 	}
@@ -471,8 +471,8 @@ func (s *Server) Users() []apiclient.User {
 }
 
 // sortedUsers lists the stored users by id, ignoring case. Callers hold s.mu.
-func (s *Server) sortedUsers() []*apiclient.User {
-	us := make([]*apiclient.User, 0, len(s.users))
+func (s *Server) sortedUsers() []*encompass.User {
+	us := make([]*encompass.User, 0, len(s.users))
 	for _, u := range s.users {
 		us = append(us, u)
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 func TestTokenGrants(t *testing.T) {
@@ -109,8 +109,8 @@ func TestUnauthorized(t *testing.T) {
 				req.Header.Set("Authorization", tc.auth)
 			}
 			resp, body := send(t, req)
-			if resp.StatusCode != 401 || errorCode(t, body) != rules.CodeUnauthorized {
-				t.Errorf("%d %s, want 401 %s", resp.StatusCode, body, rules.CodeUnauthorized)
+			if resp.StatusCode != 401 || errorCode(t, body) != encompass.CodeUnauthorized {
+				t.Errorf("%d %s, want 401 %s", resp.StatusCode, body, encompass.CodeUnauthorized)
 			}
 		})
 	}
@@ -279,7 +279,7 @@ func TestFailRateAppliesNothing(t *testing.T) {
 		if resp.StatusCode != 500 && resp.StatusCode != 503 {
 			t.Fatalf("status %d, want 500 or 503", resp.StatusCode)
 		}
-		want := map[int]string{500: rules.CodeServerError, 503: rules.CodeUnavailable}[resp.StatusCode]
+		want := map[int]string{500: encompass.CodeServerError, 503: encompass.CodeUnavailable}[resp.StatusCode]
 		if got := errorCode(t, b); got != want {
 			t.Errorf("errorCode %q, want %q", got, want)
 		}
@@ -479,7 +479,7 @@ func testListPaging(t *testing.T, dialect string) {
 		t.Errorf("past the end: %v", got)
 	}
 	for _, q := range []string{"?limit=1001", "?limit=0", "?start=-1", "?isRecursive=maybe"} {
-		if resp, b := call(t, rs.URL, tok, "GET", apiclient.PathUsers+q, nil); resp.StatusCode != 400 || errorCode(t, b) != rules.CodeBadRequest {
+		if resp, b := call(t, rs.URL, tok, "GET", apiclient.PathUsers+q, nil); resp.StatusCode != 400 || errorCode(t, b) != encompass.CodeBadRequest {
 			t.Errorf("%s: %d %s, want 400", q, resp.StatusCode, b)
 		}
 	}
@@ -549,11 +549,11 @@ func testOrganizationsAndPersonas(t *testing.T, dialect string) {
 		t.Errorf("Denver: %+v", one)
 	}
 
-	var ps []apiclient.Persona
+	var ps []encompass.Persona
 	if err := json.Unmarshal(get(apiclient.PathPersonas), &ps); err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 6 || ps[0] != (apiclient.Persona{ID: "1", Name: PersonaSuperAdministrator}) || ps[5].Name != PersonaOrganizationsUser {
+	if len(ps) != 6 || ps[0] != (encompass.Persona{ID: "1", Name: PersonaSuperAdministrator}) || ps[5].Name != PersonaOrganizationsUser {
 		t.Errorf("personas %+v", ps)
 	}
 }
@@ -567,14 +567,14 @@ func TestDefaultWorld(t *testing.T) {
 		t.Errorf("%d users; the default world promises about 33", n)
 	}
 	admin, _ := s.User("ADMIN")
-	if !slices.Contains(admin.UserIndicators, apiclient.IndicatorSuperAdministrator) || admin.Password != "" {
+	if !slices.Contains(admin.UserIndicators, encompass.IndicatorSuperAdministrator) || admin.Password != "" {
 		t.Errorf("admin %+v", admin)
 	}
 	wa, _ := s.User("westadmin")
-	if !slices.Equal(wa.UserIndicators, []string{apiclient.IndicatorAdministrator}) {
+	if !slices.Equal(wa.UserIndicators, []string{encompass.IndicatorAdministrator}) {
 		t.Errorf("westadmin indicators %v", wa.UserIndicators)
 	}
-	if d := s.Defaults(); d != (rules.Defaults{}) {
+	if d := s.Defaults(); d != (encompass.Defaults{}) {
 		t.Errorf("default world has company defaults %+v", d)
 	}
 	// DefaultWorld returns a fresh copy each time

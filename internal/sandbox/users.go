@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 const maxBody = 8 << 20
@@ -25,46 +25,46 @@ const (
 )
 
 // stringFields are the string-valued user fields a body may carry; null clears them on PATCH.
-var stringFields = map[string]func(u *apiclient.User) *string{
-	apiclient.FieldFirstName:             func(u *apiclient.User) *string { return &u.FirstName },
-	apiclient.FieldMiddleName:            func(u *apiclient.User) *string { return &u.MiddleName },
-	apiclient.FieldLastName:              func(u *apiclient.User) *string { return &u.LastName },
-	apiclient.FieldSuffix:                func(u *apiclient.User) *string { return &u.Suffix },
-	apiclient.FieldEmail:                 func(u *apiclient.User) *string { return &u.Email },
-	apiclient.FieldPassword:              func(u *apiclient.User) *string { return &u.Password },
-	apiclient.FieldTitle:                 func(u *apiclient.User) *string { return &u.Title },
-	apiclient.FieldPhone:                 func(u *apiclient.User) *string { return &u.Phone },
-	apiclient.FieldCellPhone:             func(u *apiclient.User) *string { return &u.CellPhone },
-	apiclient.FieldFax:                   func(u *apiclient.User) *string { return &u.Fax },
-	apiclient.FieldEmployeeID:            func(u *apiclient.User) *string { return &u.EmployeeID },
-	apiclient.FieldChumID:                func(u *apiclient.User) *string { return &u.ChumID },
-	apiclient.FieldNMLSOriginatorID:      func(u *apiclient.User) *string { return &u.NMLSOriginatorID },
-	apiclient.FieldNMLSExpirationDate:    func(u *apiclient.User) *string { return &u.NMLSExpirationDate },
-	apiclient.FieldWorkingFolder:         func(u *apiclient.User) *string { return &u.WorkingFolder },
-	apiclient.FieldOAuthClientID:         func(u *apiclient.User) *string { return &u.OAuthClientID },
-	apiclient.FieldPeerLoanAccess:        func(u *apiclient.User) *string { return &u.PeerLoanAccess },
-	apiclient.FieldSubordinateLoanAccess: func(u *apiclient.User) *string { return &u.SubordinateLoanAccess },
-	apiclient.FieldComments:              func(u *apiclient.User) *string { return &u.Comments },
-	apiclient.FieldEmailSignature:        func(u *apiclient.User) *string { return &u.EmailSignature },
+var stringFields = map[string]func(u *encompass.User) *string{
+	encompass.FieldFirstName:             func(u *encompass.User) *string { return &u.FirstName },
+	encompass.FieldMiddleName:            func(u *encompass.User) *string { return &u.MiddleName },
+	encompass.FieldLastName:              func(u *encompass.User) *string { return &u.LastName },
+	encompass.FieldSuffix:                func(u *encompass.User) *string { return &u.Suffix },
+	encompass.FieldEmail:                 func(u *encompass.User) *string { return &u.Email },
+	encompass.FieldPassword:              func(u *encompass.User) *string { return &u.Password },
+	encompass.FieldTitle:                 func(u *encompass.User) *string { return &u.Title },
+	encompass.FieldPhone:                 func(u *encompass.User) *string { return &u.Phone },
+	encompass.FieldCellPhone:             func(u *encompass.User) *string { return &u.CellPhone },
+	encompass.FieldFax:                   func(u *encompass.User) *string { return &u.Fax },
+	encompass.FieldEmployeeID:            func(u *encompass.User) *string { return &u.EmployeeID },
+	encompass.FieldChumID:                func(u *encompass.User) *string { return &u.ChumID },
+	encompass.FieldNMLSOriginatorID:      func(u *encompass.User) *string { return &u.NMLSOriginatorID },
+	encompass.FieldNMLSExpirationDate:    func(u *encompass.User) *string { return &u.NMLSExpirationDate },
+	encompass.FieldWorkingFolder:         func(u *encompass.User) *string { return &u.WorkingFolder },
+	encompass.FieldOAuthClientID:         func(u *encompass.User) *string { return &u.OAuthClientID },
+	encompass.FieldPeerLoanAccess:        func(u *encompass.User) *string { return &u.PeerLoanAccess },
+	encompass.FieldSubordinateLoanAccess: func(u *encompass.User) *string { return &u.SubordinateLoanAccess },
+	encompass.FieldComments:              func(u *encompass.User) *string { return &u.Comments },
+	encompass.FieldEmailSignature:        func(u *encompass.User) *string { return &u.EmailSignature },
 }
 
 // boolFields are the changeable boolean user fields.
-var boolFields = map[string]func(u *apiclient.User) **bool{
-	apiclient.FieldAllowImpersonation:    func(u *apiclient.User) **bool { return &u.AllowImpersonation },
-	apiclient.FieldIsSSOOnly:             func(u *apiclient.User) **bool { return &u.IsSSOOnly },
-	"isSsoDisconnected":                  func(u *apiclient.User) **bool { return &u.IsSSODisconnected },
-	apiclient.FieldRequirePasswordChange: func(u *apiclient.User) **bool { return &u.RequirePasswordChange },
-	apiclient.FieldAccountEnabled:        func(u *apiclient.User) **bool { return &u.AccountEnabled },
-	apiclient.FieldLoginEnabled:          func(u *apiclient.User) **bool { return &u.LoginEnabled },
+var boolFields = map[string]func(u *encompass.User) **bool{
+	encompass.FieldAllowImpersonation:    func(u *encompass.User) **bool { return &u.AllowImpersonation },
+	encompass.FieldIsSSOOnly:             func(u *encompass.User) **bool { return &u.IsSSOOnly },
+	"isSsoDisconnected":                  func(u *encompass.User) **bool { return &u.IsSSODisconnected },
+	encompass.FieldRequirePasswordChange: func(u *encompass.User) **bool { return &u.RequirePasswordChange },
+	encompass.FieldAccountEnabled:        func(u *encompass.User) **bool { return &u.AccountEnabled },
+	encompass.FieldLoginEnabled:          func(u *encompass.User) **bool { return &u.LoginEnabled },
 }
 
 // readOnlyOnPatch are fields a PATCH may not carry, with the reason.
 var readOnlyOnPatch = map[string]string{
 	"fullName":                       "fullName is computed from the name fields; remove it",
 	"userIndicators":                 "userIndicators are computed by Encompass; remove them",
-	apiclient.FieldOrganization:      "the organization changes only through PATCH /encompass/v3/users?action=move",
-	apiclient.FieldAPIUser:           "apiUser can be set only when the user is created",
-	apiclient.FieldCompensationPlans: "compensation plans cannot be changed by this call; use V3 Manage Internal User Compensation Plans",
+	encompass.FieldOrganization:      "the organization changes only through PATCH /encompass/v3/users?action=move",
+	encompass.FieldAPIUser:           "apiUser can be set only when the user is created",
+	encompass.FieldCompensationPlans: "compensation plans cannot be changed by this call; use V3 Manage Internal User Compensation Plans",
 	"orgHierarchy":                   "orgHierarchy is read-only",
 	"lastLogin":                      "lastLogin is read-only",
 	"createdDate":                    "createdDate is read-only",
@@ -77,22 +77,22 @@ var readOnlyOnPatch = map[string]string{
 var readOnlyOnCreate = map[string]string{
 	"fullName":                       readOnlyOnPatch["fullName"],
 	"userIndicators":                 readOnlyOnPatch["userIndicators"],
-	apiclient.FieldCompensationPlans: readOnlyOnPatch[apiclient.FieldCompensationPlans],
+	encompass.FieldCompensationPlans: readOnlyOnPatch[encompass.FieldCompensationPlans],
 }
 
 // decodeObject reads a JSON object body as raw fields.
 func decodeObject(r *http.Request) ([]byte, map[string]json.RawMessage, *apiError) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, "could not read the body: "+err.Error())
+		return nil, nil, errf(http.StatusBadRequest, encompass.CodeBadRequest, "could not read the body: "+err.Error())
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
-		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("the body is not a JSON object: %v", err))
+		return nil, nil, errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("the body is not a JSON object: %v", err))
 	}
 	acceptUserBody(raw)
 	if body, err = json.Marshal(raw); err != nil {
-		return nil, nil, errf(http.StatusBadRequest, rules.CodeBadRequest, "the body is not valid JSON: "+err.Error())
+		return nil, nil, errf(http.StatusBadRequest, encompass.CodeBadRequest, "the body is not valid JSON: "+err.Error())
 	}
 	return body, raw, nil
 }
@@ -103,10 +103,10 @@ func isNull(m json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(m), []b
 
 // rights returns the caller's record and whether it may manage users.
 // Callers hold s.mu.
-func (s *Server) rights(caller string) (*apiclient.User, *apiError) {
+func (s *Server) rights(caller string) (*encompass.User, *apiError) {
 	u := s.users[strings.ToLower(caller)]
 	if u == nil {
-		return nil, errf(http.StatusUnauthorized, rules.CodeUnauthorized, "the token's user no longer exists; log in again")
+		return nil, errf(http.StatusUnauthorized, encompass.CodeUnauthorized, "the token's user no longer exists; log in again")
 	}
 	if strings.EqualFold(u.ID, BuiltinAdminID) {
 		return u, nil
@@ -117,7 +117,7 @@ func (s *Server) rights(caller string) (*apiclient.User, *apiError) {
 			return u, nil
 		}
 	}
-	return nil, errf(http.StatusForbidden, rules.CodeForbidden, fmt.Sprintf("user %s is neither an administrator nor holds the %q persona, so it cannot manage users", u.ID, PersonaOrganizationsUser))
+	return nil, errf(http.StatusForbidden, encompass.CodeForbidden, fmt.Sprintf("user %s is neither an administrator nor holds the %q persona, so it cannot manage users", u.ID, PersonaOrganizationsUser))
 }
 
 // within reports whether org is ancestor or below it. Callers hold s.mu.
@@ -130,15 +130,15 @@ func (s *Server) within(org, ancestor string) bool {
 	return false
 }
 
-func (s *Server) reach(caller *apiclient.User, org, what string) *apiError {
+func (s *Server) reach(caller *encompass.User, org, what string) *apiError {
 	if s.within(org, caller.Organization.EntityID) {
 		return nil
 	}
-	return errf(http.StatusForbidden, rules.CodeForbidden, fmt.Sprintf("user %s (organization %s) may manage only its own organization and those below it; %s is in organization %s (%s)",
+	return errf(http.StatusForbidden, encompass.CodeForbidden, fmt.Sprintf("user %s (organization %s) may manage only its own organization and those below it; %s is in organization %s (%s)",
 		caller.ID, caller.Organization.EntityName, what, org, s.orgs[org].name))
 }
 
-func (s *Server) isSuperAdmin(u *apiclient.User) bool {
+func (s *Server) isSuperAdmin(u *encompass.User) bool {
 	if strings.EqualFold(u.ID, BuiltinAdminID) {
 		return true
 	}
@@ -154,7 +154,7 @@ func (s *Server) isSuperAdmin(u *apiclient.User) bool {
 
 // resolveRefs checks persona and group references (by id, or by name when
 // no id is given) and fills ids. Callers hold s.mu.
-func (s *Server) resolveRefs(u *apiclient.User) *apiError {
+func (s *Server) resolveRefs(u *encompass.User) *apiError {
 	personas := make(map[string]string, len(s.world.Personas)) // lower-case name -> id
 	for _, p := range s.world.Personas {
 		personas[strings.ToLower(p.Name)] = p.ID
@@ -166,17 +166,17 @@ func (s *Server) resolveRefs(u *apiclient.User) *apiError {
 	bad := resolve("persona", u.Personas, func(id string) bool { _, ok := s.personas[id]; return ok }, personas)
 	bad = append(bad, resolve("group", u.Groups, func(id string) bool { _, ok := s.groups[id]; return ok }, groups)...)
 	if len(bad) > 0 {
-		return errf(http.StatusBadRequest, rules.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; give existing persona and group ids or names (GET "+apiclient.PathPersonas+" lists the personas)")
+		return errf(http.StatusBadRequest, encompass.CodeUnknownReference, "unknown "+strings.Join(bad, ", ")+"; give existing persona and group ids or names (GET "+apiclient.PathPersonas+" lists the personas)")
 	}
 	return nil
 }
 
 // groupIDs refuses group references without an entityId: groups are sent
 // by id (no endpoint lists them, so a name cannot be checked by the caller).
-func groupIDs(gs []apiclient.EntityRef) *apiError {
+func groupIDs(gs []encompass.EntityRef) *apiError {
 	for i, g := range gs {
 		if strings.TrimSpace(g.EntityID) == "" {
-			return errf(http.StatusBadRequest, rules.CodeRequired, fmt.Sprintf("groups[%d] (%q): entityId is required; send every group by its id", i, g.EntityName))
+			return errf(http.StatusBadRequest, encompass.CodeRequired, fmt.Sprintf("groups[%d] (%q): entityId is required; send every group by its id", i, g.EntityName))
 		}
 	}
 	return nil
@@ -184,7 +184,7 @@ func groupIDs(gs []apiclient.EntityRef) *apiError {
 
 // resolve fills the id of each reference given by name only, and names the
 // references that match nothing.
-func resolve(kind string, refs []apiclient.EntityRef, known func(id string) bool, byName map[string]string) []string {
+func resolve(kind string, refs []encompass.EntityRef, known func(id string) bool, byName map[string]string) []string {
 	var bad []string
 	for i, r := range refs {
 		if known(r.EntityID) {
@@ -201,15 +201,15 @@ func resolve(kind string, refs []apiclient.EntityRef, known func(id string) bool
 
 // normalise fills the computed and defaulted fields of a stored user.
 // Callers hold s.mu.
-func (s *Server) normalise(u *apiclient.User) {
+func (s *Server) normalise(u *encompass.User) {
 	org := s.orgs[u.Organization.EntityID]
-	u.Organization = &apiclient.EntityRef{EntityID: org.id, EntityType: apiclient.EntityTypeOrganization, EntityName: org.name}
+	u.Organization = &encompass.EntityRef{EntityID: org.id, EntityType: encompass.EntityTypeOrganization, EntityName: org.name}
 	seen := map[string]bool{}
 	ps := u.Personas[:0:0]
 	for _, p := range u.Personas {
 		if !seen[p.EntityID] {
 			seen[p.EntityID] = true
-			ps = append(ps, apiclient.EntityRef{EntityID: p.EntityID, EntityType: apiclient.EntityTypePersona, EntityName: s.personas[p.EntityID].Name})
+			ps = append(ps, encompass.EntityRef{EntityID: p.EntityID, EntityType: encompass.EntityTypePersona, EntityName: s.personas[p.EntityID].Name})
 		}
 	}
 	u.Personas = ps
@@ -218,7 +218,7 @@ func (s *Server) normalise(u *apiclient.User) {
 	for _, g := range u.Groups {
 		if !seen[g.EntityID] {
 			seen[g.EntityID] = true
-			gs = append(gs, apiclient.EntityRef{EntityID: g.EntityID, EntityType: apiclient.EntityTypeGroup, EntityName: s.groups[g.EntityID].Name})
+			gs = append(gs, encompass.EntityRef{EntityID: g.EntityID, EntityType: encompass.EntityTypeGroup, EntityName: s.groups[g.EntityID].Name})
 		}
 	}
 	u.Groups = gs
@@ -235,10 +235,10 @@ func (s *Server) normalise(u *apiclient.User) {
 		}
 	}
 	if u.PeerLoanAccess == "" {
-		u.PeerLoanAccess = apiclient.LoanAccessDisabled
+		u.PeerLoanAccess = encompass.LoanAccessDisabled
 	}
 	if u.SubordinateLoanAccess == "" {
-		u.SubordinateLoanAccess = apiclient.LoanAccessReadOnly
+		u.SubordinateLoanAccess = encompass.LoanAccessReadOnly
 	}
 	var ind []string
 	super, adm := s.isSuperAdmin(u), false
@@ -249,35 +249,35 @@ func (s *Server) normalise(u *apiclient.User) {
 	}
 	root := org.parent == ""
 	if root {
-		ind = append(ind, apiclient.IndicatorTopLevelUser)
+		ind = append(ind, encompass.IndicatorTopLevelUser)
 		if super || adm {
-			ind = append(ind, apiclient.IndicatorTopLevelAdministator)
+			ind = append(ind, encompass.IndicatorTopLevelAdministator)
 		}
 	}
 	if adm {
-		ind = append(ind, apiclient.IndicatorAdministrator)
+		ind = append(ind, encompass.IndicatorAdministrator)
 	}
 	if super {
-		ind = append(ind, apiclient.IndicatorSuperAdministrator)
+		ind = append(ind, encompass.IndicatorSuperAdministrator)
 	}
 	u.UserIndicators = ind
 }
 
 // fullLicenses returns the fixed list with every state unselected, or the
 // stored list when it already is complete.
-func fullLicenses(have []apiclient.License) []apiclient.License {
-	if len(have) == len(rules.LicenseStates) {
+func fullLicenses(have []encompass.License) []encompass.License {
+	if len(have) == len(encompass.LicenseStates) {
 		return have
 	}
-	out := make([]apiclient.License, len(rules.LicenseStates))
-	for i, st := range rules.LicenseStates {
-		out[i] = apiclient.License{State: st}
+	out := make([]encompass.License, len(encompass.LicenseStates))
+	for i, st := range encompass.LicenseStates {
+		out[i] = encompass.License{State: st}
 	}
 	return out
 }
 
 // mergeLicenses switches the entries of list named in changes.
-func mergeLicenses(list, changes []apiclient.License) []apiclient.License {
+func mergeLicenses(list, changes []encompass.License) []encompass.License {
 	out := slices.Clone(list)
 	for _, c := range changes {
 		for i := range out {
@@ -295,7 +295,7 @@ func mergeLicenses(list, changes []apiclient.License) []apiclient.License {
 	return out
 }
 
-func cloneUser(u *apiclient.User) *apiclient.User {
+func cloneUser(u *encompass.User) *encompass.User {
 	c := *u
 	c.Personas = slices.Clone(u.Personas)
 	c.Groups = slices.Clone(u.Groups)
@@ -322,7 +322,7 @@ func cloneUser(u *apiclient.User) *apiclient.User {
 
 // publicUser is a stored user without its password (Server.User, Server.Users;
 // answers go through userOut in dialect.go).
-func publicUser(u *apiclient.User) *apiclient.User {
+func publicUser(u *encompass.User) *encompass.User {
 	c := cloneUser(u)
 	c.Password = ""
 	return c
@@ -342,7 +342,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 		s.bump(func(st *Stats) { st.Lists++ })
 		e = s.listUsers(w, r)
 	default:
-		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use POST (create), PATCH ?action=move or GET (list)")
+		e = errf(http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use POST (create), PATCH ?action=move or GET (list)")
 	}
 	if e != nil {
 		s.fail(w, e)
@@ -359,7 +359,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPatch:
 		e = s.patchUser(w, r)
 	default:
-		e = errf(http.StatusMethodNotAllowed, rules.CodeBadRequest, "use GET or PATCH on a user")
+		e = errf(http.StatusMethodNotAllowed, encompass.CodeBadRequest, "use GET or PATCH on a user")
 	}
 	if e != nil {
 		s.fail(w, e)
@@ -375,7 +375,7 @@ func checkView(v string, allowed ...string) *apiError {
 			return nil
 		}
 	}
-	return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("view %q is not allowed; use one of %s", v, strings.Join(allowed, ", ")))
+	return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("view %q is not allowed; use one of %s", v, strings.Join(allowed, ", ")))
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
@@ -390,15 +390,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	for k := range raw {
 		if why, ro := readOnlyOnCreate[k]; ro {
-			return errf(http.StatusBadRequest, rules.CodeReadOnlyField, k+": "+why)
+			return errf(http.StatusBadRequest, encompass.CodeReadOnlyField, k+": "+why)
 		}
 		if !knownCreateField(k) {
-			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
+			return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
 		}
 	}
-	var u apiclient.User
+	var u encompass.User
 	if err := json.Unmarshal(body, &u); err != nil {
-		return errf(http.StatusBadRequest, rules.CodeBadRequest, "the user body has a value of the wrong type: "+err.Error())
+		return errf(http.StatusBadRequest, encompass.CodeBadRequest, "the user body has a value of the wrong type: "+err.Error())
 	}
 	sentFolder := u.WorkingFolder
 	orgID := q.Get("orgId")
@@ -413,20 +413,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 		return e
 	}
 	d := s.world.Defaults
-	if vs := rules.CheckUser(&u, true, orgID, d); len(vs) > 0 {
+	if vs := encompass.CheckUser(&u, true, orgID, d); len(vs) > 0 {
 		return violationsError(vs)
 	}
 	if orgID == "" {
 		orgID = d.OrgID
 	}
 	if len(u.Personas) == 0 {
-		u.Personas = []apiclient.EntityRef{{EntityID: d.PersonaID}}
+		u.Personas = []encompass.EntityRef{{EntityID: d.PersonaID}}
 	}
 	if u.WorkingFolder == "" {
 		u.WorkingFolder = d.WorkingFolder
 	}
 	if s.orgs[orgID] == nil {
-		return errf(http.StatusBadRequest, rules.CodeUnknownReference, fmt.Sprintf("organization %q does not exist; GET %s/root?view=hierarchy lists them", orgID, apiclient.PathOrganizations))
+		return errf(http.StatusBadRequest, encompass.CodeUnknownReference, fmt.Sprintf("organization %q does not exist; GET %s/root?view=hierarchy lists them", orgID, apiclient.PathOrganizations))
 	}
 	if e := groupIDs(u.Groups); e != nil {
 		return e
@@ -447,9 +447,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	key := strings.ToLower(u.ID)
 	if old := s.users[key]; old != nil {
 		s.bump(func(st *Stats) { st.Conflicts409++ })
-		return errf(http.StatusConflict, rules.CodeConflict, fmt.Sprintf("user id %q already exists (as %q; ids ignore case); update it instead", u.ID, old.ID))
+		return errf(http.StatusConflict, encompass.CodeConflict, fmt.Sprintf("user id %q already exists (as %q; ids ignore case); update it instead", u.ID, old.ID))
 	}
-	u.Organization = &apiclient.EntityRef{EntityID: orgID}
+	u.Organization = &encompass.EntityRef{EntityID: orgID}
 	u.UserIndicators, u.FullName = nil, ""
 	s.normalise(&u)
 	s.users[key] = &u
@@ -473,8 +473,8 @@ func knownCreateField(k string) bool {
 		return true
 	}
 	switch k {
-	case "id", apiclient.FieldPersonas, apiclient.FieldGroups, apiclient.FieldLicenses, apiclient.FieldCCSite,
-		apiclient.FieldOrganization, apiclient.FieldAPIUser:
+	case "id", encompass.FieldPersonas, encompass.FieldGroups, encompass.FieldLicenses, encompass.FieldCCSite,
+		encompass.FieldOrganization, encompass.FieldAPIUser:
 		return true
 	}
 	return false
@@ -497,7 +497,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	cur := s.users[strings.ToLower(id)]
 	if cur == nil {
-		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
+		return errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
 	}
 	if e := s.reach(caller, cur.Organization.EntityID, "user "+cur.ID); e != nil {
 		return e
@@ -505,12 +505,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 	m := cloneUser(cur)
 	m.Password = "" // the merged user carries a password only when the patch sends one
 	wrongType := func(k string, err error) *apiError {
-		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("%s: wrong type of value: %v", k, err))
+		return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("%s: wrong type of value: %v", k, err))
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		v := raw[k]
 		if why, ro := readOnlyOnPatch[k]; ro {
-			return errf(http.StatusBadRequest, rules.CodeReadOnlyField, k+": "+why)
+			return errf(http.StatusBadRequest, encompass.CodeReadOnlyField, k+": "+why)
 		}
 		if f, ok := stringFields[k]; ok {
 			p := f(m)
@@ -523,7 +523,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 		if f, ok := boolFields[k]; ok {
 			if isNull(v) {
-				return errf(http.StatusBadRequest, rules.CodeBadRequest, k+": null clears only text fields; send true or false")
+				return errf(http.StatusBadRequest, encompass.CodeBadRequest, k+": null clears only text fields; send true or false")
 			}
 			var b bool
 			if err := json.Unmarshal(v, &b); err != nil {
@@ -539,21 +539,21 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 				return wrongType(k, err)
 			}
 			if !strings.EqualFold(got, cur.ID) {
-				return errf(http.StatusBadRequest, rules.CodeReadOnlyField, fmt.Sprintf("id: the body names %q but the path names %q; a user id cannot be changed", got, cur.ID))
+				return errf(http.StatusBadRequest, encompass.CodeReadOnlyField, fmt.Sprintf("id: the body names %q but the path names %q; a user id cannot be changed", got, cur.ID))
 			}
-		case apiclient.FieldPersonas:
-			var ps []apiclient.EntityRef
+		case encompass.FieldPersonas:
+			var ps []encompass.EntityRef
 			if !isNull(v) {
 				if err := json.Unmarshal(v, &ps); err != nil {
 					return wrongType(k, err)
 				}
 			}
 			if len(ps) == 0 {
-				return errf(http.StatusBadRequest, rules.CodeEmptyPersonas, "personas: at least one persona is required; the list replaces the user's personas, so send the full set")
+				return errf(http.StatusBadRequest, encompass.CodeEmptyPersonas, "personas: at least one persona is required; the list replaces the user's personas, so send the full set")
 			}
 			m.Personas = ps
-		case apiclient.FieldGroups:
-			var gs []apiclient.EntityRef
+		case encompass.FieldGroups:
+			var gs []encompass.EntityRef
 			if !isNull(v) {
 				if err := json.Unmarshal(v, &gs); err != nil {
 					return wrongType(k, err)
@@ -563,31 +563,31 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 				return e
 			}
 			m.Groups = gs
-		case apiclient.FieldLicenses:
-			var ls []apiclient.License
+		case encompass.FieldLicenses:
+			var ls []encompass.License
 			if err := json.Unmarshal(v, &ls); err != nil {
 				return wrongType(k, err)
 			}
 			for _, l := range ls {
-				if !rules.IsLicenseState(strings.ToUpper(l.State)) {
-					return errf(http.StatusBadRequest, rules.CodeEnumeration, fmt.Sprintf("licenses: %q is not a state or territory code; the list is fixed, use two letters such as CA", l.State))
+				if !encompass.IsLicenseState(strings.ToUpper(l.State)) {
+					return errf(http.StatusBadRequest, encompass.CodeEnumeration, fmt.Sprintf("licenses: %q is not a state or territory code; the list is fixed, use two letters such as CA", l.State))
 				}
 			}
 			m.Licenses = mergeLicenses(m.Licenses, ls)
-		case apiclient.FieldCCSite:
-			var cc *apiclient.CCSite
+		case encompass.FieldCCSite:
+			var cc *encompass.CCSite
 			if err := json.Unmarshal(v, &cc); err != nil {
 				return wrongType(k, err)
 			}
 			m.CCSite = cc
 		default:
-			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
+			return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("unknown field %q in the user body; remove it", k))
 		}
 	}
 	if e := s.resolveRefs(m); e != nil {
 		return e
 	}
-	if v, sent := raw[apiclient.FieldWorkingFolder]; sent && !isNull(v) && m.WorkingFolder != "" {
+	if v, sent := raw[encompass.FieldWorkingFolder]; sent && !isNull(v) && m.WorkingFolder != "" {
 		name, e := s.workingFolder(m.WorkingFolder)
 		if e != nil {
 			return e
@@ -595,16 +595,16 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 		m.WorkingFolder = name
 	}
 	d := s.world.Defaults
-	vs := rules.CheckUser(m, false, "", d)
+	vs := encompass.CheckUser(m, false, "", d)
 	for _, f := range []struct{ name, v string }{
-		{apiclient.FieldFirstName, m.FirstName}, {apiclient.FieldLastName, m.LastName}, {apiclient.FieldEmail, m.Email},
+		{encompass.FieldFirstName, m.FirstName}, {encompass.FieldLastName, m.LastName}, {encompass.FieldEmail, m.Email},
 	} {
 		if strings.TrimSpace(f.v) == "" {
-			vs = append(vs, rules.Violation{Field: f.name, Code: rules.CodeRequired, Message: "required; it cannot be cleared"})
+			vs = append(vs, encompass.Violation{Field: f.name, Code: encompass.CodeRequired, Message: "required; it cannot be cleared"})
 		}
 	}
 	if m.WorkingFolder == "" && d.WorkingFolder == "" {
-		vs = append(vs, rules.Violation{Field: apiclient.FieldWorkingFolder, Code: rules.CodeRequired, Message: "required (no company default working folder); it cannot be cleared"})
+		vs = append(vs, encompass.Violation{Field: encompass.FieldWorkingFolder, Code: encompass.CodeRequired, Message: "required (no company default working folder); it cannot be cleared"})
 	}
 	if len(vs) > 0 {
 		return violationsError(vs)
@@ -626,33 +626,33 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 	q := r.URL.Query()
 	if a := q.Get("action"); !strings.EqualFold(a, apiclient.MoveAction) {
-		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("action %q is not supported; the only action is move", a))
+		return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("action %q is not supported; the only action is move", a))
 	}
 	src, dst := q.Get("sourceOrgId"), q.Get("targetOrgId")
 	if src == "" || dst == "" {
-		return errf(http.StatusBadRequest, rules.CodeRequired, "sourceOrgId and targetOrgId are required for action=move")
+		return errf(http.StatusBadRequest, encompass.CodeRequired, "sourceOrgId and targetOrgId are required for action=move")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		return errf(http.StatusBadRequest, rules.CodeBadRequest, "could not read the body: "+err.Error())
+		return errf(http.StatusBadRequest, encompass.CodeBadRequest, "could not read the body: "+err.Error())
 	}
 	var items []map[string]json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
-		return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("the move body must be a JSON array of {\"id\":…}: %v", err))
+		return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("the move body must be a JSON array of {\"id\":…}: %v", err))
 	}
 	if len(items) == 0 {
-		return errf(http.StatusBadRequest, rules.CodeMoveBody, "the move body names no user; send [{\"id\":\"…\"}]")
+		return errf(http.StatusBadRequest, encompass.CodeMoveBody, "the move body names no user; send [{\"id\":\"…\"}]")
 	}
 	ids := make([]string, 0, len(items))
 	for i, it := range items {
 		for k := range it {
 			if k != "id" {
-				return errf(http.StatusBadRequest, rules.CodeMoveBody, fmt.Sprintf("item %d carries %q; a move item may contain only \"id\"", i+1, k))
+				return errf(http.StatusBadRequest, encompass.CodeMoveBody, fmt.Sprintf("item %d carries %q; a move item may contain only \"id\"", i+1, k))
 			}
 		}
 		var id string
 		if err := json.Unmarshal(idText(it["id"]), &id); err != nil || id == "" {
-			return errf(http.StatusBadRequest, rules.CodeMoveBody, fmt.Sprintf("item %d has no user id; send {\"id\":\"…\"}", i+1))
+			return errf(http.StatusBadRequest, encompass.CodeMoveBody, fmt.Sprintf("item %d has no user id; send {\"id\":\"…\"}", i+1))
 		}
 		ids = append(ids, id)
 	}
@@ -665,7 +665,7 @@ func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	for _, o := range []struct{ name, id string }{{"sourceOrgId", src}, {"targetOrgId", dst}} {
 		if s.orgs[o.id] == nil {
-			return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("%s %q: no such organization", o.name, o.id))
+			return errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("%s %q: no such organization", o.name, o.id))
 		}
 	}
 	if e := s.reach(caller, src, "the source organization"); e != nil {
@@ -674,23 +674,23 @@ func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 	if e := s.reach(caller, dst, "the target organization"); e != nil {
 		return e
 	}
-	users := make([]*apiclient.User, 0, len(ids))
+	users := make([]*encompass.User, 0, len(ids))
 	for _, id := range ids {
 		u := s.users[strings.ToLower(id)]
 		switch {
 		case u == nil:
-			return errf(http.StatusBadRequest, rules.CodeMoveSource, fmt.Sprintf("user %q does not exist; nobody was moved", id))
+			return errf(http.StatusBadRequest, encompass.CodeMoveSource, fmt.Sprintf("user %q does not exist; nobody was moved", id))
 		case u.Organization.EntityID != src:
-			return errf(http.StatusBadRequest, rules.CodeMoveSource, fmt.Sprintf("user %s is in organization %s (%s), not in sourceOrgId %s; nobody was moved", u.ID, u.Organization.EntityID, u.Organization.EntityName, src))
+			return errf(http.StatusBadRequest, encompass.CodeMoveSource, fmt.Sprintf("user %s is in organization %s (%s), not in sourceOrgId %s; nobody was moved", u.ID, u.Organization.EntityID, u.Organization.EntityName, src))
 		case strings.EqualFold(u.ID, caller.ID):
-			return errf(http.StatusBadRequest, rules.CodeMoveSelf, fmt.Sprintf("user %s cannot move its own account; nobody was moved", u.ID))
+			return errf(http.StatusBadRequest, encompass.CodeMoveSelf, fmt.Sprintf("user %s cannot move its own account; nobody was moved", u.ID))
 		case s.isSuperAdmin(u) && s.orgs[src].parent == "" && dst != src:
-			return errf(http.StatusBadRequest, rules.CodeMoveSuperAdmin, fmt.Sprintf("user %s is a super administrator and cannot be moved out of the root organization; nobody was moved", u.ID))
+			return errf(http.StatusBadRequest, encompass.CodeMoveSuperAdmin, fmt.Sprintf("user %s is a super administrator and cannot be moved out of the root organization; nobody was moved", u.ID))
 		}
 		users = append(users, u)
 	}
 	for _, u := range users {
-		u.Organization = &apiclient.EntityRef{EntityID: dst}
+		u.Organization = &encompass.EntityRef{EntityID: dst}
 		s.normalise(u)
 	}
 	s.persistLocked()
@@ -712,7 +712,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) *apiError {
 	defer s.mu.RUnlock()
 	u := s.users[strings.ToLower(id)]
 	if u == nil {
-		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
+		return errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("user %q does not exist", id))
 	}
 	s.writeRead(w, s.userOut(u, s.readEntities(q)))
 	return nil
@@ -735,7 +735,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
 	if v := q.Get("isRecursive"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return errf(http.StatusBadRequest, rules.CodeBadRequest, fmt.Sprintf("isRecursive=%q: give true or false", v))
+			return errf(http.StatusBadRequest, encompass.CodeBadRequest, fmt.Sprintf("isRecursive=%q: give true or false", v))
 		}
 		recursive = b
 	}
@@ -746,9 +746,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
 		org, recursive = s.world.Organizations.ID, true
 	}
 	if s.orgs[org] == nil {
-		return errf(http.StatusNotFound, rules.CodeNotFound, fmt.Sprintf("organization %q does not exist", org))
+		return errf(http.StatusNotFound, encompass.CodeNotFound, fmt.Sprintf("organization %q does not exist", org))
 	}
-	var all []*apiclient.User
+	var all []*encompass.User
 	for _, u := range s.sortedUsers() {
 		uo := u.Organization.EntityID
 		if uo == org || (recursive && s.within(uo, org)) {

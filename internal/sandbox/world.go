@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/internal/rules"
+	"github.com/encimport/encimport/encompass"
 )
 
 // Names of the personas the sandbox gives meaning to (access rights and
@@ -30,17 +29,17 @@ const (
 )
 
 // World is everything the sandbox knows; it is the JSON of the --state file.
-// Users keep their password server-side in apiclient.User.Password; the API
+// Users keep their password server-side in encompass.User.Password; the API
 // never returns it.
 type World struct {
 	InstanceID    string              `json:"instanceId"`
 	Clients       []Client            `json:"clients"`
 	Organizations Org                 `json:"organizations"`
-	Personas      []apiclient.Persona `json:"personas"`
+	Personas      []encompass.Persona `json:"personas"`
 	Groups        []Group             `json:"groups,omitempty"`
 	LoanFolders   []LoanFolder        `json:"loanFolders,omitempty"` // none: DefaultLoanFolders
-	Defaults      rules.Defaults      `json:"defaults"`
-	Users         []apiclient.User    `json:"users"`
+	Defaults      encompass.Defaults  `json:"defaults"`
+	Users         []encompass.User    `json:"users"`
 }
 
 // Client is an OAuth client; client-credentials tokens act as APIUserID.
@@ -160,7 +159,7 @@ func DefaultWorld() *World {
 			}},
 			{ID: OrgWholesale, Name: "Wholesale"},
 		}},
-		Personas: []apiclient.Persona{
+		Personas: []encompass.Persona{
 			{ID: PersonaIDSuperAdministrator, Name: PersonaSuperAdministrator},
 			{ID: PersonaIDAdministrator, Name: PersonaAdministrator},
 			{ID: PersonaIDLoanOfficer, Name: "Loan Officer"},
@@ -173,31 +172,31 @@ func DefaultWorld() *World {
 	}
 	for _, s := range defaultUsers {
 		first, last := strings.ToLower(s.first), strings.ToLower(strings.ReplaceAll(s.last, "'", ""))
-		u := apiclient.User{
+		u := encompass.User{
 			ID: s.id, FirstName: s.first, LastName: s.last, Title: s.title,
 			Email:         first + "." + last + "@sandbox.example.com",
 			Password:      DefaultPassword,
 			WorkingFolder: "My Pipeline",
-			Organization:  &apiclient.EntityRef{EntityID: s.org},
+			Organization:  &encompass.EntityRef{EntityID: s.org},
 			Phone:         s.phone, CellPhone: s.cell,
 			NMLSOriginatorID: s.nmls, NMLSExpirationDate: s.nmlsExp,
-			PeerLoanAccess: apiclient.LoanAccessDisabled, SubordinateLoanAccess: apiclient.LoanAccessReadOnly,
+			PeerLoanAccess: encompass.LoanAccessDisabled, SubordinateLoanAccess: encompass.LoanAccessReadOnly,
 			AccountEnabled: ptr(!s.disabled), LoginEnabled: ptr(true),
 		}
 		for _, p := range s.personas {
-			u.Personas = append(u.Personas, apiclient.EntityRef{EntityID: p})
+			u.Personas = append(u.Personas, encompass.EntityRef{EntityID: p})
 		}
 		// Group memberships: the only place a client can learn group names
 		// from, since no endpoint lists the groups.
-		u.Groups = []apiclient.EntityRef{{EntityID: "1"}}
+		u.Groups = []encompass.EntityRef{{EntityID: "1"}}
 		if s.org == OrgDenverBranch {
-			u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: "2"})
+			u.Groups = append(u.Groups, encompass.EntityRef{EntityID: "2"})
 		}
 		if slices.Contains(s.personas, PersonaIDUnderwriter) {
-			u.Groups = append(u.Groups, apiclient.EntityRef{EntityID: "3"})
+			u.Groups = append(u.Groups, encompass.EntityRef{EntityID: "3"})
 		}
 		for _, st := range s.states {
-			u.Licenses = append(u.Licenses, apiclient.License{State: st, Selected: true, License: st + "-" + s.nmls})
+			u.Licenses = append(u.Licenses, encompass.License{State: st, Selected: true, License: st + "-" + s.nmls})
 		}
 		if s.apiUser {
 			u.APIUser, u.OAuthClientID = ptr(true), "partner-client"

@@ -1,14 +1,13 @@
-// Package rules holds the documented Encompass V3 user rules (docs/seeds,
+package encompass
+
+// This file holds the documented Encompass V3 user rules (docs/seeds,
 // docs/encompass-api.md) in one place: the planner checks rows with them
 // before any call, and the sandbox enforces them on every request.
-package rules
 
 import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/encimport/encimport/apiclient"
 )
 
 // Documented limits.
@@ -244,8 +243,8 @@ func IsPlainDate(s string) bool {
 
 // PeerLoanAccessValues and SubordinateLoanAccessValues are the documented enumerations.
 var (
-	PeerLoanAccessValues        = []string{apiclient.LoanAccessDisabled, apiclient.LoanAccessReadOnly, apiclient.LoanAccessReadWrite}
-	SubordinateLoanAccessValues = []string{apiclient.LoanAccessReadOnly, apiclient.LoanAccessReadWrite}
+	PeerLoanAccessValues        = []string{LoanAccessDisabled, LoanAccessReadOnly, LoanAccessReadWrite}
+	SubordinateLoanAccessValues = []string{LoanAccessReadOnly, LoanAccessReadWrite}
 )
 
 // CheckEnum checks that value is one of allowed (exact spelling).
@@ -289,7 +288,7 @@ type Defaults struct {
 // defaults make orgId, personas and workingFolder optional). On update u
 // must be the user as it would be after the patch, with hasPassword telling
 // whether the patch sends one. It returns every violation found.
-func CheckUser(u *apiclient.User, create bool, orgID string, d Defaults) []Violation {
+func CheckUser(u *User, create bool, orgID string, d Defaults) []Violation {
 	var vs []Violation
 	add := func(v *Violation) {
 		if v != nil {
