@@ -17,6 +17,10 @@
 //     array; loan access in any casing; dates with a time part; hierarchy
 //     references), each type decoded in one pass through a shadowing alias
 //     struct; [UserPage] for a whole page; [User.Missing].
+//   - fields.go: the one table of the user's changeable scalar fields
+//     ([UserField]: wire name, kind, accessors, whether it is required,
+//     clearable by null, allowed in a PATCH, its default), read by the
+//     planner (which maps spreadsheet columns onto it) and the sandbox.
 //   - rules.go: the documented field rules ([CheckUser] and its parts,
 //     [Violation] and the EBS error codes, [Defaults]).
 package encompass

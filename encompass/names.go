@@ -38,8 +38,9 @@ const (
 	LoanAccessReadWrite = "ReadWrite"
 )
 
-// Wire names of the User fields a PATCH body may carry. A patch body is a
-// map from these names to JSON values (null clears a string).
+// Wire names of the User fields. A patch body is a map from these names to
+// JSON values (null clears a string); which of them a PATCH may carry is in
+// the field table (fields.go) and the sandbox's read-only list.
 const (
 	FieldFirstName             = "firstName"
 	FieldMiddleName            = "middleName"
@@ -64,6 +65,7 @@ const (
 	FieldOAuthClientID         = "oAuthClientId"
 	FieldAllowImpersonation    = "allowImpersonation"
 	FieldIsSSOOnly             = "isSsoOnly"
+	FieldIsSSODisconnected     = "isSsoDisconnected"
 	FieldRequirePasswordChange = "requirePasswordChange"
 	FieldPeerLoanAccess        = "peerLoanAccess"
 	FieldSubordinateLoanAccess = "subordinateLoanAccess"

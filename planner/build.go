@@ -469,18 +469,18 @@ func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas,
 		p.Changes = append(p.Changes, Change{Field: field, Before: before, After: after})
 	}
 	for _, s := range scalars {
-		if s.isBool() {
+		if s.IsBool() {
 			v, ok := rec.Bool(s.col)
-			if cur := boolValue(s.getb(existing), s.def); ok && v != cur {
-				change(s.wire, v, strconv.FormatBool(cur), strconv.FormatBool(v))
+			if cur := boolValue(s.GetBool(existing), s.Default); ok && v != cur {
+				change(s.Name, v, strconv.FormatBool(cur), strconv.FormatBool(v))
 			}
 			continue
 		}
-		cur := s.get(existing)
+		cur := s.Get(existing)
 		if rec.IsClear(s.col) {
-			if cur != "" && s.clearable {
-				p.Body[s.wire] = json.RawMessage("null")
-				p.Changes = append(p.Changes, Change{Field: s.wire, Before: strconv.Quote(cur), After: "null"})
+			if cur != "" && s.Clearable {
+				p.Body[s.Name] = json.RawMessage("null")
+				p.Changes = append(p.Changes, Change{Field: s.Name, Before: strconv.Quote(cur), After: "null"})
 			}
 			continue
 		}
@@ -489,7 +489,7 @@ func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas,
 			v = folder // the server's spelling
 		}
 		if v != "" && v != cur {
-			change(s.wire, v, quoteOrEmpty(cur), strconv.Quote(v))
+			change(s.Name, v, quoteOrEmpty(cur), strconv.Quote(v))
 		}
 	}
 	if len(personas) > 0 {
@@ -589,22 +589,22 @@ func (b *builder) newViolations(rec *importer.Record, existing *encompass.User, 
 		after.Password = rec.Get(importer.ColPassword)
 	}
 	for _, s := range scalars {
-		raw, ok := p.Body[s.wire]
+		raw, ok := p.Body[s.Name]
 		if !ok {
 			continue
 		}
-		if s.isBool() {
+		if s.IsBool() {
 			var v bool
 			_ = json.Unmarshal(raw, &v)
-			s.setb(&after, &v)
+			s.SetBool(&after, &v)
 			continue
 		}
 		var v *string
 		_ = json.Unmarshal(raw, &v)
 		if v == nil {
-			s.set(&after, "")
+			s.Set(&after, "")
 		} else {
-			s.set(&after, *v)
+			s.Set(&after, *v)
 		}
 	}
 	d := ruleDefaults(b.opts, false)

@@ -98,7 +98,7 @@ func TestFillUserScratchMatchesRecordUser(t *testing.T) {
 		full.Set(c, "v"+c.String())
 	}
 	for _, s := range scalars {
-		if s.isBool() {
+		if s.IsBool() {
 			full.Set(s.col, "true")
 		}
 	}

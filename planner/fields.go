@@ -6,88 +6,52 @@ import (
 )
 
 // scalar is a spreadsheet column that maps one to one onto a string or
-// boolean field of the user contract.
+// boolean field of the user contract (the field table of package encompass:
+// wire name, accessors, whether it is required, clearable, its default).
 type scalar struct {
-	col  importer.Column
-	wire string
-	// strings
-	get func(*encompass.User) string
-	set func(*encompass.User, string)
-	// booleans (get/set nil)
-	getb func(*encompass.User) *bool
-	setb func(*encompass.User, *bool)
-	def  bool // the documented value of an absent boolean
-	// clearable: "<clear>" may send JSON null.
-	clearable bool
-	// required: a value create needs; clearing it is refused.
-	required bool
+	col importer.Column
+	encompass.UserField
 }
 
-func (s scalar) isBool() bool { return s.getb != nil }
-
-func str(col importer.Column, wire string, clearable bool, get func(*encompass.User) string, set func(*encompass.User, string)) scalar {
-	return scalar{col: col, wire: wire, get: get, set: set, clearable: clearable}
-}
-
-func boolean(col importer.Column, wire string, def bool, get func(*encompass.User) *bool, set func(*encompass.User, *bool)) scalar {
-	return scalar{col: col, wire: wire, getb: get, setb: set, def: def}
+// column pairs a spreadsheet column with its field in the table.
+func column(col importer.Column, wire string) scalar {
+	f, ok := encompass.LookupUserField(wire)
+	if !ok {
+		panic("planner: no user field " + wire) // the table below names only fields of encompass's table
+	}
+	return scalar{col: col, UserField: f}
 }
 
 // scalars lists the one-to-one columns in the template's order.
 var scalars = []scalar{
-	{col: importer.ColFirstName, wire: encompass.FieldFirstName, required: true,
-		get: func(u *encompass.User) string { return u.FirstName }, set: func(u *encompass.User, v string) { u.FirstName = v }},
-	str(importer.ColMiddleName, encompass.FieldMiddleName, true,
-		func(u *encompass.User) string { return u.MiddleName }, func(u *encompass.User, v string) { u.MiddleName = v }),
-	{col: importer.ColLastName, wire: encompass.FieldLastName, required: true,
-		get: func(u *encompass.User) string { return u.LastName }, set: func(u *encompass.User, v string) { u.LastName = v }},
-	str(importer.ColSuffix, encompass.FieldSuffix, true,
-		func(u *encompass.User) string { return u.Suffix }, func(u *encompass.User, v string) { u.Suffix = v }),
-	{col: importer.ColEmail, wire: encompass.FieldEmail, required: true,
-		get: func(u *encompass.User) string { return u.Email }, set: func(u *encompass.User, v string) { u.Email = v }},
-	str(importer.ColTitle, encompass.FieldTitle, true,
-		func(u *encompass.User) string { return u.Title }, func(u *encompass.User, v string) { u.Title = v }),
-	str(importer.ColPhone, encompass.FieldPhone, true,
-		func(u *encompass.User) string { return u.Phone }, func(u *encompass.User, v string) { u.Phone = v }),
-	str(importer.ColCellPhone, encompass.FieldCellPhone, true,
-		func(u *encompass.User) string { return u.CellPhone }, func(u *encompass.User, v string) { u.CellPhone = v }),
-	str(importer.ColFax, encompass.FieldFax, true,
-		func(u *encompass.User) string { return u.Fax }, func(u *encompass.User, v string) { u.Fax = v }),
-	str(importer.ColEmployeeID, encompass.FieldEmployeeID, true,
-		func(u *encompass.User) string { return u.EmployeeID }, func(u *encompass.User, v string) { u.EmployeeID = v }),
-	str(importer.ColNMLSOriginatorID, encompass.FieldNMLSOriginatorID, true,
-		func(u *encompass.User) string { return u.NMLSOriginatorID }, func(u *encompass.User, v string) { u.NMLSOriginatorID = v }),
-	str(importer.ColNMLSExpirationDate, encompass.FieldNMLSExpirationDate, true,
-		func(u *encompass.User) string { return u.NMLSExpirationDate }, func(u *encompass.User, v string) { u.NMLSExpirationDate = v }),
-	str(importer.ColChumID, encompass.FieldChumID, true,
-		func(u *encompass.User) string { return u.ChumID }, func(u *encompass.User, v string) { u.ChumID = v }),
-	{col: importer.ColWorkingFolder, wire: encompass.FieldWorkingFolder, required: true,
-		get: func(u *encompass.User) string { return u.WorkingFolder }, set: func(u *encompass.User, v string) { u.WorkingFolder = v }},
-	boolean(importer.ColAPIUser, encompass.FieldAPIUser, false,
-		func(u *encompass.User) *bool { return u.APIUser }, func(u *encompass.User, v *bool) { u.APIUser = v }),
-	str(importer.ColOAuthClientID, encompass.FieldOAuthClientID, true,
-		func(u *encompass.User) string { return u.OAuthClientID }, func(u *encompass.User, v string) { u.OAuthClientID = v }),
-	boolean(importer.ColAllowImpersonation, encompass.FieldAllowImpersonation, false,
-		func(u *encompass.User) *bool { return u.AllowImpersonation }, func(u *encompass.User, v *bool) { u.AllowImpersonation = v }),
-	boolean(importer.ColIsSSOOnly, encompass.FieldIsSSOOnly, false,
-		func(u *encompass.User) *bool { return u.IsSSOOnly }, func(u *encompass.User, v *bool) { u.IsSSOOnly = v }),
-	boolean(importer.ColRequirePasswordChange, encompass.FieldRequirePasswordChange, false,
-		func(u *encompass.User) *bool { return u.RequirePasswordChange }, func(u *encompass.User, v *bool) { u.RequirePasswordChange = v }),
-	str(importer.ColPeerLoanAccess, encompass.FieldPeerLoanAccess, false,
-		func(u *encompass.User) string { return u.PeerLoanAccess }, func(u *encompass.User, v string) { u.PeerLoanAccess = v }),
-	str(importer.ColSubordinateLoanAccess, encompass.FieldSubordinateLoanAccess, false,
-		func(u *encompass.User) string { return u.SubordinateLoanAccess }, func(u *encompass.User, v string) { u.SubordinateLoanAccess = v }),
-	boolean(importer.ColAccountEnabled, encompass.FieldAccountEnabled, true,
-		func(u *encompass.User) *bool { return u.AccountEnabled }, func(u *encompass.User, v *bool) { u.AccountEnabled = v }),
-	boolean(importer.ColLoginEnabled, encompass.FieldLoginEnabled, true,
-		func(u *encompass.User) *bool { return u.LoginEnabled }, func(u *encompass.User, v *bool) { u.LoginEnabled = v }),
-	str(importer.ColComments, encompass.FieldComments, true,
-		func(u *encompass.User) string { return u.Comments }, func(u *encompass.User, v string) { u.Comments = v }),
-	str(importer.ColEmailSignature, encompass.FieldEmailSignature, true,
-		func(u *encompass.User) string { return u.EmailSignature }, func(u *encompass.User, v string) { u.EmailSignature = v }),
+	column(importer.ColFirstName, encompass.FieldFirstName),
+	column(importer.ColMiddleName, encompass.FieldMiddleName),
+	column(importer.ColLastName, encompass.FieldLastName),
+	column(importer.ColSuffix, encompass.FieldSuffix),
+	column(importer.ColEmail, encompass.FieldEmail),
+	column(importer.ColTitle, encompass.FieldTitle),
+	column(importer.ColPhone, encompass.FieldPhone),
+	column(importer.ColCellPhone, encompass.FieldCellPhone),
+	column(importer.ColFax, encompass.FieldFax),
+	column(importer.ColEmployeeID, encompass.FieldEmployeeID),
+	column(importer.ColNMLSOriginatorID, encompass.FieldNMLSOriginatorID),
+	column(importer.ColNMLSExpirationDate, encompass.FieldNMLSExpirationDate),
+	column(importer.ColChumID, encompass.FieldChumID),
+	column(importer.ColWorkingFolder, encompass.FieldWorkingFolder),
+	column(importer.ColAPIUser, encompass.FieldAPIUser),
+	column(importer.ColOAuthClientID, encompass.FieldOAuthClientID),
+	column(importer.ColAllowImpersonation, encompass.FieldAllowImpersonation),
+	column(importer.ColIsSSOOnly, encompass.FieldIsSSOOnly),
+	column(importer.ColRequirePasswordChange, encompass.FieldRequirePasswordChange),
+	column(importer.ColPeerLoanAccess, encompass.FieldPeerLoanAccess),
+	column(importer.ColSubordinateLoanAccess, encompass.FieldSubordinateLoanAccess),
+	column(importer.ColAccountEnabled, encompass.FieldAccountEnabled),
+	column(importer.ColLoginEnabled, encompass.FieldLoginEnabled),
+	column(importer.ColComments, encompass.FieldComments),
+	column(importer.ColEmailSignature, encompass.FieldEmailSignature),
 }
 
-// wireColumn maps a encompass.Violation field (a wire name) to its column.
+// wireColumn maps an encompass.Violation field (a wire name) to its column.
 var wireColumn = func() map[string]importer.Column {
 	m := map[string]importer.Column{
 		"id":                         importer.ColID,
@@ -102,7 +66,7 @@ var wireColumn = func() map[string]importer.Column {
 		encompass.FieldWorkingFolder: importer.ColWorkingFolder,
 	}
 	for _, s := range scalars {
-		m[s.wire] = s.col
+		m[s.Name] = s.col
 	}
 	return m
 }()
@@ -116,7 +80,7 @@ func columnOf(wire string) importer.Column {
 	return importer.NumColumns
 }
 
-// clearableOther are the non-scalar columns: "<clear>" is refused on them.
+// nonScalarColumns are the non-scalar columns: "<clear>" is refused on them.
 var nonScalarColumns = []importer.Column{
 	importer.ColAction, importer.ColID, importer.ColPassword, importer.ColPersonas, importer.ColGroups,
 	importer.ColLicenses, importer.ColOrgID, importer.ColSourceOrgID, importer.ColCCSiteID,

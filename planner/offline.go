@@ -137,24 +137,24 @@ func fillUser(u *encompass.User, rec *importer.Record, scratch *encompass.CCSite
 	}
 	u.ID, u.Password = rec.Get(importer.ColID), rec.Get(importer.ColPassword)
 	for _, s := range scalars {
-		if s.isBool() {
+		if s.IsBool() {
 			v, ok := rec.Bool(s.col)
 			switch {
 			case !ok:
 				if scratch != nil {
-					s.setb(u, nil)
+					s.SetBool(u, nil)
 				}
 			case scratch == nil:
-				s.setb(u, boolPtr(v))
+				s.SetBool(u, boolPtr(v))
 			case v:
-				s.setb(u, &trueValue)
+				s.SetBool(u, &trueValue)
 			default:
-				s.setb(u, &falseValue)
+				s.SetBool(u, &falseValue)
 			}
 			continue
 		}
 		if v := rec.Get(s.col); v != "" || scratch != nil {
-			s.set(u, v)
+			s.Set(u, v)
 		}
 	}
 	for p := range listItems(rec.Get(importer.ColPersonas)) {
@@ -256,11 +256,11 @@ func checkRow(rec *importer.Record, act string, dup *location, u *encompass.User
 
 	// "<clear>" only on text values that may be empty.
 	for _, s := range scalars {
-		if !rec.IsClear(s.col) || s.clearable {
+		if !rec.IsClear(s.col) || s.Clearable {
 			continue
 		}
 		switch {
-		case s.required:
+		case s.Required:
 			add(s.col, fmt.Sprintf("%s is required and cannot be cleared; give a value or leave the cell empty", s.col))
 		default:
 			add(s.col, fmt.Sprintf("%s cannot be cleared (%s works only on text values); give a value or leave the cell empty", s.col, importer.ClearToken))

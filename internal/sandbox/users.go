@@ -24,40 +24,6 @@ const (
 	userListMaxLimit     = 1000
 )
 
-// stringFields are the string-valued user fields a body may carry; null clears them on PATCH.
-var stringFields = map[string]func(u *encompass.User) *string{
-	encompass.FieldFirstName:             func(u *encompass.User) *string { return &u.FirstName },
-	encompass.FieldMiddleName:            func(u *encompass.User) *string { return &u.MiddleName },
-	encompass.FieldLastName:              func(u *encompass.User) *string { return &u.LastName },
-	encompass.FieldSuffix:                func(u *encompass.User) *string { return &u.Suffix },
-	encompass.FieldEmail:                 func(u *encompass.User) *string { return &u.Email },
-	encompass.FieldPassword:              func(u *encompass.User) *string { return &u.Password },
-	encompass.FieldTitle:                 func(u *encompass.User) *string { return &u.Title },
-	encompass.FieldPhone:                 func(u *encompass.User) *string { return &u.Phone },
-	encompass.FieldCellPhone:             func(u *encompass.User) *string { return &u.CellPhone },
-	encompass.FieldFax:                   func(u *encompass.User) *string { return &u.Fax },
-	encompass.FieldEmployeeID:            func(u *encompass.User) *string { return &u.EmployeeID },
-	encompass.FieldChumID:                func(u *encompass.User) *string { return &u.ChumID },
-	encompass.FieldNMLSOriginatorID:      func(u *encompass.User) *string { return &u.NMLSOriginatorID },
-	encompass.FieldNMLSExpirationDate:    func(u *encompass.User) *string { return &u.NMLSExpirationDate },
-	encompass.FieldWorkingFolder:         func(u *encompass.User) *string { return &u.WorkingFolder },
-	encompass.FieldOAuthClientID:         func(u *encompass.User) *string { return &u.OAuthClientID },
-	encompass.FieldPeerLoanAccess:        func(u *encompass.User) *string { return &u.PeerLoanAccess },
-	encompass.FieldSubordinateLoanAccess: func(u *encompass.User) *string { return &u.SubordinateLoanAccess },
-	encompass.FieldComments:              func(u *encompass.User) *string { return &u.Comments },
-	encompass.FieldEmailSignature:        func(u *encompass.User) *string { return &u.EmailSignature },
-}
-
-// boolFields are the changeable boolean user fields.
-var boolFields = map[string]func(u *encompass.User) **bool{
-	encompass.FieldAllowImpersonation:    func(u *encompass.User) **bool { return &u.AllowImpersonation },
-	encompass.FieldIsSSOOnly:             func(u *encompass.User) **bool { return &u.IsSSOOnly },
-	"isSsoDisconnected":                  func(u *encompass.User) **bool { return &u.IsSSODisconnected },
-	encompass.FieldRequirePasswordChange: func(u *encompass.User) **bool { return &u.RequirePasswordChange },
-	encompass.FieldAccountEnabled:        func(u *encompass.User) **bool { return &u.AccountEnabled },
-	encompass.FieldLoginEnabled:          func(u *encompass.User) **bool { return &u.LoginEnabled },
-}
-
 // readOnlyOnPatch are fields a PATCH may not carry, with the reason.
 var readOnlyOnPatch = map[string]string{
 	"fullName":                       "fullName is computed from the name fields; remove it",
@@ -466,15 +432,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 }
 
 func knownCreateField(k string) bool {
-	if _, ok := stringFields[k]; ok {
-		return true
-	}
-	if _, ok := boolFields[k]; ok {
+	if _, ok := encompass.LookupUserField(k); ok {
 		return true
 	}
 	switch k {
 	case "id", encompass.FieldPersonas, encompass.FieldGroups, encompass.FieldLicenses, encompass.FieldCCSite,
-		encompass.FieldOrganization, encompass.FieldAPIUser:
+		encompass.FieldOrganization:
 		return true
 	}
 	return false
@@ -512,24 +475,23 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 		if why, ro := readOnlyOnPatch[k]; ro {
 			return errf(http.StatusBadRequest, encompass.CodeReadOnlyField, k+": "+why)
 		}
-		if f, ok := stringFields[k]; ok {
-			p := f(m)
-			if isNull(v) {
-				*p = ""
-			} else if err := json.Unmarshal(v, p); err != nil {
-				return wrongType(k, err)
-			}
-			continue
-		}
-		if f, ok := boolFields[k]; ok {
-			if isNull(v) {
+		if f, ok := encompass.LookupUserField(k); ok && f.Patchable {
+			switch {
+			case !f.IsBool() && isNull(v):
+				f.Set(m, "")
+			case !f.IsBool():
+				if err := json.Unmarshal(v, f.Str(m)); err != nil {
+					return wrongType(k, err)
+				}
+			case isNull(v):
 				return errf(http.StatusBadRequest, encompass.CodeBadRequest, k+": null clears only text fields; send true or false")
+			default:
+				var b bool
+				if err := json.Unmarshal(v, &b); err != nil {
+					return wrongType(k, err)
+				}
+				f.SetBool(m, &b)
 			}
-			var b bool
-			if err := json.Unmarshal(v, &b); err != nil {
-				return wrongType(k, err)
-			}
-			*f(m) = &b
 			continue
 		}
 		switch k {
