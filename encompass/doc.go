@@ -23,4 +23,7 @@
 //     planner (which maps spreadsheet columns onto it) and the sandbox.
 //   - rules.go: the documented field rules ([CheckUser] and its parts,
 //     [Violation] and the EBS error codes, [Defaults]).
+//   - rights.go: the access rights, one rule for the planner and the
+//     sandbox: [CanManageUsers], [IsSuperAdministrator], the personas that
+//     carry rights, [HasIndicator] and [HeldPersona].
 package encompass

@@ -1,12 +1,5 @@
 package planner
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/encimport/encimport/encompass"
-)
-
 // Access is what the calling user may do, as the planner judges it from
 // the world: the same rule Build applies to every row.
 type Access struct {
@@ -21,25 +14,9 @@ type Access struct {
 // CallerAccess reports the caller's rights and scope in w.
 func (w *World) CallerAccess() Access {
 	b := newBuilder(w, normalizeOptions(Options{}))
-	a := Access{CanManage: b.canWrite}
+	a := Access{CanManage: b.canWrite, Why: b.why}
 	for _, r := range w.Caller.Personas {
 		a.Personas = append(a.Personas, b.personas.name(r))
-	}
-	switch {
-	case b.hasIndicator(&w.Caller, encompass.IndicatorSuperAdministrator):
-		a.Why = "super administrator"
-	case b.hasIndicator(&w.Caller, encompass.IndicatorAdministrator):
-		a.Why = "administrator"
-	case b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser):
-		for _, n := range a.Personas {
-			for _, p := range []string{personaSuperAdministrator, personaAdministrator, personaOrganizationsUser} {
-				if strings.EqualFold(n, p) && a.Why == "" {
-					a.Why = fmt.Sprintf("persona %q", n)
-				}
-			}
-		}
-	default:
-		a.Why = "it needs the Administrator or Super Administrator persona, or the Organizations/User persona"
 	}
 	a.AllOrgs = len(b.orgs.all)
 	if b.callerOrg != nil {

@@ -19,13 +19,6 @@ const DefaultMoveBatchSize = 100
 // maskedPassword stands for a password wherever a plan shows one.
 const maskedPassword = "********"
 
-// Persona names that give a caller the right to manage users.
-const (
-	personaSuperAdministrator = "Super Administrator"
-	personaAdministrator      = "Administrator"
-	personaOrganizationsUser  = "Organizations/User"
-)
-
 func normalizeOptions(opts Options) Options {
 	if opts.MoveBatchSize <= 0 {
 		opts.MoveBatchSize = DefaultMoveBatchSize
@@ -101,7 +94,8 @@ type builder struct {
 	folders   *folderIndex
 	groups    *groupIndex
 	callerOrg *orgNode
-	canWrite  bool
+	canWrite  bool   // the caller may manage users (encompass.CanManageUsers)
+	why       string // what grants that right, or what is missing
 	paths     map[string]string
 }
 
@@ -114,36 +108,12 @@ func newBuilder(w *World, opts Options) *builder {
 			b.callerOrg = n
 		}
 	}
-	b.canWrite = b.hasIndicator(&w.Caller, encompass.IndicatorSuperAdministrator, encompass.IndicatorAdministrator) ||
-		b.hasPersona(&w.Caller, personaSuperAdministrator, personaAdministrator, personaOrganizationsUser)
+	b.canWrite, b.why = encompass.CanManageUsers(&w.Caller, b.personas.name)
 	return b
 }
 
-func (b *builder) hasIndicator(u *encompass.User, names ...string) bool {
-	for _, ind := range u.UserIndicators {
-		for _, n := range names {
-			if strings.EqualFold(ind, n) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func (b *builder) hasPersona(u *encompass.User, names ...string) bool {
-	for _, r := range u.Personas {
-		pn := b.personas.name(r)
-		for _, n := range names {
-			if strings.EqualFold(pn, n) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func (b *builder) isSuperAdmin(u *encompass.User) bool {
-	return b.hasIndicator(u, encompass.IndicatorSuperAdministrator) || b.hasPersona(u, personaSuperAdministrator)
+	return encompass.IsSuperAdministrator(u, b.personas.name)
 }
 
 // note records an organization's path for Plan.OrgPaths and returns its id.

@@ -553,7 +553,7 @@ func testOrganizationsAndPersonas(t *testing.T, dialect string) {
 	if err := json.Unmarshal(get(apiclient.PathPersonas), &ps); err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 6 || ps[0] != (encompass.Persona{ID: "1", Name: PersonaSuperAdministrator}) || ps[5].Name != PersonaOrganizationsUser {
+	if len(ps) != 6 || ps[0] != (encompass.Persona{ID: "1", Name: encompass.PersonaSuperAdministrator}) || ps[5].Name != encompass.PersonaOrganizationsUser {
 		t.Errorf("personas %+v", ps)
 	}
 }

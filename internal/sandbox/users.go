@@ -74,16 +74,10 @@ func (s *Server) rights(caller string) (*encompass.User, *apiError) {
 	if u == nil {
 		return nil, errf(http.StatusUnauthorized, encompass.CodeUnauthorized, "the token's user no longer exists; log in again")
 	}
-	if strings.EqualFold(u.ID, BuiltinAdminID) {
+	if ok, _ := encompass.CanManageUsers(u, s.personaName); ok || strings.EqualFold(u.ID, BuiltinAdminID) {
 		return u, nil
 	}
-	for _, p := range u.Personas {
-		switch s.personas[p.EntityID].Name {
-		case PersonaSuperAdministrator, PersonaAdministrator, PersonaOrganizationsUser:
-			return u, nil
-		}
-	}
-	return nil, errf(http.StatusForbidden, encompass.CodeForbidden, fmt.Sprintf("user %s is neither an administrator nor holds the %q persona, so it cannot manage users", u.ID, PersonaOrganizationsUser))
+	return nil, errf(http.StatusForbidden, encompass.CodeForbidden, fmt.Sprintf("user %s is neither an administrator nor holds the %q persona, so it cannot manage users", u.ID, encompass.PersonaOrganizationsUser))
 }
 
 // within reports whether org is ancestor or below it. Callers hold s.mu.
@@ -104,16 +98,14 @@ func (s *Server) reach(caller *encompass.User, org, what string) *apiError {
 		caller.ID, caller.Organization.EntityName, what, org, s.orgs[org].name))
 }
 
+// personaName is the name of a persona reference in the world (by id).
+// Callers hold s.mu.
+func (s *Server) personaName(r encompass.EntityRef) string { return s.personas[r.EntityID].Name }
+
+// isSuperAdmin reports whether u is a super administrator: the built-in
+// administrator, or by indicator or persona. Callers hold s.mu.
 func (s *Server) isSuperAdmin(u *encompass.User) bool {
-	if strings.EqualFold(u.ID, BuiltinAdminID) {
-		return true
-	}
-	for _, p := range u.Personas {
-		if s.personas[p.EntityID].Name == PersonaSuperAdministrator {
-			return true
-		}
-	}
-	return false
+	return strings.EqualFold(u.ID, BuiltinAdminID) || encompass.IsSuperAdministrator(u, s.personaName)
 }
 
 // --- normalisation -------------------------------------------------------
@@ -206,13 +198,10 @@ func (s *Server) normalise(u *encompass.User) {
 	if u.SubordinateLoanAccess == "" {
 		u.SubordinateLoanAccess = encompass.LoanAccessReadOnly
 	}
+	u.UserIndicators = nil // computed below from the personas, never from what was stored
+	super := s.isSuperAdmin(u)
+	_, adm := encompass.HeldPersona(u, s.personaName, encompass.PersonaAdministrator)
 	var ind []string
-	super, adm := s.isSuperAdmin(u), false
-	for _, p := range u.Personas {
-		if p.EntityName == PersonaAdministrator {
-			adm = true
-		}
-	}
 	root := org.parent == ""
 	if root {
 		ind = append(ind, encompass.IndicatorTopLevelUser)

@@ -9,15 +9,12 @@ import (
 	"github.com/encimport/encimport/encompass"
 )
 
-// Names of the personas the sandbox gives meaning to (access rights and
-// userIndicators). A world refers to them by name; their ids are free.
-const (
-	PersonaSuperAdministrator = "Super Administrator"
-	PersonaAdministrator      = "Administrator"
-	PersonaOrganizationsUser  = "Organizations/User"
-	// BuiltinAdminID is the built-in administrator account, always a super administrator.
-	BuiltinAdminID = "admin"
-)
+// BuiltinAdminID is the built-in administrator account, always a super
+// administrator. The personas that carry rights (and userIndicators) are
+// encompass.PersonaSuperAdministrator, PersonaAdministrator and
+// PersonaOrganizationsUser; a world refers to them by name, their ids are
+// free.
+const BuiltinAdminID = "admin"
 
 // Default world credentials (see docs/product.md).
 const (
@@ -160,12 +157,12 @@ func DefaultWorld() *World {
 			{ID: OrgWholesale, Name: "Wholesale"},
 		}},
 		Personas: []encompass.Persona{
-			{ID: PersonaIDSuperAdministrator, Name: PersonaSuperAdministrator},
-			{ID: PersonaIDAdministrator, Name: PersonaAdministrator},
+			{ID: PersonaIDSuperAdministrator, Name: encompass.PersonaSuperAdministrator},
+			{ID: PersonaIDAdministrator, Name: encompass.PersonaAdministrator},
 			{ID: PersonaIDLoanOfficer, Name: "Loan Officer"},
 			{ID: PersonaIDLoanProcessor, Name: "Loan Processor"},
 			{ID: PersonaIDUnderwriter, Name: "Underwriter"},
-			{ID: PersonaIDOrganizationsUser, Name: PersonaOrganizationsUser},
+			{ID: PersonaIDOrganizationsUser, Name: encompass.PersonaOrganizationsUser},
 		},
 		Groups:      []Group{{ID: "1", Name: "All Users"}, {ID: "2", Name: "Denver Team"}, {ID: "3", Name: "Underwriting"}},
 		LoanFolders: DefaultLoanFolders(),

@@ -1,0 +1,41 @@
+package encompass
+
+import "testing"
+
+func TestCanManageUsersAndIsSuperAdministrator(t *testing.T) {
+	names := map[string]string{"1": "Super Administrator", "2": "administrator", "3": "Organizations/User", "4": "Loan Officer"}
+	byID := func(r EntityRef) string { return names[r.EntityID] }
+	personas := func(ids ...string) []EntityRef {
+		var out []EntityRef
+		for _, id := range ids {
+			out = append(out, EntityRef{EntityID: id})
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		u     User
+		ok    bool
+		why   string
+		super bool
+	}{
+		{"super administrator indicator", User{UserIndicators: []string{"superadministrator"}}, true, "super administrator", true},
+		{"administrator indicator", User{UserIndicators: []string{IndicatorTopLevelUser, IndicatorAdministrator}}, true, "administrator", false},
+		{"super administrator persona", User{Personas: personas("4", "1")}, true, `persona "Super Administrator"`, true},
+		{"administrator persona in another case", User{Personas: personas("2")}, true, `persona "administrator"`, false},
+		{"organizations/user persona", User{Personas: personas("4", "3")}, true, `persona "Organizations/User"`, false},
+		{"loan officer", User{Personas: personas("4"), UserIndicators: []string{IndicatorTopLevelUser}}, false,
+			"it needs the Administrator or Super Administrator persona, or the Organizations/User persona", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, why := CanManageUsers(&tt.u, byID)
+			if ok != tt.ok || why != tt.why {
+				t.Errorf("CanManageUsers = %v, %q; want %v, %q", ok, why, tt.ok, tt.why)
+			}
+			if got := IsSuperAdministrator(&tt.u, byID); got != tt.super {
+				t.Errorf("IsSuperAdministrator = %v, want %v", got, tt.super)
+			}
+		})
+	}
+}
