@@ -10,7 +10,11 @@
 //   - dialect.go: the wire dialects (vendor, the default, and legacy): how
 //     answers are shaped, and the tolerant reading of request bodies.
 //   - users.go: create, update, move, get and list users, enforcing the
-//     documented rules and access rights of package encompass.
+//     documented rules of package encompass.
+//   - records.go: the stored users: the fields a body may carry (the field
+//     table of package encompass and the read-only fields), access rights
+//     (encompass.CanManageUsers) and reach, reference resolution,
+//     normalisation (computed fields and userIndicators) and copies.
 //   - orgs.go: organizations, personas and loan folders.
 //   - state.go: loading and atomically persisting the world.
 //
