@@ -12,7 +12,7 @@ package sandbox
 //     under "errors", [] past the end.
 //
 // Answers are encoded through the wire types below, never straight from the
-// apiclient types, so the sandbox's shapes do not move when the client's
+// encompass types, so the sandbox's shapes do not move when the domain's
 // decoding or encoding does.
 
 import (
