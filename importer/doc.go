@@ -35,4 +35,8 @@
 //     A raw number written in exponent form or with a ".0" tail (as some
 //     generators do) is written back as a plain integer when it is integral,
 //     so an id never reads as 1E+05.
+//   - Every value a message quotes (a header, a cell, a sheet name) is cut
+//     to MaxEchoLen characters with "…" (Clip), so no file can flood the
+//     output; a header cell longer than MaxHeaderLen characters cannot be
+//     a column name and the file is refused, naming the sheet and column.
 package importer

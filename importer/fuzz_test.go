@@ -13,10 +13,18 @@ import (
 // checkRead reads path and checks the invariants every input must keep:
 // no panic, errors are *FileError, rows increase, problems name a column.
 func checkRead(t *testing.T, path string) {
-	recs, _, err := ReadAll(path, Options{MaxRows: 1000})
+	recs, warns, err := ReadAll(path, Options{MaxRows: 1000})
 	var fe *FileError
 	if err != nil && !errors.As(err, &fe) {
 		t.Fatalf("error is not a *FileError: %T %v", err, err)
+	}
+	// Every message is bounded, whatever the file holds (a FileError may
+	// list 20 headers).
+	if err != nil {
+		checkBounded(t, "error", err.Error(), 21*MaxEchoLen)
+	}
+	for _, w := range warns {
+		checkBounded(t, "warning", w.Error(), 0)
 	}
 	last := 1
 	for _, r := range recs {
@@ -25,6 +33,7 @@ func checkRead(t *testing.T, path string) {
 		}
 		last = r.Row
 		for _, p := range r.Problems {
+			checkBounded(t, "problem", p.Error(), 0)
 			if _, ok := ParseHeader(p.Column); !ok || p.Message == "" {
 				t.Fatalf("problem without a canonical column or message: %+v", p)
 			}
@@ -41,6 +50,10 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	}
 	f.Add([]byte("id;email\n\"a\";b\n"))
+	// Long values: a header over MaxHeaderLen, an unknown header and cells
+	// just under it (messages must quote them clipped).
+	f.Add([]byte("id," + strings.Repeat("H", MaxHeaderLen+1) + "\nu1,x\n"))
+	f.Add([]byte("id," + strings.Repeat("U", MaxHeaderLen) + ",action\nu1,x," + strings.Repeat("a", 900) + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "in.csv")
 		if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -59,6 +72,11 @@ func FuzzReadXLSX(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	// A header cell over MaxHeaderLen and a long sheet name.
+	long := buildXLSX(f, []rawSheet{{strings.Repeat("S", 300), row(1, is("A1", "id"), is("B1", strings.Repeat("H", MaxHeaderLen+1))) + row(2, is("A2", "u1"))}}, nil, false)
+	if b, err := os.ReadFile(long); err == nil {
+		f.Add(b)
+	}
 	// A workbook as excelize writes it (shared strings, styles, dates).
 	ex := excelize.NewFile()
 	_ = ex.SetSheetRow("Sheet1", "A1", &[]any{"id", "First Name", "NMLS Expiration Date", "accountEnabled"})

@@ -44,11 +44,11 @@ func refNormalizeCell(c Column, raw string) (value string, clear bool, problem s
 				return a, false, ""
 			}
 		}
-		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", s, strings.Join(validActions, ", "))
+		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", Clip(s), strings.Join(validActions, ", "))
 	case isBoolColumn(c):
 		b, ok := ParseBool(s)
 		if !ok {
-			return "", false, fmt.Sprintf("%q is not a yes/no value; write true/false, yes/no, y/n or 1/0", s)
+			return "", false, fmt.Sprintf("%q is not a yes/no value; write true/false, yes/no, y/n or 1/0", Clip(s))
 		}
 		return strconv.FormatBool(b), false, ""
 	case c == ColNMLSExpirationDate:
@@ -84,11 +84,11 @@ func refNormalizeList(c Column, s string) (string, bool, string) {
 		if c == ColLicenses {
 			p = strings.ToUpper(p)
 			if len(p) != 2 || !isASCIILetters(p) {
-				return "", false, fmt.Sprintf("%q is not a two-letter state code; separate states with ';', e.g. CO;AZ", p)
+				return "", false, fmt.Sprintf("%q is not a two-letter state code; separate states with ';', e.g. CO;AZ", Clip(p))
 			}
 		}
 		if strings.ContainsAny(p, "\r\n") {
-			return "", false, fmt.Sprintf("the item %q contains a line break; separate items with ';'", p)
+			return "", false, fmt.Sprintf("the item %q contains a line break; separate items with ';'", Clip(p))
 		}
 		k := strings.ToLower(p)
 		if seen[k] {
@@ -107,7 +107,7 @@ func refNormalizeEnum(c Column, s string, allowed []string) (string, bool, strin
 			return a, false, ""
 		}
 	}
-	return "", false, fmt.Sprintf("%q is not allowed in %s; use one of %s", s, c, strings.Join(allowed, ", "))
+	return "", false, fmt.Sprintf("%q is not allowed in %s; use one of %s", Clip(s), c, strings.Join(allowed, ", "))
 }
 
 func refParseDate(s string) (string, bool, string) {
@@ -121,7 +121,7 @@ func refParseDate(s string) (string, bool, string) {
 	case strings.Contains(s, "-"):
 		if i := strings.IndexAny(s, "T "); i > 0 {
 			if strings.Trim(s[i+1:], "0:.Z") != "" {
-				return "", false, fmt.Sprintf("%q is a date with a time of day; write only the date, as yyyy-MM-dd", s)
+				return "", false, fmt.Sprintf("%q is a date with a time of day; write only the date, as yyyy-MM-dd", Clip(s))
 			}
 			s = s[:i]
 		}
@@ -129,7 +129,7 @@ func refParseDate(s string) (string, bool, string) {
 		if len(parts) == 3 {
 			y, m, d = parts[0], parts[1], parts[2]
 			if len(y) <= 2 && len(d) == 4 {
-				return "", false, fmt.Sprintf("%q is ambiguous; write it as yyyy-MM-dd", s)
+				return "", false, fmt.Sprintf("%q is ambiguous; write it as yyyy-MM-dd", Clip(s))
 			}
 		}
 	case strings.Contains(s, "/"):
@@ -144,17 +144,17 @@ func refParseDate(s string) (string, bool, string) {
 		}
 	}
 	if len(parts) != 3 || !allDigits(y) || !allDigits(m) || !allDigits(d) || len(m) > 2 || len(d) > 2 || m == "" || d == "" {
-		return "", false, fmt.Sprintf("%q is not a date; write it as yyyy-MM-dd (or m/d/yyyy, d.m.yyyy)", s)
+		return "", false, fmt.Sprintf("%q is not a date; write it as yyyy-MM-dd (or m/d/yyyy, d.m.yyyy)", Clip(s))
 	}
 	if len(y) != 4 {
-		return "", false, fmt.Sprintf("%q has a %d-digit year; write the year with four digits, e.g. yyyy-MM-dd", s, len(y))
+		return "", false, fmt.Sprintf("%q has a %d-digit year; write the year with four digits, e.g. yyyy-MM-dd", Clip(s), len(y))
 	}
 	yi, _ := strconv.Atoi(y)
 	mi, _ := strconv.Atoi(m)
 	di, _ := strconv.Atoi(d)
 	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
 	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
-		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", s)
+		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", Clip(s))
 	}
 	return t.Format(encompass.DateLayout), true, ""
 }

@@ -19,7 +19,33 @@ const (
 	// MaxColumns is the number of columns read; columns past it are
 	// ignored with a warning, so a 20,000-column sheet reads in bounded time.
 	MaxColumns = 1000
+	// MaxHeaderLen bounds a header cell, in characters: a longer one
+	// cannot be a column name, and the file is refused.
+	MaxHeaderLen = 1000
+	// MaxEchoLen bounds, in characters, every value (header, cell, sheet
+	// name) a message quotes; longer values are cut and end in "…".
+	MaxEchoLen = 200
 )
+
+// Clip returns s cut to MaxEchoLen characters, ending in "…" when it was
+// cut: how messages quote a value from the file.
+func Clip(s string) string { return clipN(s, MaxEchoLen) }
+
+// clipN cuts s to n characters, ending in "…" when it was cut.
+func clipN(s string, n int) string {
+	if len(s) <= n {
+		return s // never more characters than bytes
+	}
+	i := 0
+	for k := 0; k < n && i < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	if i >= len(s) {
+		return s
+	}
+	return s[:i] + "…"
+}
 
 // Options tune Open.
 type Options struct {
@@ -76,7 +102,7 @@ func (e *FileError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "file %q", e.File)
 	if e.Sheet != "" {
-		fmt.Fprintf(&b, ", sheet %q", e.Sheet)
+		fmt.Fprintf(&b, ", sheet %q", Clip(e.Sheet))
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
@@ -93,7 +119,7 @@ func (e *FileError) Error() string {
 				fmt.Fprintf(&b, "… (%d in all)", len(e.Headers))
 				break
 			}
-			fmt.Fprintf(&b, "%q", h)
+			fmt.Fprintf(&b, "%q", Clip(h))
 		}
 	}
 	return b.String()
@@ -214,6 +240,13 @@ func (r *Reader) setHeaders(headers []string) error {
 	for len(headers) > 0 && trimCell(headers[len(headers)-1]) == "" {
 		headers = headers[:len(headers)-1]
 	}
+	for i, h := range headers {
+		if len(h) > MaxHeaderLen && utf8.RuneCountInString(h) > MaxHeaderLen {
+			// Not echoed whole (nor listed with the other headers).
+			return &FileError{File: r.file, Sheet: r.errSheet(), Msg: fmt.Sprintf("the header in column %s (row 1) has %d characters, more than the limit of %d, so it cannot be a column name (it starts %q); put the column's name in row 1 and the data below it",
+				colLetter(i), utf8.RuneCountInString(h), MaxHeaderLen, clipN(trimCell(h), 40))}
+		}
+	}
 	r.headers = make([]string, len(headers))
 	for i, h := range headers {
 		r.headers[i] = trimCell(h)
@@ -240,11 +273,11 @@ func (r *Reader) setHeaders(headers []string) error {
 		c, ok := ParseHeader(h)
 		if !ok {
 			r.cols[i] = colUnknown
-			r.warn(1, h, fmt.Sprintf("unknown column %q (column %s) is ignored; rename it to a column of the template or delete it", h, colLetter(i)))
+			r.warn(1, Clip(h), fmt.Sprintf("unknown column %q (column %s) is ignored; rename it to a column of the template or delete it", Clip(h), colLetter(i)))
 			continue
 		}
 		if j := where[c]; j >= 0 {
-			return ferr(fmt.Sprintf("columns %s %q and %s %q both mean %s; keep only one of them", colLetter(j), r.headers[j], colLetter(i), h, c))
+			return ferr(fmt.Sprintf("columns %s %q and %s %q both mean %s; keep only one of them", colLetter(j), Clip(r.headers[j]), colLetter(i), Clip(h), c))
 		}
 		where[c] = i
 		r.cols[i] = c

@@ -119,7 +119,7 @@ func (p Problem) Error() string {
 	}
 	if p.Sheet != "" {
 		sep()
-		b.WriteString("sheet " + p.Sheet)
+		b.WriteString("sheet " + Clip(p.Sheet))
 	}
 	if p.Row > 0 {
 		sep()
@@ -128,7 +128,7 @@ func (p Problem) Error() string {
 	}
 	if p.Column != "" {
 		sep()
-		b.WriteString("column " + p.Column)
+		b.WriteString("column " + Clip(p.Column))
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")

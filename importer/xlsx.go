@@ -59,13 +59,7 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 	if len(sheets) == 0 {
 		return fail("", "the workbook has no sheets; save the people list as .xlsx again")
 	}
-	quoted := func() string {
-		q := make([]string, len(sheets))
-		for i, s := range sheets {
-			q[i] = strconv.Quote(s)
-		}
-		return strings.Join(q, ", ")
-	}
+	quoted := func() string { return quoteSheets(sheets) }
 	if r.opts.Sheet != "" {
 		for _, s := range sheets {
 			if s == r.opts.Sheet || (r.sheet == "" && strings.EqualFold(s, r.opts.Sheet)) {
@@ -73,7 +67,7 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 			}
 		}
 		if r.sheet == "" {
-			return fail("", "there is no sheet %q; the workbook has %s; give one of them with --sheet", r.opts.Sheet, quoted())
+			return fail("", "there is no sheet %q; the workbook has %s; give one of them with --sheet", Clip(r.opts.Sheet), quoted())
 		}
 	} else {
 		var firstHeaders []string
@@ -119,6 +113,26 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 	// Data cells past the columns read need not be kept.
 	rows.dropPast(len(r.cols))
 	return nil
+}
+
+// maxSheetsListed bounds the sheet names a message lists.
+const maxSheetsListed = 20
+
+// quoteSheets lists sheet names for a message: quoted, each clipped, at
+// most maxSheetsListed of them.
+func quoteSheets(sheets []string) string {
+	var b strings.Builder
+	for i, s := range sheets {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == maxSheetsListed {
+			fmt.Fprintf(&b, "… (%d in all)", len(sheets))
+			break
+		}
+		b.WriteString(strconv.Quote(Clip(s)))
+	}
+	return b.String()
 }
 
 // firstRow returns row 1 of a sheet (a copy; nil when it is empty).

@@ -111,7 +111,7 @@ func checkZip(zr *zip.Reader) error {
 			return fmt.Errorf("the archive unpacks to more than %s (a zip bomb?); it is refused; save the data as CSV or split it", sizeText(xlsxUnzipLimit))
 		}
 		if zf.UncompressedSize64 > xlsxRatioMinSize && zf.CompressedSize64 > 0 && zf.UncompressedSize64/zf.CompressedSize64 > xlsxMaxRatio {
-			return fmt.Errorf("the part %q is compressed %d times (a zip bomb?); it is refused; save the data again from Excel", zf.Name, zf.UncompressedSize64/zf.CompressedSize64)
+			return fmt.Errorf("the part %q is compressed %d times (a zip bomb?); it is refused; save the data again from Excel", Clip(zf.Name), zf.UncompressedSize64/zf.CompressedSize64)
 		}
 	}
 	if !hasTypes || !hasWorkbook {
@@ -246,7 +246,7 @@ func (b *zipBook) close() error         { return nil }
 func (b *zipBook) rows(sheet string) (xlsxRows, error) {
 	zf, ok := b.parts[sheet]
 	if !ok {
-		return nil, fmt.Errorf("sheet %s does not exist", sheet) // as excelize says
+		return nil, fmt.Errorf("sheet %s does not exist", Clip(sheet)) // as excelize says
 	}
 	rc, err := zf.Open()
 	if err != nil {

@@ -102,7 +102,7 @@ func (r *sheetRows) next() ([]string, int, error) {
 				return nil, 0, &scanError{row: r.lastRow + 1, err: err}
 			}
 		default:
-			return nil, 0, &scanError{row: r.lastRow + 1, err: fmt.Errorf("unexpected </%s> in the sheet data", x.name)}
+			return nil, 0, &scanError{row: r.lastRow + 1, err: fmt.Errorf("unexpected </%s> in the sheet data", clip(x.name))}
 		}
 	}
 }
@@ -147,7 +147,7 @@ func (r *sheetRows) row() ([]string, int, error) {
 			}
 			if x.kind == tagEnd {
 				if string(x.name) != "row" {
-					return nil, 0, &scanError{row: num, err: fmt.Errorf("unexpected </%s> in a row", x.name)}
+					return nil, 0, &scanError{row: num, err: fmt.Errorf("unexpected </%s> in a row", clip(x.name))}
 				}
 				break
 			}

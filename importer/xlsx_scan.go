@@ -260,7 +260,7 @@ func (s *xmlScanner) checkDecl(decl []byte) error {
 	var bad error
 	err := eachAttr(decl[3:], func(name, val []byte) error {
 		if string(name) == "encoding" && !bytes.EqualFold(val, []byte("utf-8")) {
-			bad = fmt.Errorf("the XML is in the %q encoding, not UTF-8", val)
+			bad = fmt.Errorf("the XML is in the %q encoding, not UTF-8", clip(val))
 		}
 		return nil
 	})
@@ -359,7 +359,7 @@ func (s *xmlScanner) text(dst []byte, limit int) ([]byte, error) {
 		if s.kind == tagEnd {
 			return dst, nil
 		}
-		return dst, fmt.Errorf("unexpected <%s> inside a text element", s.name)
+		return dst, fmt.Errorf("unexpected <%s> inside a text element", clip(s.name))
 	}
 }
 
