@@ -6,6 +6,7 @@
 //   - record.go: the shared contract (Column, Record, Problem).
 //   - headers.go: header matching (ParseHeader, aliases) and the header row.
 //   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
+//   - control.go: control characters in cells (one scan of the bytes).
 //   - reader.go: Open, Reader, Read/ReadAll (Result, with the file's
 //     digest), FileError, format detection, limits.
 //   - csv.go: the CSV source (delimiter sniffing, BOM/UTF-16/Windows-1252).
@@ -35,6 +36,12 @@
 //     A raw number written in exponent form or with a ".0" tail (as some
 //     generators do) is written back as a plain integer when it is integral,
 //     so an id never reads as 1E+05.
+//   - A C0 control character (NUL, ESC, …) inside a cell is a problem
+//     naming the file, sheet, row and column, wherever the cell is in the
+//     file (control.go): tab and line breaks are allowed only in the
+//     free-text columns (title, comments, emailSignature), tab in the
+//     names. Only a file whose start is mostly control characters is
+//     refused as binary; a stray NUL is a problem in its cell.
 //   - Every value a message quotes (a header, a cell, a sheet name) is cut
 //     to MaxEchoLen characters with "…" (Clip), so no file can flood the
 //     output; a header cell longer than MaxHeaderLen characters cannot be

@@ -72,8 +72,8 @@ func TestEchoBounded(t *testing.T) {
 			want: []string{`unknown column "` + strings.Repeat("U", MaxEchoLen) + `…" (column B) is ignored`}},
 		{name: "long duplicate headers are clipped", path: write("dup.csv", "id,email,E"+strings.Repeat(".", 900)+"mail\n"),
 			wantErr: `both mean`},
-		{name: "long cells are clipped in problems", path: write("cells.csv", "id,action,apiUser,nmlsExpirationDate,peerLoanAccess,licenses\n" +
-			"u1," + cell + "," + cell + "," + cell + "," + cell + ",CA;" + cell + "\n"),
+		{name: "long cells are clipped in problems", path: write("cells.csv", "id,action,apiUser,nmlsExpirationDate,peerLoanAccess,licenses\n"+
+			"u1,"+cell+","+cell+","+cell+","+cell+",CA;"+cell+"\n"),
 			want: []string{`unknown action "` + strings.Repeat("c", MaxEchoLen) + `…"`, `is not a yes/no value`, `is not a date`, `is not allowed in peerLoanAccess`, `is not a two-letter state code`}},
 		{name: "unknown --sheet is clipped", path: write("s.csv", "id\nu1\n"), opts: Options{Sheet: huge}},
 	}

@@ -32,6 +32,12 @@ func checkRead(t *testing.T, path string) {
 			t.Fatalf("row %d after row %d", r.Row, last)
 		}
 		last = r.Row
+		// No value holds a control character its column may not hold.
+		for _, c := range Columns() {
+			if i := findControl(c, r.Get(c)); i >= 0 {
+				t.Fatalf("row %d, column %s holds %q", r.Row, c, r.Get(c))
+			}
+		}
 		for _, p := range r.Problems {
 			checkBounded(t, "problem", p.Error(), 0)
 			if _, ok := ParseHeader(p.Column); !ok || p.Message == "" {
@@ -54,6 +60,8 @@ func FuzzReadCSV(f *testing.F) {
 	// just under it (messages must quote them clipped).
 	f.Add([]byte("id," + strings.Repeat("H", MaxHeaderLen+1) + "\nu1,x\n"))
 	f.Add([]byte("id," + strings.Repeat("U", MaxHeaderLen) + ",action\nu1,x," + strings.Repeat("a", 900) + "\n"))
+	// Control characters in cells, early and after the first 8 KiB.
+	f.Add([]byte("id,firstName,comments\nhz.nu\x00lid,An\x00n,\"a\tb\r\nc\"\n" + strings.Repeat("u,v,w\n", 1500) + "x\x1b,y\x07,z\x00\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "in.csv")
 		if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -75,6 +83,12 @@ func FuzzReadXLSX(f *testing.F) {
 	// A header cell over MaxHeaderLen and a long sheet name.
 	long := buildXLSX(f, []rawSheet{{strings.Repeat("S", 300), row(1, is("A1", "id"), is("B1", strings.Repeat("H", MaxHeaderLen+1))) + row(2, is("A2", "u1"))}}, nil, false)
 	if b, err := os.ReadFile(long); err == nil {
+		f.Add(b)
+	}
+	// Control characters through _xHHHH_ escapes, inline and shared.
+	ctl := buildXLSX(f, []rawSheet{{"People", row(1, is("A1", "id"), is("B1", "firstName")) +
+		row(2, is("A2", "u_x0000_1"), `<c r="B2" t="s"><v>0</v></c>`)}}, []string{"An_x0007_n"}, false)
+	if b, err := os.ReadFile(ctl); err == nil {
 		f.Add(b)
 	}
 	// A workbook as excelize writes it (shared strings, styles, dates).

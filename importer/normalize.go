@@ -60,16 +60,33 @@ var validActions = []string{ActionCreate, ActionUpdate, ActionMove, ActionDisabl
 // ("<clear>"), or a problem saying what is wrong and what to do (value and
 // clear are then zero). An empty cell returns ("", false, "").
 func NormalizeCell(c Column, raw string) (value string, clear bool, problem string) {
+	value, clear, problem, _ = normalizeCell(c, raw)
+	return value, clear, problem
+}
+
+// normalizeCell is NormalizeCell; ctrl tells that the problem is a control
+// character (the reader then names the file in it).
+func normalizeCell(c Column, raw string) (value string, clear bool, problem string, ctrl bool) {
 	if !utf8.ValidString(raw) {
-		return "", false, "the cell is not valid UTF-8 text (mixed encodings?); save the file as \"CSV UTF-8\" or .xlsx and retype the cell"
+		return "", false, "the cell is not valid UTF-8 text (mixed encodings?); save the file as \"CSV UTF-8\" or .xlsx and retype the cell", false
 	}
 	s := raw
 	if c != ColPassword {
 		s = trimCell(raw)
 	}
 	if s == "" {
-		return "", false, ""
+		return "", false, "", false
 	}
+	if i := findControl(c, s); i >= 0 {
+		return "", false, controlProblem(c, s, i), true
+	}
+	value, clear, problem = normalizeText(c, s)
+	return value, clear, problem, false
+}
+
+// normalizeText normalises s, the trimmed (password: raw), non-empty,
+// valid text of a cell of column c.
+func normalizeText(c Column, s string) (value string, clear bool, problem string) {
 	// Every Excel error starts with '#' (which no upper-casing produces):
 	// other cells skip the upper-cased copy.
 	t := s // trimmed: only the password is kept untrimmed

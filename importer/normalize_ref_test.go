@@ -26,6 +26,18 @@ func refNormalizeCell(c Column, raw string) (value string, clear bool, problem s
 	if s == "" {
 		return "", false, ""
 	}
+	allowed := ""
+	switch {
+	case c == ColTitle, c == ColComments, c == ColEmailSignature, isNameColumn(c):
+		allowed = "\t\r\n"
+	case c == ColPersonas, c == ColGroups, c == ColLicenses:
+		allowed = "\r\n"
+	}
+	for i, r := range s {
+		if r < 0x20 && !strings.ContainsRune(allowed, r) {
+			return "", false, controlProblem(c, s, i)
+		}
+	}
 	if excelErrors[strings.ToUpper(trimCell(s))] {
 		return "", false, fmt.Sprintf("the cell holds the Excel error %s; fix the formula or type the value", strings.ToUpper(trimCell(s)))
 	}
@@ -175,6 +187,9 @@ var normalizeSamples = []string{
 	"ReadOnly", "readonly", "READ-ONLY", "read_write", "ReadWrite", "Disabled", "disabled", "Full", "Read Only",
 	"Ann\nMarie", "O'Neil", "two\nlines", "a\xffb", "\xff", "303-555-0100", "user000001@example.com",
 	"  s3cret ", "\t#N/A\t", "x\r", "\u2028x\u2029",
+	// Control characters anywhere in a cell (and the SWAR scan's edges).
+	"hz.nu\x00lid", "An\x00n", "\x00", "a\tb", "a\x1fb", "a\x1bb", "12345678\x01", "1234567\x01", "123456789012345\x02x",
+	"a\x7fb", "two\r\nlines\tand a tab", "A\tB;C", "A;B\x00", "x\vy", "\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 }
 
 // TestNormalizeCellMatchesReference compares NormalizeCell with the

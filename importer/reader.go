@@ -226,12 +226,23 @@ func sizeText(n int64) string {
 }
 
 // isBinary reports whether head looks like binary data: NUL bytes that are
-// not UTF-16 text with a BOM.
+// not UTF-16 text with a BOM, among many control characters (at least 4,
+// and more than one byte in 16). A text file with a few stray NULs is read:
+// each is a problem in its cell, as anywhere else in the file.
 func isBinary(head []byte) bool {
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
 		return false
 	}
-	return bytes.IndexByte(head, 0) >= 0
+	if bytes.IndexByte(head, 0) < 0 {
+		return false
+	}
+	ctrl := 0
+	for _, b := range head {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+			ctrl++
+		}
+	}
+	return ctrl >= 4 && ctrl*16 > len(head)
 }
 
 // setHeaders maps the header row to columns; it fails on a missing or
@@ -413,8 +424,11 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 				continue
 			}
 		}
-		v, clr, p := NormalizeCell(c, raw)
+		v, clr, p, ctrl := normalizeCell(c, raw)
 		switch {
+		case ctrl:
+			rec.AddProblem(c, p)
+			rec.Problems[len(rec.Problems)-1].File = r.file
 		case p != "":
 			rec.AddProblem(c, p)
 		case clr:

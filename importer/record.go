@@ -106,7 +106,9 @@ type Problem struct {
 	Severity Severity `json:"severity,omitempty"`
 }
 
-// Error formats the problem as "file, sheet S, row R, column C: message".
+// Error formats the problem as "file, sheet S, row R, column C: message"
+// (the sheet is left out when it is the file, as for CSV; a sheet name or
+// header with control characters is quoted).
 func (p Problem) Error() string {
 	var b strings.Builder
 	sep := func() {
@@ -117,9 +119,9 @@ func (p Problem) Error() string {
 	if p.File != "" {
 		b.WriteString(p.File)
 	}
-	if p.Sheet != "" {
+	if p.Sheet != "" && p.Sheet != p.File { // a CSV file's sheet is the file
 		sep()
-		b.WriteString("sheet " + Clip(p.Sheet))
+		b.WriteString("sheet " + printable(p.Sheet))
 	}
 	if p.Row > 0 {
 		sep()
@@ -128,7 +130,7 @@ func (p Problem) Error() string {
 	}
 	if p.Column != "" {
 		sep()
-		b.WriteString("column " + Clip(p.Column))
+		b.WriteString("column " + printable(p.Column))
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
