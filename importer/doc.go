@@ -19,6 +19,25 @@
 //   - The tests keep excelize as the reference reader (xlsx_ref_test.go):
 //     the same workbooks read through it must give the same records.
 //
+// Options the command line maps to flags (docs/product.md "The spreadsheet",
+// issue 12 item 6: nothing in the input is ignored silently):
+//   - Sheet (--sheet): the sheet to read; without it, the first sheet with
+//     an id column, and a warning names the other sheets that have one.
+//   - AllSheets (--all-sheets): read every sheet with an id column, in the
+//     workbook's order; each sheet has its own header row, Record.Sheet
+//     tells them apart, Reader.Sheets lists them. Not with Sheet.
+//   - IncludeHidden (--include-hidden): read the rows Excel hides (<row
+//     hidden="1">: hidden by hand, by a filter or a collapsed outline).
+//     Without it they are skipped, and a warning per sheet says how many and
+//     which (the first 20 row numbers); Reader.HiddenRowsSkipped counts them.
+//     A hidden row 1 is still the header row.
+//   - A file with headers but no data row is not an error for Next (it
+//     returns io.EOF): after it, Reader.NoDataRows (Result.NoDataRows for
+//     Read) is a *FileError wrapping ErrNoDataRows that says so (and, when
+//     every row was hidden, that they were), for the caller to stop on;
+//     Reader.DataRows counts the rows returned.
+//   - MaxFileSize, MaxRows (all sheets together), MaxCellLen: limits.
+//
 // Decisions worth knowing:
 //   - Reader.Digest is the SHA-256 of the bytes parsed, not of a second
 //     read: an XLSX file is read whole (at most Options.MaxFileSize), a CSV

@@ -91,6 +91,13 @@ func FuzzReadXLSX(f *testing.F) {
 	if b, err := os.ReadFile(ctl); err == nil {
 		f.Add(b)
 	}
+	// Hidden rows (by hand, by a filter) and several sheets with an id column.
+	hid := buildXLSX(f, []rawSheet{
+		{"People", row(1, is("A1", "id")) + row(2, is("A2", "v")) + `<row r="3" hidden="1"><c r="A3" t="inlineStr"><is><t>h</t></is></c></row>` + `<row r="4" hidden="true" spans="1:1"/>`},
+		{"More", row(1, is("A1", "User ID")) + `<row r="2" hidden="0"><c r="A2" t="inlineStr"><is><t>m</t></is></c></row>`}}, nil, false)
+	if b, err := os.ReadFile(hid); err == nil {
+		f.Add(b)
+	}
 	// A workbook as excelize writes it (shared strings, styles, dates).
 	ex := excelize.NewFile()
 	_ = ex.SetSheetRow("Sheet1", "A1", &[]any{"id", "First Name", "NMLS Expiration Date", "accountEnabled"})
@@ -108,6 +115,7 @@ func FuzzReadXLSX(f *testing.F) {
 		// Where both the reader and excelize read the workbook, they read
 		// the same records.
 		compareWithReference(t, p, Options{MaxRows: 1000}, false)
+		compareWithReference(t, p, Options{MaxRows: 1000, AllSheets: true, IncludeHidden: true}, false)
 	})
 }
 

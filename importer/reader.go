@@ -51,8 +51,16 @@ func clipN(s string, n int) string {
 type Options struct {
 	Sheet       string // --sheet; "" = first sheet with an id column
 	MaxFileSize int64  // bytes; default DefaultMaxFileSize
-	MaxRows     int    // data rows; default DefaultMaxRows
+	MaxRows     int    // data rows (of all sheets read); default DefaultMaxRows
 	MaxCellLen  int    // characters; default DefaultMaxCellLen
+	// AllSheets (--all-sheets) reads every sheet with an id column, in the
+	// workbook's order, instead of the first one; Sheet must be empty.
+	// Ignored for CSV.
+	AllSheets bool
+	// IncludeHidden (--include-hidden) reads the rows hidden in Excel (by
+	// hand or by a filter) too; without it they are skipped with a warning
+	// naming them. Ignored for CSV.
+	IncludeHidden bool
 }
 
 func (o Options) withDefaults() Options {
@@ -95,7 +103,15 @@ type FileError struct {
 	File, Sheet string
 	Headers     []string
 	Msg         string
+	Err         error // a sentinel the error wraps (ErrNoDataRows), or nil
 }
+
+// Unwrap returns the sentinel the error wraps, if any.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrNoDataRows is wrapped by the *FileError Reader.NoDataRows returns: the
+// file has headers but no data row (blank and skipped hidden rows aside).
+var ErrNoDataRows = errors.New("no data rows")
 
 // Error formats the error as `file "F", sheet "S": msg; headers found: ...`.
 func (e *FileError) Error() string {
@@ -152,6 +168,11 @@ type Reader struct {
 	rowsHint int // estimate of the data rows; 0 = unknown
 	date1904 bool
 	digest   string // hex SHA-256 of the file's bytes; "" until known
+
+	sheets     []string // every sheet read, in order (XLSX)
+	moreSheets []string // the sheets still to read after this one (AllSheets)
+	hiddenRows int      // non-blank hidden rows skipped, in all sheets
+	atEOF      bool     // the last sheet has been read to its end
 
 	warnedNoHeader, warnedBeyond bool
 }
@@ -327,10 +348,51 @@ func colLetter(i int) string {
 	return string(b[k:])
 }
 
+// DataRows returns the number of data rows Next has returned so far
+// (blank rows and skipped hidden rows are not data rows).
+func (r *Reader) DataRows() int { return r.rows }
+
+// HiddenRowsSkipped returns the number of non-blank rows skipped so far
+// because Excel hides them (see Options.IncludeHidden).
+func (r *Reader) HiddenRowsSkipped() int { return r.hiddenRows }
+
+// Sheets returns the sheets read, in order: the one sheet read, or with
+// Options.AllSheets every sheet with an id column (for CSV, the file's
+// base name).
+func (r *Reader) Sheets() []string {
+	if len(r.sheets) == 0 {
+		return []string{r.sheet}
+	}
+	return r.sheets
+}
+
+// NoDataRows returns, once Next has returned io.EOF, a *FileError wrapping
+// ErrNoDataRows when the file had no data row (so the caller can say so
+// and stop), and nil otherwise. Reading such a file is not an error by
+// itself: Next simply returns io.EOF.
+func (r *Reader) NoDataRows() error {
+	if !r.atEOF || r.rows > 0 {
+		return nil
+	}
+	what, has := "the file", "has"
+	if r.format == FormatXLSX {
+		what = "the sheet"
+		if s := r.Sheets(); len(s) > 1 {
+			what, has = "the sheets "+quoteSheets(s), "have"
+		}
+	}
+	msg := fmt.Sprintf("%s %s no data rows: row 1 holds the headers and no row below it has a value; add one row per user below the headers (see `encimport template`)", what, has)
+	if r.hiddenRows > 0 {
+		msg = fmt.Sprintf("%s %s no visible data rows: the %d rows with values are all hidden in Excel and were skipped; show them (clear the filter, or unhide the rows), or read them with --include-hidden", what, has, r.hiddenRows)
+	}
+	return &FileError{File: r.file, Sheet: r.errSheet(), Msg: msg, Err: ErrNoDataRows}
+}
+
 // Format returns the detected format.
 func (r *Reader) Format() Format { return r.format }
 
-// Sheet returns the sheet read (the file's base name for CSV).
+// Sheet returns the sheet read (with Options.AllSheets, the sheet being
+// read; the file's base name for CSV).
 func (r *Reader) Sheet() string { return r.sheet }
 
 // Headers returns the header row as found (trimmed; trailing empty cells dropped).
@@ -348,8 +410,9 @@ func (r *Reader) RowsHint() int { return min(r.rowsHint, r.opts.MaxRows) }
 func (r *Reader) Digest() string { return r.digest }
 
 // Warnings returns the file-level warnings so far (unknown columns, columns
-// past the limit, cells without a header, encoding guesses). Reading rows
-// may add some; read them after the last Next.
+// past the limit, cells without a header, encoding guesses, other sheets
+// with an id column, hidden rows skipped). Reading rows may add some; read
+// them after the last Next.
 func (r *Reader) Warnings() []Problem { return r.warnings }
 
 // Next returns the next non-blank data row, or io.EOF after the last one.
@@ -370,6 +433,16 @@ func (r *Reader) Next() (*Record, error) {
 func (r *Reader) NextInto(rec *Record) error {
 	for {
 		cells, row, err := r.src.next()
+		if err == io.EOF && !r.atEOF {
+			r.endSheet()
+			if len(r.moreSheets) > 0 {
+				if err := r.nextSheet(); err != nil {
+					return err
+				}
+				continue
+			}
+			r.atEOF = true
+		}
 		if err != nil {
 			return err
 		}
@@ -457,6 +530,12 @@ type Result struct {
 	// the very bytes the records were read from, so a plan can name its
 	// input without reading the file again.
 	SHA256 string
+	// HiddenRowsSkipped counts the non-blank rows skipped because Excel
+	// hides them (Options.IncludeHidden reads them).
+	HiddenRowsSkipped int
+	// NoDataRows is Reader.NoDataRows: a *FileError wrapping ErrNoDataRows
+	// when the file has no data row, else nil. Read does not fail on it.
+	NoDataRows error
 }
 
 // Read reads every data row of the file at path, and its digest. On an
@@ -490,5 +569,6 @@ func (r *Reader) readAll() (res Result, err error) {
 		res.Records = append(res.Records, rec)
 	}
 	res.Warnings, res.SHA256 = r.Warnings(), r.Digest()
+	res.HiddenRowsSkipped, res.NoDataRows = r.HiddenRowsSkipped(), r.NoDataRows()
 	return res, r.Close()
 }

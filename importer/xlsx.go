@@ -60,6 +60,32 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 		return fail("", "the workbook has no sheets; save the people list as .xlsx again")
 	}
 	quoted := func() string { return quoteSheets(sheets) }
+	if r.opts.Sheet != "" && r.opts.AllSheets {
+		return fail("", "a sheet (--sheet %q) and all sheets (--all-sheets) were both asked for; give only one of them", Clip(r.opts.Sheet))
+	}
+	// Without --sheet: every sheet with an id column, the ones read with
+	// AllSheets, named in a warning otherwise.
+	var idSheets []string
+	var firstHeaders []string
+	for i, s := range sheets {
+		if r.opts.Sheet != "" {
+			break
+		}
+		h, err := firstRow(book, s)
+		if err != nil {
+			if len(idSheets) == 0 {
+				// A sheet before the one to read.
+				return fail(s, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
+			}
+			continue // looked at only for the warning
+		}
+		if i == 0 {
+			firstHeaders = h
+		}
+		if hasIDHeader(h) {
+			idSheets = append(idSheets, s)
+		}
+	}
 	if r.opts.Sheet != "" {
 		for _, s := range sheets {
 			if s == r.opts.Sheet || (r.sheet == "" && strings.EqualFold(s, r.opts.Sheet)) {
@@ -70,42 +96,64 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 			return fail("", "there is no sheet %q; the workbook has %s; give one of them with --sheet", Clip(r.opts.Sheet), quoted())
 		}
 	} else {
-		var firstHeaders []string
-		for i, s := range sheets {
-			h, err := firstRow(book, s)
-			if err != nil {
-				return fail(s, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
-			}
-			if i == 0 {
-				firstHeaders = h
-			}
-			if hasIDHeader(h) {
-				r.sheet = s
-				break
-			}
-		}
-		if r.sheet == "" {
+		if len(idSheets) == 0 {
 			r.sheet = sheets[0]
 			r.headers = firstHeaders
 			return &FileError{File: r.file, Sheet: sheets[0], Headers: trimAll(firstHeaders),
 				Msg: fmt.Sprintf("no sheet has an id column in row 1 (sheets: %s); add a column headed %s, or choose the sheet with --sheet", quoted(), IDHeaderHint)}
 		}
+		r.sheet = idSheets[0]
+		if r.opts.AllSheets {
+			r.sheets, r.moreSheets = idSheets, idSheets[1:]
+		}
 	}
-	rows, err := book.rows(r.sheet)
+	if !r.opts.AllSheets {
+		r.sheets = []string{r.sheet}
+	}
+	if !r.opts.AllSheets && r.opts.Sheet == "" {
+		// The sheet was chosen for the user: name the others it could be
+		// (with --sheet the choice was the user's).
+		var others []string
+		for _, s := range idSheets {
+			if s != r.sheet {
+				others = append(others, s)
+			}
+		}
+		switch len(others) {
+		case 0:
+		case 1:
+			r.warn(0, "", fmt.Sprintf("only this sheet is read; the sheet %s also has an id column and is not read; read every such sheet with --all-sheets, or that one with --sheet", quoteSheets(others)))
+		default:
+			r.warn(0, "", fmt.Sprintf("only this sheet is read; the sheets %s also have an id column and are not read; read every such sheet with --all-sheets, or another one with --sheet", quoteSheets(others)))
+		}
+	}
+	src := &sheetSource{file: r.file, book: book, skipHidden: !r.opts.IncludeHidden}
+	return r.startSheet(src, r.sheet)
+}
+
+// startSheet makes src read sheet (closing the rows it read before), reads
+// the sheet's header row and leaves its data rows as r's source.
+func (r *Reader) startSheet(src *sheetSource, sheet string) error {
+	rows, err := src.book.rows(sheet)
 	if err != nil {
-		return fail(r.sheet, "cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)
+		return &FileError{File: r.file, Sheet: sheet, Msg: fmt.Sprintf("cannot read the sheet (%v); open the workbook in Excel and save it again as .xlsx", err)}
 	}
-	src := &sheetSource{file: r.file, sheet: r.sheet, rows: rows, book: book}
+	if src.rows != nil {
+		_ = src.rows.close()
+	}
+	src.rows, src.sheet, src.pending, src.hidden = rows, sheet, false, src.hidden[:0]
+	r.sheet = sheet
+	r.warnedNoHeader, r.warnedBeyond = false, false
+	r.src = src
 	headers, row, err := src.next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		_ = src.close()
+		_ = r.Close()
 		return err
 	}
 	if err == nil && row != 1 {
 		// Row 1 is missing: no headers; the row read comes next.
 		src.pending, headers = true, nil
 	}
-	r.src = src
 	if err := r.setHeaders(headers); err != nil {
 		_ = r.Close()
 		return err
@@ -113,6 +161,42 @@ func (r *Reader) readBook(book xlsxBook) (err error) {
 	// Data cells past the columns read need not be kept.
 	rows.dropPast(len(r.cols))
 	return nil
+}
+
+// nextSheet moves on to the next sheet to read (Options.AllSheets).
+func (r *Reader) nextSheet() error {
+	sheet := r.moreSheets[0]
+	r.moreSheets = r.moreSheets[1:]
+	return r.startSheet(r.src.(*sheetSource), sheet)
+}
+
+// maxRowsListed bounds the row numbers a warning lists.
+const maxRowsListed = 20
+
+// endSheet warns about the hidden rows the sheet just read skipped.
+func (r *Reader) endSheet() {
+	src, ok := r.src.(*sheetSource)
+	if !ok || len(src.hidden) == 0 {
+		return
+	}
+	n := len(src.hidden)
+	r.hiddenRows += n
+	var b strings.Builder
+	for i, row := range src.hidden {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == maxRowsListed {
+			fmt.Fprintf(&b, "… (%d in all)", n)
+			break
+		}
+		b.WriteString(strconv.Itoa(row))
+	}
+	if n == 1 {
+		r.warn(src.hidden[0], "", fmt.Sprintf("1 row is hidden in Excel (by a filter or by hand) and was skipped: row %s; show it and check it, or read hidden rows with --include-hidden", b.String()))
+		return
+	}
+	r.warn(0, "", fmt.Sprintf("%d rows are hidden in Excel (by a filter or by hand) and were skipped: rows %s; show them and check them, or read hidden rows with --include-hidden", n, b.String()))
 }
 
 // maxSheetsListed bounds the sheet names a message lists.
@@ -160,6 +244,15 @@ type sheetSource struct {
 	pending     bool // the last row read is to be returned again
 	cells       []string
 	row         int
+	skipHidden  bool  // data rows hidden in Excel are skipped
+	hidden      []int // the non-blank data rows skipped, in this sheet
+}
+
+// hiddenRows is implemented by the xlsxRows that know whether the row just
+// read is hidden in Excel (<row hidden="1">: by hand, by a filter or by a
+// collapsed outline).
+type hiddenRows interface {
+	hidden() bool
 }
 
 func (s *sheetSource) next() ([]string, int, error) {
@@ -167,15 +260,25 @@ func (s *sheetSource) next() ([]string, int, error) {
 		s.pending = false
 		return s.cells, s.row, nil
 	}
-	cells, row, err := s.rows.next()
-	if err != nil {
-		if err == io.EOF {
-			return nil, 0, io.EOF
+	for {
+		cells, row, err := s.rows.next()
+		if err != nil {
+			if err == io.EOF {
+				return nil, 0, io.EOF
+			}
+			return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("the sheet cannot be read (%v); open the workbook in Excel and save it again as .xlsx", err)}
 		}
-		return nil, 0, &FileError{File: s.file, Sheet: s.sheet, Msg: fmt.Sprintf("the sheet cannot be read (%v); open the workbook in Excel and save it again as .xlsx", err)}
+		if s.skipHidden && row != 1 {
+			if h, ok := s.rows.(hiddenRows); ok && h.hidden() {
+				if !isBlankRow(cells) {
+					s.hidden = append(s.hidden, row)
+				}
+				continue
+			}
+		}
+		s.cells, s.row = cells, row
+		return cells, row, nil
 	}
-	s.cells, s.row = cells, row
-	return cells, row, nil
 }
 
 func (s *sheetSource) close() error {

@@ -65,6 +65,7 @@ func (s *excelizeRows) next() ([]string, int, error) {
 	return cells, s.row, err
 }
 
+func (s *excelizeRows) hidden() bool { return s.rows.GetRowOpts().Hidden }
 func (s *excelizeRows) dropPast(int) {}
 func (s *excelizeRows) close() error { return s.rows.Close() }
 

@@ -26,6 +26,7 @@ type sheetRows struct {
 	lastRow  int
 	limit    int  // cells past this column are dropped (but see beyond)
 	beyond   bool // a value past limit was already returned once
+	isHidden bool // the row just read is hidden in Excel
 	rowBuf   []byte
 	vals     []cellVal
 	cells    []string
@@ -107,14 +108,29 @@ func (r *sheetRows) next() ([]string, int, error) {
 	}
 }
 
+// hidden reports whether the row just read is hidden in Excel.
+func (r *sheetRows) hidden() bool { return r.isHidden }
+
 // row reads the <row> whose start tag was just read.
 func (r *sheetRows) row() ([]string, int, error) {
 	x := r.x
 	num := r.lastRow + 1
 	var rowAttr []byte
+	r.isHidden = false
+	hiddenBad := false
 	err := eachAttr(x.raw, func(name, val []byte) error {
-		if string(name) == "r" {
+		switch string(name) {
+		case "r":
 			rowAttr = val
+		case "hidden":
+			// xsd:boolean, read as excelize reads it (strconv.ParseBool).
+			var err error
+			if r.typeBuf, err = attrText(r.typeBuf[:0], val); err != nil {
+				return err
+			}
+			h, perr := strconv.ParseBool(string(r.typeBuf))
+			hiddenBad = hiddenBad || perr != nil
+			r.isHidden = h && !hiddenBad
 		}
 		return nil
 	})
