@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Control characters (docs/product.md "The spreadsheet"; issue 13 item 6):
@@ -55,12 +56,52 @@ func hasC0(s string) bool {
 	return false
 }
 
+// scanCell is the one pass over a cell's bytes: whether s is valid UTF-8
+// (utf8.ValidString) and whether it holds a C0 control character (hasC0).
+// ASCII goes eight bytes at a time.
+func scanCell(s string) (valid, c0 bool) {
+	const lo, hi, n = 0x0101010101010101, 0x8080808080808080, 0x20
+	i := 0
+	for i < len(s) {
+		if i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if x&hi == 0 {
+				if (x-lo*n)&^x&hi != 0 {
+					c0 = true
+				}
+				i += 8
+				continue
+			}
+		}
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b < n {
+				c0 = true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false, c0
+		}
+		i += size
+	}
+	return true, c0
+}
+
 // findControl returns the index of the first control character in s that
 // column c may not hold, or -1. One pass over the bytes when there is none.
 func findControl(c Column, s string) int {
 	if !hasC0(s) {
 		return -1
 	}
+	return findControlIn(c, s)
+}
+
+// findControlIn is findControl for a string known to hold a C0 byte.
+func findControlIn(c Column, s string) int {
 	allowed := ctrlAllowed(c)
 	for i := 0; i < len(s); i++ {
 		if b := s[i]; b < 0x20 && allowed&(1<<b) == 0 {

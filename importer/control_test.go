@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestHasC0(t *testing.T) {
@@ -25,6 +26,27 @@ func TestHasC0(t *testing.T) {
 	for _, s := range []string{"", "é日本語ßÿ\u0080\u009f\u2028", strings.Repeat("\xff", 16), strings.Repeat(" ", 9)} {
 		if hasC0(s) {
 			t.Errorf("hasC0(%q) = true", s)
+		}
+	}
+}
+
+// TestScanCell: the one pass agrees with utf8.ValidString and hasC0.
+func TestScanCell(t *testing.T) {
+	samples := append([]string{"", "a", "12345678", "1234567\x00", "\x00234567", "é", "1234567é", "12345678\xff",
+		"\xffabcdefgh", "abcdefgh\xe6\x97", "日本語テキスト\x1f", "abcdefg\u00e9\x01", strings.Repeat("é", 9) + "\n"}, normalizeSamples...)
+	for n := 1; n <= 17; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, b := range []byte{0, 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff} {
+				s := []byte(strings.Repeat("a", n))
+				s[pos] = b
+				samples = append(samples, string(s))
+			}
+		}
+	}
+	for _, s := range samples {
+		valid, c0 := scanCell(s)
+		if valid != utf8.ValidString(s) || (valid && c0 != hasC0(s)) {
+			t.Errorf("scanCell(%q) = %v, %v; want %v, %v", s, valid, c0, utf8.ValidString(s), hasC0(s))
 		}
 	}
 }

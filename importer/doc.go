@@ -7,6 +7,7 @@
 //   - headers.go: header matching (ParseHeader, aliases) and the header row.
 //   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
 //   - control.go: control characters in cells (one scan of the bytes).
+//   - forms.go: phone numbers and dates in the forms people write.
 //   - reader.go: Open, Reader, Read/ReadAll (Result, with the file's
 //     digest), FileError, format detection, limits.
 //   - csv.go: the CSV source (delimiter sniffing, BOM/UTF-16/Windows-1252).
@@ -61,6 +62,14 @@
 //     free-text columns (title, comments, emailSignature), tab in the
 //     names. Only a file whose start is mostly control characters is
 //     refused as binary; a stray NUL is a problem in its cell.
+//   - Forgiving, never guessing (forms.go): phones in any unambiguous North
+//     American form ((303) 555-0100, 303.555.0100, 3035550100 as a number
+//     cell, +1 303 555 0100, 303-555-0107 x22 / ext 22 / #22) are read into
+//     the API's ###-###-####[ ext]; dates as Dec 31, 2027, 31-Dec-2027,
+//     2027/12/31, and with a time of 0:00 (dropped; another time is a
+//     problem); a list cell without ';' is split on ','. What stays
+//     ambiguous is a problem whose message shows an accepted form. An id
+//     starting with = + - @ is a warning on its row, not an error.
 //   - Every value a message quotes (a header, a cell, a sheet name) is cut
 //     to MaxEchoLen characters with "…" (Clip), so no file can flood the
 //     output; a header cell longer than MaxHeaderLen characters cannot be

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -67,7 +66,8 @@ func NormalizeCell(c Column, raw string) (value string, clear bool, problem stri
 // normalizeCell is NormalizeCell; ctrl tells that the problem is a control
 // character (the reader then names the file in it).
 func normalizeCell(c Column, raw string) (value string, clear bool, problem string, ctrl bool) {
-	if !utf8.ValidString(raw) {
+	valid, c0 := scanCell(raw) // one pass over the bytes
+	if !valid {
 		return "", false, "the cell is not valid UTF-8 text (mixed encodings?); save the file as \"CSV UTF-8\" or .xlsx and retype the cell", false
 	}
 	s := raw
@@ -77,8 +77,10 @@ func normalizeCell(c Column, raw string) (value string, clear bool, problem stri
 	if s == "" {
 		return "", false, "", false
 	}
-	if i := findControl(c, s); i >= 0 {
-		return "", false, controlProblem(c, s, i), true
+	if c0 {
+		if i := findControlIn(c, s); i >= 0 {
+			return "", false, controlProblem(c, s, i), true
+		}
 	}
 	value, clear, problem = normalizeText(c, s)
 	return value, clear, problem, false
@@ -134,6 +136,8 @@ func normalizeText(c Column, s string) (value string, clear bool, problem string
 		return s, false, ""
 	case c == ColPersonas, c == ColGroups, c == ColLicenses:
 		return normalizeList(c, s)
+	case c == ColPhone, c == ColCellPhone, c == ColFax:
+		return normalizePhone(c, s)
 	case c == ColPeerLoanAccess:
 		return normalizeEnum(c, s, encompass.PeerLoanAccessValues)
 	case c == ColSubordinateLoanAccess:
@@ -142,14 +146,19 @@ func normalizeText(c Column, s string) (value string, clear bool, problem string
 	return s, false, ""
 }
 
-// normalizeList trims the ';'-separated items of a list cell, drops empty
-// ones and duplicates (ignoring case); licenses are upper-cased and must be
-// two-letter codes.
+// normalizeList trims the ';'-separated items of a list cell (','-separated
+// when the cell has no ';'), drops empty ones and duplicates (ignoring
+// case); licenses are upper-cased and must be two-letter codes. The items
+// are joined with ';'.
 func normalizeList(c Column, s string) (string, bool, string) {
 	if listIsNormal(c, s) {
 		return s, false, ""
 	}
-	parts := strings.Split(s, ";")
+	sep := ";"
+	if strings.IndexByte(s, ';') < 0 && strings.IndexByte(s, ',') >= 0 {
+		sep = "," // "CO, AZ", "Loan Officer, Underwriter": no ';' to say otherwise
+	}
+	parts := strings.Split(s, sep)
 	out := parts[:0]
 	seen := make(map[string]bool, len(parts))
 	for _, p := range parts {
@@ -197,7 +206,7 @@ func listIsNormal(c Column, s string) bool {
 			return false
 		}
 		for j := 0; j < len(item); j++ {
-			if b := item[j]; b >= utf8.RuneSelf || b == '\r' || b == '\n' {
+			if b := item[j]; b >= utf8.RuneSelf || b == '\r' || b == '\n' || b == ',' {
 				return false
 			}
 		}
@@ -262,59 +271,6 @@ func ParseBool(s string) (value bool, ok bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// ParseDate parses yyyy-MM-dd (optionally followed by a midnight time, as
-// XLSX date cells hold), m/d/yyyy and d.m.yyyy into yyyy-MM-dd. A two-digit
-// year, an impossible date or any other text gives ok false and a problem
-// saying what to write instead.
-func ParseDate(s string) (string, bool, string) {
-	s = trimCell(s)
-	if s == "" {
-		return "", false, "the date is empty"
-	}
-	var parts []string
-	var y, m, d string
-	switch {
-	case strings.Contains(s, "-"):
-		if i := strings.IndexAny(s, "T "); i > 0 {
-			if strings.Trim(s[i+1:], "0:.Z") != "" {
-				return "", false, fmt.Sprintf("%q is a date with a time of day; write only the date, as yyyy-MM-dd", Clip(s))
-			}
-			s = s[:i]
-		}
-		parts = strings.Split(s, "-")
-		if len(parts) == 3 {
-			y, m, d = parts[0], parts[1], parts[2]
-			if len(y) <= 2 && len(d) == 4 {
-				return "", false, fmt.Sprintf("%q is ambiguous; write it as yyyy-MM-dd", Clip(s))
-			}
-		}
-	case strings.Contains(s, "/"):
-		parts = strings.Split(s, "/")
-		if len(parts) == 3 {
-			m, d, y = parts[0], parts[1], parts[2]
-		}
-	case strings.Contains(s, "."):
-		parts = strings.Split(s, ".")
-		if len(parts) == 3 {
-			d, m, y = parts[0], parts[1], parts[2]
-		}
-	}
-	if len(parts) != 3 || !allDigits(y) || !allDigits(m) || !allDigits(d) || len(m) > 2 || len(d) > 2 || m == "" || d == "" {
-		return "", false, fmt.Sprintf("%q is not a date; write it as yyyy-MM-dd (or m/d/yyyy, d.m.yyyy)", Clip(s))
-	}
-	if len(y) != 4 {
-		return "", false, fmt.Sprintf("%q has a %d-digit year; write the year with four digits, e.g. yyyy-MM-dd", Clip(s), len(y))
-	}
-	yi, _ := strconv.Atoi(y)
-	mi, _ := strconv.Atoi(m)
-	di, _ := strconv.Atoi(d)
-	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
-	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
-		return "", false, fmt.Sprintf("%q is not a date in the calendar; check the day and month", Clip(s))
-	}
-	return t.Format(encompass.DateLayout), true, ""
 }
 
 func allDigits(s string) bool {

@@ -67,7 +67,8 @@ func TestNormalizeCell(t *testing.T) {
 		{ColLastName, "O'Neil", "O'Neil", false, ""},
 		{ColComments, "two\nlines", "two\nlines", false, ""},
 		{ColLicenses, " ca; tx ;CA;;", "CA;TX", false, ""},
-		{ColLicenses, "CA,TX", "", false, "separate states with ';'"},
+		{ColLicenses, "CA,TX", "CA;TX", false, ""}, // ',' when there is no ';'
+		{ColLicenses, "CA,TX;AZ", "", false, "separate states with ';'"},
 		{ColPersonas, "Loan Officer ; Underwriter;loan officer", "Loan Officer;Underwriter", false, ""},
 		{ColPersonas, "<clear>", "", false, "cannot be cleared"},
 		{ColGroups, "<clear>", "", true, ""},

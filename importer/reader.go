@@ -508,8 +508,21 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 			rec.SetClear(c)
 		default:
 			rec.Values[c] = v
+			if c == ColID && formulaStart(v) {
+				rec.AddWarning(c, fmt.Sprintf("the user id %q starts with %q, as a formula does; it is used as written: check that it is the intended id and not something a formula left", Clip(v), v[:1]))
+			}
 		}
 	}
+}
+
+// formulaStart reports whether s starts like a spreadsheet formula
+// (= + - @): as an id it is allowed, but worth a warning.
+func formulaStart(s string) bool {
+	switch s[0] {
+	case '=', '+', '-', '@':
+		return true
+	}
+	return false
 }
 
 // Close releases the file.

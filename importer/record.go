@@ -145,6 +145,8 @@ func (p Problem) Error() string {
 //     loan-access enumerations in the API's spelling;
 //   - lists (personas, groups, licenses) as trimmed items joined by ";",
 //     licenses upper case;
+//   - phones (phone, cellPhone, fax) as ###-###-#### with an optional
+//     " " and extension;
 //   - the cell text "<clear>" recorded by Clear, with an empty value.
 //
 // A cell that could not be parsed keeps its raw text out of Values and adds
@@ -189,6 +191,13 @@ func (r *Record) List(c Column) []string {
 		return nil
 	}
 	return strings.Split(r.Values[c], ";")
+}
+
+// AddWarning records a warning located at this row and column c: the row
+// is still read and planned.
+func (r *Record) AddWarning(c Column, msg string) {
+	r.AddProblem(c, msg)
+	r.Problems[len(r.Problems)-1].Severity = SeverityWarning
 }
 
 // AddProblem records an error located at this row and column c (use

@@ -74,6 +74,21 @@ func TestBuildRows(t *testing.T) {
 					t.Errorf("org %q", r.Create.OrgID)
 				}
 			}},
+		{name: "org by a unique tail of its path, with '>'", rec: validCreate("orgId", "West Region > Phoenix Branch"), status: StatusPlanned,
+			check: func(t *testing.T, r Row, p *Plan) {
+				if r.Create.OrgID != "4" || p.OrgPaths["4"] != "Administration/Retail/West Region/Phoenix Branch" {
+					t.Errorf("org %q, paths %v", r.Create.OrgID, p.OrgPaths)
+				}
+			}},
+		{name: "ambiguous tail lists the candidates", world: func() *World {
+			w := testWorld()
+			w.Root.Children[1].Children = []encompass.Organization{org("8", "West Region", org("9", "Denver Branch"))}
+			return w
+		}, rec: validCreate("orgId", "West Region/Denver Branch"), status: StatusInvalid,
+			check: func(t *testing.T, r Row, p *Plan) {
+				mustProblem(t, r, "orgId", `2 organizations have a path ending in "West Region/Denver Branch"`,
+					"Administration/Retail/West Region/Denver Branch (id 3)", "Administration/Wholesale/West Region/Denver Branch (id 9)", "more of the path, or the id")
+			}},
 		{name: "org by id", rec: validCreate("orgId", "6"), status: StatusPlanned,
 			check: func(t *testing.T, r Row, p *Plan) {
 				if r.Create.OrgID != "6" {

@@ -204,3 +204,33 @@ func TestCheckFileStops(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestCheckFileForgivingForms: the forms an HR person writes (issue 17)
+// pass the offline rules once read; the row keeps the value sent.
+func TestCheckFileForgivingForms(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hr.csv")
+	body := "action,id,firstName,lastName,email,password,workingFolder,phone,cellPhone,nmlsExpirationDate,licenses,personas,orgId\n" +
+		"create,hr1,Ann,Lee,ann@example.com,Welcome#2025,My Pipeline,(303) 555-0100,303-555-0107 x22,\"Dec 31, 2027\",\"CO, AZ\",\"Loan Officer, Underwriter\",Retail > West Region\n" +
+		"create,@eve3,Eve,Lee,eve@example.com,Welcome#2025,My Pipeline,+1 303 555 0104,720 555 0199,12/31/2027 0:00,CO,Loan Officer,West Region/Denver Branch\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rows []planner.Row
+	if _, err := planner.CheckFile(context.Background(), p, importer.Options{}, planner.Options{}, func(r planner.Row) error {
+		rows = append(rows, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		if r.Status == planner.StatusInvalid {
+			t.Errorf("row %d invalid: %v", r.Row, r.Problems)
+		}
+	}
+	if len(rows[1].Problems) != 1 || rows[1].Problems[0].Severity != importer.SeverityWarning || rows[1].Problems[0].Column != "id" {
+		t.Errorf("row 3 problems: %v, want one warning on the id", rows[1].Problems)
+	}
+}

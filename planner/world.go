@@ -10,6 +10,7 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
+	"github.com/encimport/encimport/importer"
 )
 
 // World is the server state a plan is built against, read once per run with
@@ -217,37 +218,78 @@ func (n *orgNode) within(anc *orgNode) bool {
 }
 
 // resolve finds the organization a cell names: an id, a path (with or
-// without the root's name) or a unique name, ignoring case.
+// without the root's name, or a tail of it that only one organization
+// ends with; '/' or '>' between the names) or a unique name, ignoring
+// case. Several organizations matching is a problem listing them.
 func (ix *orgIndex) resolve(cell string) (*orgNode, string) {
 	s := strings.TrimSpace(cell)
 	if n, ok := ix.byID[s]; ok {
 		return n, ""
 	}
-	if strings.Contains(s, "/") {
-		parts := strings.Split(strings.Trim(s, "/"), "/")
+	if strings.ContainsAny(s, "/>") {
+		parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '>' })
 		for i := range parts {
 			parts[i] = strings.TrimSpace(parts[i])
+		}
+		if len(parts) == 0 {
+			return nil, fmt.Sprintf("no organization has the path %q; %s", importer.Clip(s), ix.suggest(s))
 		}
 		if n, ok := ix.byPath[strings.ToLower(strings.Join(parts, "/"))]; ok {
 			return n, ""
 		}
-		return nil, fmt.Sprintf("no organization has the path %q; %s", s, ix.suggest(parts[len(parts)-1]))
+		// A tail of a path: the organizations named like its last part
+		// whose parents are named like the parts before it.
+		var tails []*orgNode
+		for _, n := range ix.byName[strings.ToLower(parts[len(parts)-1])] {
+			if n.endsWith(parts) {
+				tails = append(tails, n)
+			}
+		}
+		switch len(tails) {
+		case 0:
+			return nil, fmt.Sprintf("no organization has the path %q; %s", importer.Clip(s), ix.suggest(parts[len(parts)-1]))
+		case 1:
+			return tails[0], ""
+		}
+		return nil, fmt.Sprintf("%d organizations have a path ending in %q: %s; write more of the path, or the id", len(tails), importer.Clip(strings.Join(parts, "/")), labels(tails))
 	}
 	switch ns := ix.byName[strings.ToLower(s)]; len(ns) {
 	case 0:
 		if isDigits(s) {
-			return nil, fmt.Sprintf("no organization has the id %s; %s", s, ix.suggest(s))
+			return nil, fmt.Sprintf("no organization has the id %s; %s", importer.Clip(s), ix.suggest(s))
 		}
-		return nil, fmt.Sprintf("no organization is named %q; %s", s, ix.suggest(s))
+		return nil, fmt.Sprintf("no organization is named %q; %s", importer.Clip(s), ix.suggest(s))
 	case 1:
 		return ns[0], ""
 	default:
-		labels := make([]string, len(ns))
-		for i, n := range ns {
-			labels[i] = n.label()
-		}
-		return nil, fmt.Sprintf("%d organizations are named %q: %s; write the path or the id instead", len(ns), s, strings.Join(labels, ", "))
+		return nil, fmt.Sprintf("%d organizations are named %q: %s; write the path or the id instead", len(ns), importer.Clip(s), labels(ns))
 	}
+}
+
+// endsWith reports whether the names of n and its parents, read upwards,
+// are the last of parts, the one before it, and so on (ignoring case).
+func (n *orgNode) endsWith(parts []string) bool {
+	x := n
+	for i := len(parts) - 1; i >= 0; i-- {
+		if x == nil || !strings.EqualFold(x.org.Name, parts[i]) {
+			return false
+		}
+		x = x.parent
+	}
+	return true
+}
+
+// labels lists organizations for a message (at most maxListed).
+func labels(ns []*orgNode) string {
+	ls := make([]string, 0, min(len(ns), maxListed))
+	for i, n := range ns {
+		if i == maxListed {
+			ls = append(ls, fmt.Sprintf("… (%d in all)", len(ns)))
+			break
+		}
+		ls = append(ls, n.label())
+	}
+	return strings.Join(ls, ", ")
 }
 
 // maxListed is how many candidates a message lists at most.

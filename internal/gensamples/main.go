@@ -125,7 +125,7 @@ func mixedRows() [][]any {
 		row("bad/id*", nil),                                                  // 3 planner: id chars
 		row("much.too.long.user.id", nil),                                    // 4 planner: id too long
 		row("mix.noemail", map[int]any{4: ""}),                               // 5 planner: email missing
-		row("mix.phone", map[int]any{7: "555-0100"}),                         // 6 planner: phone format
+		row("mix.phone", map[int]any{7: "555-0100"}),                         // 6 reader: phone without an area code
 		row("mix.date", map[int]any{10: "6/30/27"}),                          // 7 reader: two-digit year
 		row("mix.bool", map[int]any{15: "maybe"}),                            // 8 reader: bad boolean
 		row("mix.action", map[int]any{0: "hire"}),                            // 9 reader: unknown action
