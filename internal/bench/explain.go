@@ -100,9 +100,8 @@ func Misses(r *Results, c Config) map[string]string {
 		m["3"] = fmt.Sprintf("with %d slots free the limiter averaged %.1f calls in flight and the run met %d × 429 (rows "+
 			"were retried, 0 failed). The 429s come from the start (the limiter begins at %d while only %d slots are free) "+
 			"and from each +1 probe past the free slots; every 429 carries Retry-After: 1, so that row waits a second. "+
-			"Besides the Observe fix above: start from the first reply's headers rather than from the configured "+
-			"concurrency (one probe call before the pool opens), and never raise the bound on a reply whose "+
-			"Remaining is 0. %s", free, x.AvgLimit, x.TooMany429, c.API.Concurrency, free, limiter)
+			"Here the slots are taken after planning; in a real run the planning reads go through the same pacer, "+
+			"so the bound starts from their headers. %s", free, x.AvgLimit, x.TooMany429, c.API.Concurrency, free, limiter)
 	}
 	return m
 }
