@@ -40,6 +40,7 @@ type Client struct {
 	listOrg   string // orgId listed by ListUsers
 	observer  func(*Response)
 	tracer    *tracer // nil: no trace
+	pacer     *pacer  // the calls in flight and their rate (pacer.go)
 
 	retryAttempts int
 	retryBase     time.Duration
@@ -102,6 +103,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		retryAttempts: DefaultRetryAttempts,
 		retryBase:     DefaultRetryBaseDelay,
 		retryMax:      DefaultRetryMaxDelay,
+		pacer:         newPacer(),
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
@@ -294,54 +296,82 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query url.
 
 // Do sends req with a Bearer token and returns the parsed reply. On a 401 it
 // invalidates the token, obtains a new one and sends the request once more
-// (the body is replayed with GetBody). A 2xx JSON body is decoded into v when
-// v is not nil; a non-2xx reply returns the Response and an *Error. The
-// response body is always closed. A failure to obtain a token returns an
-// error (wrapping ErrAuth when the credentials were refused) and no Response.
+// (the body is replayed with GetBody). Each attempt is paced (pacer.go): it
+// takes a slot just before it is sent and gives it back once its answer is
+// read. A 2xx JSON body is decoded into v when v is not nil; a non-2xx reply
+// returns the Response and an *Error. The response body is always closed. A
+// failure to obtain a token returns an error (wrapping ErrAuth when the
+// credentials were refused) and no Response; so does a request given up
+// before it was sent (ErrNotSent). When the context is done, its error is
+// returned rather than the transport's.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
-		r := req.Clone(ctx) // never mutate the caller's headers
-		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, fmt.Errorf("apiclient: %s %s: replaying the body after a 401: %w", req.Method, req.URL.Path, err)
-			}
-			r.Body = body
+		resp, again, err := c.attempt(req, attempt, v)
+		if !again {
+			return resp, err
 		}
-		var token string
-		if c.tokens != nil {
-			tok, err := c.tokens.token(ctx)
-			if err != nil {
-				return nil, err
-			}
-			token = tok.AccessToken
-			r.Header.Set("Authorization", "Bearer "+token)
-		}
-		c.stats.calls.Add(1)
-		hresp, err := c.hc.Do(r)
-		if err != nil {
-			return nil, err // *url.Error: method, URL and cause; no headers
-		}
-		resp := newResponse(hresp)
-		if hresp.StatusCode == http.StatusTooManyRequests {
-			c.stats.tooMany.Add(1)
-		}
-		canReplay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-		if hresp.StatusCode == http.StatusUnauthorized && attempt == 1 && c.tokens != nil && canReplay {
-			drainAndClose(hresp.Body)
-			c.observe(resp)
-			c.stats.reauths.Add(1)
-			c.tokens.invalidate(token)
-			continue
-		}
-		err = c.finish(resp, v)
-		c.observe(resp)
-		return resp, err
 	}
 }
 
-func (c *Client) observe(resp *Response) {
+// attempt sends req once, holding a slot from just before it is sent until
+// its answer is read. again: the answer was a 401 to repeat with a fresh
+// token.
+func (c *Client) attempt(req *http.Request, attempt int, v any) (resp *Response, again bool, err error) {
+	ctx := req.Context()
+	r := req.Clone(ctx) // never mutate the caller's headers
+	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, false, fmt.Errorf("apiclient: %s %s: replaying the body after a 401: %w", req.Method, req.URL.Path, err)
+		}
+		r.Body = body
+	}
+	var token string
+	if c.tokens != nil {
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		token = tok.AccessToken
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	sent, err := c.pacer.take(req)
+	if err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return nil, false, err
+	}
+	defer c.pacer.release()
+	c.stats.calls.Add(1)
+	hresp, err := c.hc.Do(r)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err() // the cause, not how the transport saw it
+		}
+		return nil, false, err // *url.Error: method, URL and cause; no headers
+	}
+	resp = newResponse(hresp)
+	if hresp.StatusCode == http.StatusTooManyRequests {
+		c.stats.tooMany.Add(1)
+	}
+	canReplay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if hresp.StatusCode == http.StatusUnauthorized && attempt == 1 && c.tokens != nil && canReplay {
+		drainAndClose(hresp.Body)
+		c.observe(resp, sent)
+		c.stats.reauths.Add(1)
+		c.tokens.invalidate(token)
+		return resp, true, nil
+	}
+	err = c.finish(resp, v)
+	c.observe(resp, sent)
+	return resp, false, err
+}
+
+// observe shows a reply to the pacer (while its call still holds the slot)
+// and to the WithObserver function.
+func (c *Client) observe(resp *Response, sent int) {
+	c.pacer.observe(resp, sent)
 	if c.observer != nil {
 		c.observer(resp)
 	}

@@ -11,6 +11,9 @@
 //     errors under "errors" or "error"; introspection numbers as strings).
 //   - client.go: [Client], [New] and its [Option]s, [Client.NewRequest] and
 //     [Client.Do], the one place an API request is sent.
+//   - pacer.go: the one place calls are paced: [WithConcurrency] (the
+//     adaptive bound on calls in flight, following the server's
+//     X-Concurrency-Limit-* headers), [WithRate], [WithStartCancel].
 //   - token.go: OAuth2 tokens through golang.org/x/oauth2 (password grant for
 //     a user login, client_credentials for an API user, both with scope=lp),
 //     cached, shared by all goroutines and refreshed by one goroutine at a
@@ -18,12 +21,24 @@
 //   - trace.go: [WithTrace], every HTTP exchange as a JSON line with the
 //     secrets removed.
 //   - response.go: [Response], the limit and tracing headers of a reply.
-//   - errors.go: [Error] (a non-2xx reply), [CheckResponse], [ErrAuth].
+//   - errors.go: [Error] (a non-2xx reply) and its two renderings, [Error.Error]
+//     for logs and [Message] for a report row; [CheckResponse]; [ErrAuth],
+//     [ErrTooManyRequests], [ErrNotSent].
 //   - retry.go: [ShouldRetry] (the one place that decides retries) and
 //     [Backoff].
 //   - users.go: one thin method per endpoint: users (read whole with
 //     entities=all, listed page by page), the flat organization list,
 //     personas, loan folders.
+//
+// # Pacing
+//
+// Every attempt [Client.Do] makes (a 401's repeat and each retry of a read
+// included; token requests not) waits for the rate, then takes a slot just
+// before it is sent and gives it back once its answer is read; the adaptive
+// bound observes every answer while its call still holds the slot. A wait
+// between attempts never holds a slot. A caller paces nothing itself: it
+// gives the client [WithConcurrency] once, and reads [Client.ConcurrencyLimit]
+// and [Client.InFlight] when it wants to know.
 //
 // # Retries
 //

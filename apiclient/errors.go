@@ -30,15 +30,33 @@ type Error struct {
 	RetryAfter    time.Duration
 }
 
+// ErrTooManyRequests is matched by an *Error that is the gateway refusing a
+// call because the concurrency cap or the daily quota is used up: a 429, or
+// the gateway's code 100002. Test with errors.Is(err, ErrTooManyRequests).
+var ErrTooManyRequests = errors.New("too many requests")
+
+// ErrNotSent is wrapped by the error of a call Do gave up before sending it
+// (its context, or its WithStartCancel context, was done while it waited
+// for the rate or a slot): the call had no effect.
+var ErrNotSent = errors.New("apiclient: request not sent")
+
+// Is makes errors.Is(e, ErrTooManyRequests) hold for a 429 or a 100002 reply.
+func (e *Error) Is(target error) bool {
+	return target == ErrTooManyRequests &&
+		(e.StatusCode == http.StatusTooManyRequests || e.ErrorCode == GatewayConcurrencyErrorCode)
+}
+
 // Error renders e.g. "POST /encompass/v3/users: 409 Conflict: EBS-909: user
-// id exists (correlation id abc)". It never includes headers, tokens or
-// request bodies.
+// id exists (correlation id abc)": the request, the status, the code, the
+// server's words (details, else a summary that is not just the status
+// text), the first five nested errors and the correlation id. It never
+// includes headers, tokens or request bodies.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Method != "" || e.Path != "" {
 		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
 	}
-	b.WriteString(strings.TrimSpace(fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))))
+	b.WriteString(e.status())
 	if e.ErrorCode != "" {
 		b.WriteString(": " + e.ErrorCode)
 	}
@@ -49,9 +67,55 @@ func (e *Error) Error() string {
 	if msg != "" {
 		b.WriteString(": " + msg)
 	}
+	e.writeNested(&b, 5)
+	if e.CorrelationID != "" {
+		b.WriteString(" (correlation id " + e.CorrelationID + ")")
+	}
+	return b.String()
+}
+
+// Message renders the server's own words for a report row: "summary:
+// details" (the status text when the reply says neither) and every nested
+// error. The status, code and correlation id have columns of their own
+// there, so they are left out.
+func (e *Error) Message() string {
+	var b strings.Builder
+	var parts []string
+	for _, s := range []string{e.Summary, e.Details} {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, e.status())
+	}
+	b.WriteString(strings.Join(parts, ": "))
+	e.writeNested(&b, -1)
+	return b.String()
+}
+
+// Message renders err for a report row or a log line: an *Error's Message
+// when err is or wraps one, err's text otherwise. No error of this package
+// holds a token, password or secret.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message()
+	}
+	return err.Error()
+}
+
+// status is e.g. "409 Conflict".
+func (e *Error) status() string {
+	return strings.TrimSpace(fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode)))
+}
+
+// writeNested appends "; CODE: details" for each nested error (at most
+// limit of them, then "; and N more"; limit < 0: all).
+func (e *Error) writeNested(b *strings.Builder, limit int) {
 	for i, n := range e.Errors {
-		if i == 5 {
-			fmt.Fprintf(&b, "; and %d more", len(e.Errors)-i)
+		if i == limit {
+			fmt.Fprintf(b, "; and %d more", len(e.Errors)-i)
 			break
 		}
 		b.WriteString("; ")
@@ -64,10 +128,6 @@ func (e *Error) Error() string {
 			b.WriteString(n.Summary)
 		}
 	}
-	if e.CorrelationID != "" {
-		b.WriteString(" (correlation id " + e.CorrelationID + ")")
-	}
-	return b.String()
 }
 
 // CheckResponse returns nil for a 2xx reply and an *Error otherwise, reading

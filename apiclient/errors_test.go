@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -268,5 +269,53 @@ func TestErrorCarriesNoToken(t *testing.T) {
 		if strings.Contains(err.Error(), s) {
 			t.Errorf("error %q contains %q", err, s)
 		}
+	}
+}
+
+func TestErrTooManyRequests(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&Error{StatusCode: http.StatusTooManyRequests}, true},
+		{&Error{StatusCode: http.StatusForbidden, ErrorCode: GatewayConcurrencyErrorCode}, true}, // the gateway's body decides
+		{fmt.Errorf("wrapped: %w", &Error{StatusCode: http.StatusTooManyRequests}), true},
+		{&Error{StatusCode: http.StatusServiceUnavailable}, false},
+		{errors.New("429"), false},
+	}
+	for _, tt := range tests {
+		if got := errors.Is(tt.err, ErrTooManyRequests); got != tt.want {
+			t.Errorf("errors.Is(%v, ErrTooManyRequests) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+	// From the wire: the gateway's 429 body.
+	body, err := os.ReadFile(filepath.Join("testdata", "error_gateway_429.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckResponse(fakeResponse(http.StatusTooManyRequests, nil, strings.NewReader(string(body))), 0); !errors.Is(err, ErrTooManyRequests) {
+		t.Errorf("the gateway's 429: %v, want ErrTooManyRequests", err)
+	}
+}
+
+// TestMessage: the report's rendering of an error, next to Error()'s.
+func TestMessage(t *testing.T) {
+	ae := &Error{StatusCode: 400, Method: "POST", Path: PathUsers, Summary: "Bad Request", Details: "x",
+		Errors: []ErrorBody{{ErrorCode: "EBS-402", Details: "email: required"}}, CorrelationID: "c1"}
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{ae, "Bad Request: x; EBS-402: email: required"},
+		{fmt.Errorf("while waiting: %w", ae), "Bad Request: x; EBS-402: email: required"},
+		{&Error{StatusCode: 502}, "502 Bad Gateway"},
+		{errors.New("connection reset"), "connection reset"},
+	} {
+		if got := Message(tt.err); got != tt.want {
+			t.Errorf("Message(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+	if got, want := ae.Error(), "POST /encompass/v3/users: 400 Bad Request: x; EBS-402: email: required (correlation id c1)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -102,8 +102,8 @@ func Backoff(attempt int, base, max time.Duration) time.Duration {
 type noRetryKey struct{}
 
 // WithoutRetry marks ctx so that the read helpers make a single attempt: for
-// a caller that paces and retries its reads itself (the executor, which must
-// not hold a concurrency slot while the client sleeps between attempts).
+// a caller that retries its reads itself (the executor, whose read backs
+// have budgets of their own).
 func WithoutRetry(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noRetryKey{}, true)
 }

@@ -4,8 +4,8 @@
 // Map of the package:
 //
 //   - executor.go: [Run], [Options], [Result], the [API] it needs, the worker
-//     pool (restic's errgroup pattern: the sender inside the group), pacing
-//     (acquire, release) and the journal records a step writes.
+//     pool (restic's errgroup pattern: the sender inside the group) and the
+//     journal records a step writes.
 //   - ledger.go: the ledger, which owns every row's state, the counters and
 //     the fatal error under one lock, and writes each report row once.
 //   - retry.go: the retry loop of one write as a state machine (retry:
@@ -13,28 +13,36 @@
 //     outcome (outcome.go), and runStep, which makes the calls it asks for.
 //   - steps.go: phase 1, a row's create or patch; move.go: phase 2, the bulk
 //     moves, each call's rows a moveBatch (pending until settled).
-//   - adaptive.go: [Adaptive], the concurrency bound that follows the
-//     server's X-Concurrency-Limit-* headers.
 //   - journal.go: [Journal], the append-only record that makes a run
 //     resumable; lock_unix.go: [Lock], so two runs never overlap.
 //
 // # Phases
 //
-// Phase 1 creates and patches users in parallel (Options.Concurrency calls
-// in flight, Options.Rate calls per second). Phase 2 makes the plan's bulk
-// moves in parallel, each with only the users whose patch succeeded; a call
-// left with no user is skipped. Rows the plan marks invalid or unchanged pass
+// Phase 1 creates and patches users in parallel (Options.Concurrency
+// workers). Phase 2 makes the plan's bulk moves in parallel, each with only
+// the users whose patch succeeded; a call left with no user is skipped. Rows the plan marks invalid or unchanged pass
 // through to the report with that status.
+//
+// # Pacing
+//
+// The client paces (apiclient.WithConcurrency, WithRate): each call takes a
+// slot inside apiclient.Client.Do, so no wait of the executor (a backoff, a
+// read back's pause) holds one. A write is made on the in-flight context
+// marked with apiclient.WithStartCancel(ctx): after an interrupt a write
+// still waiting for its slot is not sent (apiclient.ErrNotSent) and its row
+// is skipped.
 //
 // # Errors and retries
 //
 // A row's failure goes into its report row (http_status, error_code,
-// message "summary: details", correlation_id), not into Run's error. Only
-// fatal failures stop the run: credentials refused (apiclient.ErrAuth), a
-// 401 after the client's re-authentication, a journal that cannot be
-// written. 429, 5xx and connection failures are retried with exponential
-// backoff and full jitter, honouring Retry-After; apiclient.ShouldRetry
-// alone decides what is retried.
+// message "summary: details" as apiclient.Message renders it,
+// correlation_id), not into Run's error. Only fatal failures stop the run:
+// credentials refused (apiclient.ErrAuth), a 401 after the client's
+// re-authentication, a journal that cannot be written. 429
+// (apiclient.ErrTooManyRequests, with a budget of its own), 5xx and
+// connection failures are retried with exponential backoff and full jitter,
+// honouring Retry-After; apiclient.ShouldRetry alone decides what is
+// retried.
 //
 // # Never twice
 //

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
@@ -49,9 +49,12 @@ type API interface {
 }
 
 // Options tune a Run. The zero value is usable.
+//
+// Pacing is the client's: give the apiclient.Client WithConcurrency (the
+// adaptive bound on calls in flight) and WithRate; every attempt takes its
+// slot inside Client.Do, and no wait of the executor holds one.
 type Options struct {
-	Concurrency int     // max calls in flight (default DefaultConcurrency)
-	Rate        float64 // calls per second (0: unlimited); independent of Concurrency
+	Concurrency int // workers, each making one call at a time (default DefaultConcurrency)
 
 	MaxAttempts         int           // write attempts per call (default DefaultMaxAttempts)
 	BaseDelay, MaxDelay time.Duration // backoff between attempts (defaults 250ms, 15s)
@@ -65,13 +68,6 @@ type Options struct {
 	// those rows; total is the number of rows the plan has work for).
 	Progress func(done, total int)
 	Logger   *slog.Logger // nil: no logging
-
-	// Limiter bounds calls in flight and adapts to the server's shared
-	// concurrency cap. When nil, Run makes one (NewAdaptive(Concurrency))
-	// and feeds it the replies of the calls it makes. When set, the caller
-	// must also pass Limiter.Observe to apiclient.WithObserver, so it sees
-	// every reply (reads and their retries too); Run then does not feed it.
-	Limiter *Adaptive
 
 	// Grace bounds how long calls in flight may still take after ctx is
 	// canceled (default DefaultGrace).
@@ -113,15 +109,12 @@ func (r *Result) Summary() report.Summary {
 	}
 }
 
-// executor is one Run: its settings, its pacing and its ledger.
+// executor is one Run: its settings and its ledger.
 type executor struct {
 	api     API
 	plan    *planner.Plan
 	opts    Options
 	log     *slog.Logger
-	lim     *Adaptive
-	feed    bool // feed lim with the replies Run sees
-	rate    *rate.Limiter
 	callCtx context.Context
 	journal *Journal
 
@@ -183,38 +176,12 @@ func newExecutor(api API, p *planner.Plan, opts Options) *executor {
 	if opts.Sleep == nil {
 		opts.Sleep = apiclient.Sleep
 	}
-	e := &executor{api: api, plan: p, opts: opts, log: opts.Logger, lim: opts.Limiter, journal: opts.Journal}
+	e := &executor{api: api, plan: p, opts: opts, log: opts.Logger, journal: opts.Journal}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if e.lim == nil {
-		e.lim = NewAdaptive(opts.Concurrency)
-		e.feed = true
-	}
-	if opts.Rate > 0 {
-		e.rate = rate.NewLimiter(rate.Limit(opts.Rate), 1)
-	}
 	e.led = newLedger(p, e.journal)
 	return e
-}
-
-// acquire waits for the rate limiter and a concurrency slot.
-func (e *executor) acquire(ctx context.Context) error {
-	if e.rate != nil {
-		if err := e.rate.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	return e.lim.Acquire(ctx)
-}
-
-// release frees the slot taken by acquire after a call answered resp.
-func (e *executor) release(resp *apiclient.Response, err error, reconcile bool) {
-	if e.feed {
-		e.lim.Observe(resp)
-	}
-	e.lim.Release()
-	e.led.countCall(resp, err, reconcile)
 }
 
 // stop records err, which ends the run (only the first is kept), and
@@ -227,14 +194,12 @@ func (e *executor) stop(err error) error {
 
 // getUser reads a user back to settle an unanswered write. Callers pass
 // the in-flight context (callCtx): it is part of finishing a call already
-// made.
+// made. One attempt: runStep paces read backs itself (a wait holds no slot).
 func (e *executor) getUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error) {
-	if err := e.acquire(ctx); err != nil {
-		return nil, nil, err
+	u, resp, err := e.api.GetUser(apiclient.WithoutRetry(ctx), id)
+	if !errors.Is(err, apiclient.ErrNotSent) {
+		e.led.countCall(err, true)
 	}
-	// One attempt: runStep paces read-backs itself, without holding the slot.
-	u, resp, err := e.api.GetUser(apiclient.WithoutRetry(e.lim.Sent(ctx)), id)
-	e.release(resp, err, true)
 	return u, resp, err
 }
 

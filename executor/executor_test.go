@@ -587,13 +587,6 @@ func TestLock(t *testing.T) {
 }
 
 func TestStatusOfHelpers(t *testing.T) {
-	ae := &apiclient.Error{StatusCode: 400, Summary: "Bad Request", Details: "x", Errors: []apiclient.ErrorBody{{ErrorCode: "EBS-402", Details: "email: required"}}}
-	if got := errorMessage(ae); got != "Bad Request: x; EBS-402: email: required" {
-		t.Errorf("errorMessage = %q", got)
-	}
-	if got := errorMessage(&apiclient.Error{StatusCode: 502}); got != "502 Bad Gateway" {
-		t.Errorf("errorMessage = %q", got)
-	}
 	if !isFatal(fmt.Errorf("x: %w", apiclient.ErrAuth)) || !isFatal(&apiclient.Error{StatusCode: http.StatusUnauthorized}) || isFatal(&apiclient.Error{StatusCode: 403}) {
 		t.Error("isFatal")
 	}

@@ -1,7 +1,7 @@
 package executor
 
 import (
-	"net/http"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -124,15 +124,15 @@ func (l *ledger) attempts(i int) int {
 	return l.rows[i].attempts
 }
 
-// countCall counts a call that answered resp, err.
-func (l *ledger) countCall(resp *apiclient.Response, err error, reconcile bool) {
+// countCall counts a call that answered err.
+func (l *ledger) countCall(err error, reconcile bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stats.Calls++
 	if reconcile {
 		l.stats.Reconciles++
 	}
-	if statusOf(resp, err) == http.StatusTooManyRequests {
+	if errors.Is(err, apiclient.ErrTooManyRequests) {
 		l.stats.TooMany429++
 	}
 }
@@ -289,7 +289,7 @@ func (l *ledger) finishAll(ctxDone bool) bool {
 	interrupted := false
 	msg := MsgInterrupted
 	if l.fatalErr != nil {
-		msg = "not done: the run stopped after a fatal error (" + errorMessage(l.fatalErr) + "); fix it and rerun"
+		msg = "not done: the run stopped after a fatal error (" + apiclient.Message(l.fatalErr) + "); fix it and rerun"
 	}
 	for i := range l.rows {
 		st := &l.rows[i]

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/encimport/encimport/apiclient"
 )
@@ -80,43 +79,12 @@ func (r *result) note(resp *apiclient.Response, err error) {
 // become the row's, even when a read back came after it).
 func (r *result) fail(err error) {
 	r.outcome = outcomeFailed
-	r.msg = errorMessage(err)
+	r.msg = apiclient.Message(err)
 	var ae *apiclient.Error
 	if errors.As(err, &ae) {
 		r.errorCode = ae.ErrorCode
 		r.httpStatus, r.correlationID = ae.StatusCode, ae.CorrelationID
 	}
-}
-
-// errorMessage renders err for the report: "summary: details" for an API
-// error (plus nested errors), the error text otherwise. apiclient errors
-// never hold a token, password or secret.
-func errorMessage(err error) string {
-	var ae *apiclient.Error
-	if !errors.As(err, &ae) {
-		return err.Error()
-	}
-	var parts []string
-	for _, s := range []string{ae.Summary, ae.Details} {
-		if s = strings.TrimSpace(s); s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, strings.TrimSpace(fmt.Sprintf("%d %s", ae.StatusCode, http.StatusText(ae.StatusCode))))
-	}
-	msg := strings.Join(parts, ": ")
-	for _, n := range ae.Errors {
-		d := n.Details
-		if d == "" {
-			d = n.Summary
-		}
-		if n.ErrorCode != "" {
-			d = n.ErrorCode + ": " + d
-		}
-		msg += "; " + d
-	}
-	return msg
 }
 
 // isFatal reports errors that end the run: credentials refused, or a 401

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -140,7 +141,7 @@ func (m *retry) wrote(a answer, cutOff bool) {
 	}
 	// A 429 is the gateway refusing before anything happens: it gets a
 	// budget of its own, so a busy cap does not fail a row.
-	if status == http.StatusTooManyRequests {
+	if errors.Is(a.err, apiclient.ErrTooManyRequests) {
 		m.tooMany++
 	}
 	if !a.retry || m.writes-m.tooMany >= m.maxAttempts || m.tooMany >= TooManyBudget*m.maxAttempts {
@@ -210,7 +211,7 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 		// it has a budget of its own, so a busy cap does not turn a write
 		// that may well have taken effect into a failed row.
 		m.checks++
-		if statusOf(a.resp, a.err) == http.StatusTooManyRequests {
+		if errors.Is(a.err, apiclient.ErrTooManyRequests) {
 			m.checkTooMany++
 		}
 		if a.retry && m.checks-m.checkTooMany < m.maxAttempts && m.checkTooMany < TooManyBudget*m.maxAttempts && !stopped {
@@ -263,7 +264,7 @@ type stepSpec struct {
 	check func(ctx context.Context) (v verdict, resp *apiclient.Response, why string, err error)
 	// begin is called once before the first write (journal start record).
 	begin func() error
-	// attempt is called before every write.
+	// attempt is called after every write sent.
 	attempt func()
 }
 
@@ -287,7 +288,7 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 			m.checked(v, why, a, ctx.Err() != nil)
 			switch {
 			case m.state == checkPausing:
-				e.log.Info("reading back again", "what", s.what, "step", s.kind, "check", m.checks, "wait", m.wait, "err", errorMessage(err))
+				e.log.Info("reading back again", "what", s.what, "step", s.kind, "check", m.checks, "wait", m.wait, "err", apiclient.Message(err))
 			case m.state == finished && m.res.reconciled:
 				e.log.Info("write confirmed by reading back", "what", s.what, "step", s.kind)
 			}
@@ -305,26 +306,27 @@ func (e *executor) write(ctx context.Context, s *stepSpec, m *retry) {
 		m.interrupt()
 		return
 	}
-	if err := e.acquire(ctx); err != nil {
-		m.interrupt()
-		return
-	}
 	if m.writes == 0 && s.begin != nil {
 		if err := s.begin(); err != nil {
-			e.lim.Release()
 			m.abort(err)
 			return
 		}
 	}
+	// The call runs on the in-flight context, but is not sent once ctx is
+	// done (the client's wait for a slot ends with it).
+	resp, err := s.do(apiclient.WithStartCancel(e.callCtx, ctx))
+	if errors.Is(err, apiclient.ErrNotSent) {
+		m.interrupt()
+		return
+	}
 	s.attempt()
-	resp, err := s.do(e.lim.Sent(e.callCtx))
-	e.release(resp, err, false)
+	e.led.countCall(err, false)
 	cutOff := e.callCtx.Err() != nil
 	retry, wait := apiclient.ShouldRetry(e.callCtx, resp, err)
 	m.wrote(answer{resp: resp, err: err, retry: retry, wait: wait}, cutOff)
 	if m.state == pausing {
 		e.led.countRetry()
-		e.log.Info("retrying", "what", s.what, "step", s.kind, "attempt", m.writes, "status", statusOf(resp, err), "wait", m.wait, "err", errorMessage(err))
+		e.log.Info("retrying", "what", s.what, "step", s.kind, "attempt", m.writes, "status", statusOf(resp, err), "wait", m.wait, "err", apiclient.Message(err))
 	}
 }
 

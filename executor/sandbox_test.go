@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,9 +39,8 @@ func newRec(row int, id string) *importer.Record {
 }
 
 type env struct {
-	sb  *sandbox.Running
-	c   *apiclient.Client
-	lim *executor.Adaptive
+	sb *sandbox.Running
+	c  *apiclient.Client
 }
 
 // forEachDialect runs f against the sandbox in each of its wire dialects, so
@@ -64,18 +64,17 @@ func startSandbox(t *testing.T, opts sandbox.Options, concurrency int) *env {
 	return connect(t, sb, concurrency)
 }
 
-// connect makes a client (and its limiter) for sb.
+// connect makes a client for sb, pacing concurrency calls in flight.
 func connect(t *testing.T, sb *sandbox.Running, concurrency int) *env {
 	t.Helper()
-	lim := executor.NewAdaptive(concurrency)
 	c, err := apiclient.New(sb.URL,
 		sandbox.Login(sandbox.BuiltinAdminID),
 		apiclient.WithRetry(8, 20*time.Millisecond, 200*time.Millisecond),
-		apiclient.WithObserver(lim.Observe))
+		apiclient.WithConcurrency(concurrency))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sb: sb, c: c, lim: lim}
+	return &env{sb: sb, c: c}
 }
 
 // plan fetches the world and plans recs, passwords filled in.
@@ -92,7 +91,7 @@ func (e *env) plan(t *testing.T, ctx context.Context, recs func() []*importer.Re
 func (e *env) run(t *testing.T, ctx context.Context, p *planner.Plan, concurrency int) *executor.Result {
 	t.Helper()
 	res, err := executor.Run(ctx, e.c, p, executor.Options{Concurrency: concurrency, BaseDelay: 10 * time.Millisecond,
-		MaxDelay: 200 * time.Millisecond, MaxAttempts: 8, Limiter: e.lim})
+		MaxDelay: 200 * time.Millisecond, MaxAttempts: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +235,77 @@ func testSandbox429Storm(t *testing.T, dialect string) {
 	if st.TooMany429 >= n/2 {
 		t.Errorf("%d 429s for %d rows: the run lives on 429s instead of metering itself", st.TooMany429, n)
 	}
-	if e.lim.Limit() > 4 {
-		t.Errorf("limiter at %d, above the server's cap of 4", e.lim.Limit())
+	if l := e.c.ConcurrencyLimit(); l > 4 {
+		t.Errorf("limiter at %d, above the server's cap of 4", l)
 	}
-	t.Logf("server 429s %d, max in flight %d, limiter %d, run %+v", st.TooMany429, st.MaxInFlight, e.lim.Limit(), res.Stats)
+	t.Logf("server 429s %d, max in flight %d, limiter %d, run %+v", st.TooMany429, st.MaxInFlight, e.c.ConcurrencyLimit(), res.Stats)
+}
+
+// TestSandboxWaitsHoldNoSlot: the executor's waits between attempts (after
+// a write's 5xx or 429, before reading back again) hold no slot of the
+// client's pacer: with one worker, nothing is in flight while it waits.
+func TestSandboxWaitsHoldNoSlot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e := startSandbox(t, sandbox.Options{FailRate: 0.3, DropAfterCommitRate: 0.2, Seed: 5}, 1)
+	p := e.plan(t, ctx, func() []*importer.Record {
+		rs := make([]*importer.Record, 20)
+		for i := range rs {
+			rs[i] = newRec(i+2, fmt.Sprintf("wait.%02d", i))
+		}
+		return rs
+	})
+	var waits, held atomic.Int64
+	res, err := executor.Run(ctx, e.c, p, executor.Options{Concurrency: 1, MaxAttempts: 8,
+		Sleep: func(context.Context, time.Duration) error {
+			waits.Add(1)
+			if e.c.InFlight() != 0 {
+				held.Add(1)
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Rows {
+		if r.Status != "created" {
+			t.Errorf("row %d (%s): %s %s", r.Row, r.ID, r.Status, r.Message)
+		}
+	}
+	if waits.Load() == 0 || res.Stats.Reconciles == 0 {
+		t.Fatalf("%d waits, %d reads back: the faults did not happen, the test proves nothing", waits.Load(), res.Stats.Reconciles)
+	}
+	if n := held.Load(); n != 0 {
+		t.Errorf("%d of %d waits held a slot", n, waits.Load())
+	}
+}
+
+// TestSandboxInterruptSendsNoWaitingCall: a write waiting for the client's
+// slot when the run is interrupted is not sent (it would begin after the
+// interrupt); the one in flight finishes.
+func TestSandboxInterruptSendsNoWaitingCall(t *testing.T) {
+	e := startSandbox(t, sandbox.Options{Latency: 300 * time.Millisecond}, 1)
+	p := e.plan(t, context.Background(), func() []*importer.Record {
+		return []*importer.Record{newRec(2, "intr.a"), newRec(3, "intr.b"), newRec(4, "intr.c")}
+	})
+	e.sb.Server.ResetStats()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	res, err := executor.Run(ctx, e.c, p, executor.Options{Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted {
+		t.Error("not interrupted")
+	}
+	if st := e.sb.Server.Stats(); st.Creates != 1 {
+		t.Errorf("%d creates applied, want only the one in flight at the interrupt", st.Creates)
+	}
+	status := map[string]int{}
+	for _, r := range res.Rows {
+		status[r.Status]++
+	}
+	if status["created"] != 1 || status["skipped"] != 2 {
+		t.Errorf("statuses %v, want 1 created and 2 skipped", status)
+	}
 }

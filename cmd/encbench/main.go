@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		When: time.Now().UTC().Format("2006-01-02"), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs: runtime.NumCPU(), CPUModel: cpuModel(), Command: "go run ./cmd/encbench",
 		Settings: []string{
-			fmt.Sprintf("sandbox: latency %v per call, concurrency limit %d; executor concurrency %d with the adaptive limiter (as `encimport apply` wires it)", c.API.Latency, c.API.Limit, c.API.Concurrency),
+			fmt.Sprintf("sandbox: latency %v per call, concurrency limit %d; executor concurrency %d, the client pacing its calls with the adaptive limiter (as `encimport apply` wires it)", c.API.Latency, c.API.Limit, c.API.Concurrency),
 			fmt.Sprintf("sizes: xlsx %d rows, csv %d rows, %d creates (then again with %d slots held), %d moves, %d rows planned, naive client %d creates and %d moves",
 				c.XLSXRows, c.CSVRows, c.Creates, c.Hold, c.Moves, c.PlanRows, c.NaiveCreates, c.NaiveMoves),
 			fmt.Sprintf("whole run: %v; load average (1, 5, 15 min) %s at the start, %s at the end — other work on this %d-CPU machine (teammates' test suites) slows every figure, the rates included, since client and sandbox share the CPUs",

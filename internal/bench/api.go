@@ -41,7 +41,9 @@ type env struct {
 	tooMany atomic.Int64 // 429 replies the client saw
 }
 
-func (a API) start(world *sandbox.World, limiter func(*apiclient.Response)) (*env, error) {
+// start runs a sandbox and a client for it, pacing Concurrency calls in
+// flight when paced (as `encimport apply` does).
+func (a API) start(world *sandbox.World, paced bool) (*env, error) {
 	run, err := sandbox.Start(sandbox.Options{World: world, Latency: a.Latency, ConcurrencyLimit: a.Limit})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
@@ -57,13 +59,15 @@ func (a API) start(world *sandbox.World, limiter func(*apiclient.Response)) (*en
 		if r.StatusCode == http.StatusTooManyRequests {
 			e.tooMany.Add(1)
 		}
-		if limiter != nil {
-			limiter(r)
-		}
 	}
-	e.client, err = apiclient.New(run.URL,
+	opts := []apiclient.Option{
 		apiclient.WithClientCredentials(sandbox.DefaultInstanceID, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
-		apiclient.WithObserver(observe))
+		apiclient.WithObserver(observe),
+	}
+	if paced {
+		opts = append(opts, apiclient.WithConcurrency(a.Concurrency))
+	}
+	e.client, err = apiclient.New(run.URL, opts...)
 	if err != nil {
 		run.Close()
 		return nil, err
@@ -120,11 +124,10 @@ func (r ApplyResult) CallsPerSecond() float64 {
 	return float64(r.WriteCalls) / r.Elapsed.Seconds()
 }
 
-// apply plans recs against e, then runs the plan through the executor with
-// the adaptive limiter, exactly as `encimport apply` wires them.
+// apply plans recs against e, then runs the plan through the executor, the
+// client pacing its calls, exactly as `encimport apply` wires them.
 func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.Record, hold int) (ApplyResult, error) {
-	limiter := executor.NewAdaptive(a.Concurrency)
-	e, err := a.start(world, limiter.Observe)
+	e, err := a.start(world, true)
 	if err != nil {
 		return ApplyResult{}, err
 	}
@@ -165,12 +168,12 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 				return
 			case <-tk.C:
 				samples++
-				sum += limiter.Limit()
+				sum += e.client.ConcurrencyLimit()
 			}
 		}
 	}()
 	start := time.Now()
-	out, err := executor.Run(ctx, e.client, p, executor.Options{Concurrency: a.Concurrency, Limiter: limiter})
+	out, err := executor.Run(ctx, e.client, p, executor.Options{Concurrency: a.Concurrency})
 	res.Elapsed = time.Since(start)
 	close(stopSample)
 	res.AvgLimit = <-sampled
@@ -321,7 +324,7 @@ func (a API) Planning(ctx context.Context, n int) (PlanResult, error) {
 		recs[i] = r
 	}
 	users := len(w.Users)
-	e, err := a.start(w, nil)
+	e, err := a.start(w, false)
 	if err != nil {
 		return PlanResult{}, err
 	}
@@ -360,7 +363,7 @@ func (r NaiveResult) CallsPerSecond() float64 {
 // NaiveCreates creates n users one call at a time (the same bodies the
 // planner would send).
 func (a API) NaiveCreates(ctx context.Context, n int) (NaiveResult, error) {
-	e, err := a.start(nil, nil)
+	e, err := a.start(nil, false)
 	if err != nil {
 		return NaiveResult{}, err
 	}
@@ -389,7 +392,7 @@ func (a API) NaiveCreates(ctx context.Context, n int) (NaiveResult, error) {
 // NaiveMoves moves the users of counts one user per call.
 func (a API) NaiveMoves(ctx context.Context, counts []int) (NaiveResult, error) {
 	w, recs := moveWorld("n", counts)
-	e, err := a.start(w, nil)
+	e, err := a.start(w, false)
 	if err != nil {
 		return NaiveResult{}, err
 	}
@@ -418,7 +421,7 @@ func (a API) NaiveMoves(ctx context.Context, counts []int) (NaiveResult, error) 
 // calling apiclient directly (no planner, no executor), the best this
 // machine, sandbox and client reach together.
 func (a API) RawCreates(ctx context.Context, n int) (NaiveResult, error) {
-	e, err := a.start(nil, nil)
+	e, err := a.start(nil, false)
 	if err != nil {
 		return NaiveResult{}, err
 	}

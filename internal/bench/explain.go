@@ -17,7 +17,7 @@ func Method(c Config) []string {
 			"the child's VmHWM from /proc/self/status at the end (the parent's getrusage view is shown as a cross-check).",
 		fmt.Sprintf("2, 3: the in-process sandbox (sandbox.Start, latency %v, concurrency limit %d) over loopback HTTP, "+
 			"the real apiclient (client-credentials token), planner.Fetch + planner.Build, and executor.Run with "+
-			"concurrency %d and executor.NewAdaptive wired through apiclient.WithObserver, as `encimport apply` does. "+
+			"concurrency %d, the client pacing every call with apiclient.WithConcurrency, as `encimport apply` does. "+
 			"The rate counts only the write calls the sandbox applied (Stats Creates+Patches+Moves, reset after planning) "+
 			"over executor.Run's wall time; the planning reads are shown apart. 429s are the sandbox's Stats().TooMany429 "+
 			"during execution. In 3, Server.Hold(%d) occupies slots for the whole run, as another client of the lender would.",
@@ -84,19 +84,13 @@ func Misses(r *Results, c Config) map[string]string {
 		ref = fmt.Sprintf(" For reference, %d goroutines calling apiclient directly (line 2r) reached %.0f calls/s "+
 			"(%.3f of the bound) on the same machine, so the rest of the gap is the executor's.", c.API.Limit, x.CallsPerSecond(), x.CallsPerSecond()/c.API.Bound(0))
 	}
-	limiter := "executor/adaptive.go (*Adaptive).Observe computes the slots it may use as " +
-		"ConcurrencyRemaining + a.inFlight: the Remaining header is a snapshot taken when the call arrived at " +
-		"the server, but a.inFlight is counted when the reply is read. Calls of ours that started or finished in " +
-		"between skew it, any downward skew lowers the limit at once, and recovery is only +1 per reply, so the " +
-		"bound sags below the free slots. Proposed fix (executor's area, not applied here): record the in-flight " +
-		"count when a call is sent — e.g. `func (a *Adaptive) Sent(ctx) context.Context` storing a.inFlight in the " +
-		"context, used as `s.do(e.lim.Sent(e.callCtx))` in executor/steps.go — and use that number in Observe " +
-		"(r.Request.Context()). Measured on a scratch copy with 3,000 creates: 0.86–0.88 → 0.93 of the bound with " +
-		"no slots held (0 × 429), 0.78 → 0.85 with 10 held. Taking the max of the last 8 estimates instead reached " +
-		"0.97 / 0.91 but let the bound overshoot the free slots under Hold and 6 rows failed after repeated 429s, so " +
-		"it is not proposed."
+	limiter := "apiclient/pacer.go (adaptive).observe estimates the slots it may use as ConcurrencyRemaining + " +
+		"the calls of ours in flight when the call was sent (the Remaining header is a snapshot taken when the call " +
+		"arrived at the server) and follows the best of its last 32 estimates; a 429 steps the bound down by one " +
+		"and holds it there for a second. The planning reads take slots through the same pacer, so they are not " +
+		"mistaken for another client's calls."
 	if x := r.Creates; x != nil && x.WriteCalls > 0 {
-		m["2"] = fmt.Sprintf("%s in %v is %.1f ms per call with %d slots busy all the time, against %v of latency. The executor's "+
+		m["2"] = fmt.Sprintf("%s in %v is %.1f ms per call with %d slots busy all the time, against %v of latency. The client's "+
 			"adaptive limiter allowed itself %.1f calls in flight on average (sampled every ms), not %d. %s%s",
 			plural(x.WriteCalls, "write"), x.Elapsed.Round(time.Millisecond), float64(x.Elapsed.Microseconds())*float64(c.API.Limit)/float64(x.WriteCalls)/1000,
 			c.API.Limit, c.API.Latency, x.AvgLimit, c.API.Limit, limiter, ref)
@@ -106,9 +100,8 @@ func Misses(r *Results, c Config) map[string]string {
 		m["3"] = fmt.Sprintf("with %d slots free the limiter averaged %.1f calls in flight and the run met %d × 429 (rows "+
 			"were retried, 0 failed). The 429s come from the start (the limiter begins at %d while only %d slots are free) "+
 			"and from each +1 probe past the free slots; every 429 carries Retry-After: 1, so that row waits a second. "+
-			"Besides the Observe fix above: start from the first reply's headers rather than from the configured "+
-			"concurrency (one probe call before the pool opens), and never raise the bound on a reply whose "+
-			"Remaining is 0. %s", free, x.AvgLimit, x.TooMany429, c.API.Concurrency, free, limiter)
+			"Here the slots are taken after planning; in a real run the planning reads go through the same pacer, "+
+			"so the bound starts from their headers. %s", free, x.AvgLimit, x.TooMany429, c.API.Concurrency, free, limiter)
 	}
 	return m
 }

@@ -86,12 +86,13 @@ func (a *app) loadConfig() error {
 }
 
 // connect returns a client for the configured Encompass, or for an
-// in-process sandbox with --sandbox. close releases the sandbox.
+// in-process sandbox with --sandbox, pacing its calls (--concurrency, the
+// adaptive bound, and --rate). close releases the sandbox.
 //
 // closeFn revokes the run's token (best effort: a token left alive expires
 // on its own) and closes the trace file.
 func (a *app) connect(observer func(*apiclient.Response)) (c *apiclient.Client, closeFn func(), err error) {
-	var opts []apiclient.Option
+	opts := []apiclient.Option{apiclient.WithConcurrency(a.cfg.Concurrency), apiclient.WithRate(a.cfg.Rate)}
 	if observer != nil {
 		opts = append(opts, apiclient.WithObserver(observer))
 	}
@@ -347,8 +348,7 @@ func (a *app) apply(ctx context.Context) error {
 	}
 	defer unlock()
 
-	limiter := executor.NewAdaptive(a.cfg.Concurrency)
-	c, closeFn, err := a.connect(limiter.Observe)
+	c, closeFn, err := a.connect(nil)
 	if err != nil {
 		return err
 	}
@@ -370,9 +370,7 @@ func (a *app) apply(ctx context.Context) error {
 	prog := newProgress(a.io, a.log, a.opts.quiet)
 	res, runErr := executor.Run(ctx, c, p, executor.Options{
 		Concurrency: a.cfg.Concurrency,
-		Rate:        a.cfg.Rate,
 		Journal:     j,
-		Limiter:     limiter,
 		Progress:    prog.update,
 		Logger:      a.log,
 	})
