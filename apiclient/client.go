@@ -125,7 +125,20 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 			c.tracer.addSecrets(c.clientID + ":" + c.clientSecret) // the Basic credentials
 		}
 	}
+	// No redirect is followed, for any call (token calls included): a
+	// redirect would carry the password grant, the client's Basic pair, a
+	// bearer token or a new user's password to wherever it points.
+	hc := *c.hc
+	hc.CheckRedirect = refuseRedirect
+	c.hc = &hc
 	return c, nil
+}
+
+// refuseRedirect makes a redirect an error naming its target.
+func refuseRedirect(req *http.Request, via []*http.Request) error {
+	from := via[len(via)-1]
+	return fmt.Errorf("the server answered %s %s with a redirect to %s; encimport follows no redirect, so that credentials never leave for another address: check ENCOMPASS_API_URL (the API's own address, e.g. https://api.elliemae.com)",
+		from.Method, from.URL.Redacted(), req.URL.Redacted())
 }
 
 func isLoopback(host string) bool {

@@ -70,8 +70,25 @@ type tokenCache struct {
 	c     *Client
 	fetch func(context.Context) (*oauth2.Token, error)
 
-	mu  sync.Mutex
-	tok *oauth2.Token
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	fetched time.Time // when tok was obtained
+}
+
+// tokenMargin is how long before its expiry a token is replaced: a tenth of
+// its life, at most 10 s. x/oauth2's fixed 10 s would fetch a short-lived
+// token (a few seconds) before every call.
+func tokenMargin(life time.Duration) time.Duration { return min(10*time.Second, life/10) }
+
+// fresh reports whether tok may still be sent at now.
+func fresh(tok *oauth2.Token, fetched, now time.Time) bool {
+	if tok == nil || tok.AccessToken == "" {
+		return false
+	}
+	if tok.Expiry.IsZero() {
+		return true
+	}
+	return now.Before(tok.Expiry.Add(-tokenMargin(tok.Expiry.Sub(fetched))))
 }
 
 func newTokenCache(c *Client, fetch func(context.Context) (*oauth2.Token, error)) *tokenCache {
@@ -83,13 +100,14 @@ func newTokenCache(c *Client, fetch func(context.Context) (*oauth2.Token, error)
 func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if tc.tok.Valid() {
+	if fresh(tc.tok, tc.fetched, time.Now()) {
 		return tc.tok, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	tc.c.stats.tokenRequests.Add(1)
+	fetched := time.Now()
 	// x/oauth2 sends token requests through the client found in the context.
 	tok, err := tc.fetch(context.WithValue(ctx, oauth2.HTTPClient, tc.c.hc))
 	if err != nil {
@@ -103,7 +121,7 @@ func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 		t.Expiry = time.Now().Add(DefaultTokenLifetime)
 		tok = &t
 	}
-	tc.tok = tok
+	tc.tok, tc.fetched = tok, fetched
 	if tc.c.tracer != nil {
 		tc.c.tracer.addSecrets(tok.AccessToken, tok.RefreshToken)
 	}

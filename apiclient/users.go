@@ -90,13 +90,16 @@ func (c *Client) GetUser(ctx context.Context, id string) (*encompass.User, *Resp
 // shortened is never skipped past. The walk ends on an empty page, a 204, or
 // when X-Total-Count is reached. A 400 "Response exceeds maximum size" halves
 // the limit and asks the same start again (an error once the limit would drop
-// below 1). Each page's transient failures are retried (WithRetry); an error
-// from fn stops the walk and is returned.
+// below 1). A page repeating the previous one ends the walk with an error (a
+// server ignoring start would be paged for ever). Each page's transient
+// failures are retried (WithRetry); an error from fn stops the walk and is
+// returned.
 func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) error) (pages int, err error) {
 	if fn == nil {
 		return 0, errors.New("apiclient: ListUsers: nil page function")
 	}
 	limit, start, seen := c.pageSize, 0, 0
+	var prev []encompass.User
 	for {
 		q := url.Values{
 			"entities":    {"all"},
@@ -126,6 +129,10 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) e
 		if len(page) == 0 || resp.StatusCode == http.StatusNoContent {
 			return pages, nil
 		}
+		if samePage(page, prev) {
+			return pages, fmt.Errorf("apiclient: listing users: the server answered start=%d with the same page as before (%d users, %s to %s); it seems to ignore start, so the list would never end", start, len(page), page[0].ID, page[len(page)-1].ID)
+		}
+		prev = page
 		if err := fn(page); err != nil {
 			return pages, err
 		}
@@ -136,6 +143,19 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) e
 			return pages, nil
 		}
 	}
+}
+
+// samePage reports whether a page holds exactly the users of the previous one.
+func samePage(page, prev []encompass.User) bool {
+	if len(page) == 0 || len(page) != len(prev) {
+		return false
+	}
+	for i := range page {
+		if page[i].ID != prev[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 // IsResponseTooLarge reports whether err is the gateway's 400 for a response

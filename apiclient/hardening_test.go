@@ -1,0 +1,126 @@
+package apiclient
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/encimport/encimport/encompass"
+)
+
+// TestNoRedirectIsFollowed points every kind of call at a server that
+// redirects to another listener and checks that nothing reaches it: not the
+// password grant, not the Basic pair, not a bearer token, not a body.
+func TestNoRedirectIsFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == PathToken && code == 307 {
+					grantOKJSON(w) // let the token through so API calls are redirected with a bearer token
+					return
+				}
+				http.Redirect(w, r, other.URL+r.URL.Path, code)
+			}))
+			defer api.Close()
+			c, err := New(api.URL, WithUserLogin("BE1", "admin", "pw-Secret1", "cid", "csecret"), WithRetry(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = c.GetUser(ctxT(t), "me")
+			if err == nil || !strings.Contains(err.Error(), "redirect to "+other.URL) || !strings.Contains(err.Error(), "follows no redirect") {
+				t.Fatalf("GetUser: err = %v, want a redirect error naming the target", err)
+			}
+			_, err = c.CreateUser(ctxT(t), "3", &encompass.User{ID: "new.user", Password: "N3w-Secret!"})
+			if err == nil {
+				t.Fatal("CreateUser followed the redirect")
+			}
+			if n := elsewhere.Load(); n != 0 {
+				t.Fatalf("%d requests reached the redirect target", n)
+			}
+		})
+	}
+}
+
+func grantOKJSON(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-redirect", "token_type": "Bearer"})
+}
+
+// TestShortLivedTokensAreKept checks the refresh margin follows the token's
+// life: a 3 s token serves many calls instead of one each.
+func TestShortLivedTokensAreKept(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(204) })
+	var n atomic.Int64
+	ts := oauth2.TokenSource(tokenFunc(func() (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprint("t", n.Add(1)), Expiry: time.Now().Add(3 * time.Second)}, nil
+	}))
+	c, err := New(f.URL, WithTokenSource(ts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := c.PatchUser(ctxT(t), "u", map[string]any{"title": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.Stats().TokenRequests; got != 1 {
+		t.Errorf("%d token requests for 20 calls with a 3 s token, want 1", got)
+	}
+}
+
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+func TestTokenFreshness(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tok := func(life time.Duration) *oauth2.Token {
+		return &oauth2.Token{AccessToken: "x", Expiry: now.Add(life)}
+	}
+	tests := []struct {
+		name string
+		tok  *oauth2.Token
+		at   time.Duration // after fetching
+		want bool
+	}{
+		{"30 min token after 29 min", tok(30 * time.Minute), 29 * time.Minute, true},
+		{"30 min token 5 s before expiry", tok(30 * time.Minute), 30*time.Minute - 5*time.Second, false},
+		{"3 s token after 2.5 s", tok(3 * time.Second), 2500 * time.Millisecond, true},
+		{"3 s token 0.2 s before expiry", tok(3 * time.Second), 2800 * time.Millisecond, false},
+		{"no expiry", &oauth2.Token{AccessToken: "x"}, time.Hour, true},
+		{"no token", nil, 0, false},
+		{"expired", tok(time.Second), 2 * time.Second, false},
+	}
+	for _, tt := range tests {
+		if got := fresh(tt.tok, now, now.Add(tt.at)); got != tt.want {
+			t.Errorf("%s: fresh = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestListUsersStopsOnARepeatedPage: a server that ignores start would
+// otherwise be paged for ever.
+func TestListUsersStopsOnARepeatedPage(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[{"id":"a"},{"id":"b"}]`))
+	})
+	c, _ := newTestClient(t, f, WithPageSize(2))
+	pages, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "same page") {
+		t.Fatalf("err = %v, want a repeated-page error", err)
+	}
+	if pages > 2 || len(f.requests()) > 2 {
+		t.Errorf("%d pages, %d requests; want it to stop at the second", pages, len(f.requests()))
+	}
+}
