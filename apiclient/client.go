@@ -47,7 +47,7 @@ type Client struct {
 	retryMax      time.Duration
 
 	tokens       *tokenCache // nil: requests are sent without Authorization
-	secrets      []string    // redacted from token errors and the trace
+	sec          *secrets    // removed from API errors, token errors and the trace
 	clientID     string      // for introspection and revocation (HTTP Basic)
 	clientSecret string
 
@@ -96,6 +96,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	c := &Client{
 		baseURL:       strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
 		hc:            defaultHTTPClient(),
+		sec:           &secrets{},
 		userAgent:     DefaultUserAgent,
 		maxBody:       DefaultMaxErrorBody,
 		pageSize:      DefaultListPageSize,
@@ -120,10 +121,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		}
 		hc.Transport = &traceTransport{base: base, t: c.tracer}
 		c.hc = &hc
-		c.tracer.addSecrets(c.secrets...)
-		if c.clientSecret != "" {
-			c.tracer.addSecrets(c.clientID + ":" + c.clientSecret) // the Basic credentials
-		}
+		c.tracer.sec = c.sec
 	}
 	// No redirect is followed, for any call (token calls included): a
 	// redirect would carry the password grant, the client's Basic pair, a
@@ -393,7 +391,7 @@ func (c *Client) observe(resp *Response, sent int) {
 // finish checks the status, decodes a 2xx body into v and closes the body.
 func (c *Client) finish(resp *Response, v any) error {
 	defer drainAndClose(resp.Body)
-	if err := CheckResponse(resp.Response, c.maxBody); err != nil {
+	if err := c.checkResponse(resp.Response); err != nil {
 		return err
 	}
 	if v == nil || resp.StatusCode == http.StatusNoContent {
@@ -406,6 +404,27 @@ func (c *Client) finish(resp *Response, v any) error {
 		return fmt.Errorf("apiclient: %s %s: decoding the %d reply: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
 	}
 	return nil
+}
+
+// checkResponse is CheckResponse with the client's secrets, and the
+// password the request sent, removed from the error: the one place an API
+// error is built.
+func (c *Client) checkResponse(resp *http.Response) error {
+	err := CheckResponse(resp, c.maxBody)
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	var sent string
+	if req := resp.Request; req != nil && req.GetBody != nil {
+		if body, gerr := req.GetBody(); gerr == nil {
+			data, _ := io.ReadAll(io.LimitReader(body, 1<<20))
+			_ = body.Close()
+			sent = sentPassword(data)
+		}
+	}
+	c.sec.redactError(e, sent)
+	return err
 }
 
 // drainAndClose reads a little of what is left so the connection can be

@@ -578,7 +578,7 @@ func TestErrorsNeverEchoTheSentPassword(t *testing.T) {
 	if strings.Contains(err.Error(), "Tr0ub4dor") || strings.Contains(ae.Details, "Tr0ub4dor") || strings.Contains(ae.Errors[0].Details, "Tr0ub4dor") {
 		t.Fatalf("the password is in the error: %v / %+v", err, ae.Errors)
 	}
-	if !strings.Contains(ae.Details, "[REDACTED]") {
+	if !strings.Contains(ae.Details, "[redacted]") {
 		t.Errorf("details %q", ae.Details)
 	}
 	_, err = c.PatchUser(ctxT(t), "jdoe", map[string]string{"password": "Tr0ub4dor&3"})

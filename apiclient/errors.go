@@ -1,7 +1,6 @@
 package apiclient
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -156,59 +155,7 @@ func CheckResponse(resp *http.Response, maxBody int64) error {
 		data, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	}
 	parseErrorBody(e, data)
-	redactRequestPassword(e, resp.Request)
 	return e
-}
-
-// redactRequestPassword removes the password the request sent, if any,
-// from the error's text: a server that echoes the body it refused must not
-// carry the password into a report or a log.
-func redactRequestPassword(e *Error, req *http.Request) {
-	if req == nil || req.GetBody == nil {
-		return
-	}
-	body, err := req.GetBody()
-	if err != nil {
-		return
-	}
-	defer body.Close()
-	var sent struct {
-		Password string `json:"password"`
-	}
-	data, _ := io.ReadAll(io.LimitReader(body, 1<<20))
-	if json.Unmarshal(data, &sent) != nil || sent.Password == "" {
-		return
-	}
-	// The password as sent and as a JSON string would carry it (a server
-	// echoing the body echoes the escaped form).
-	forms := []string{sent.Password}
-	if q, err := json.Marshal(sent.Password); err == nil {
-		forms = append(forms, string(q[1:len(q)-1]))
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(sent.Password) == nil {
-		q := strings.TrimSpace(buf.String())
-		forms = append(forms, q[1:len(q)-1])
-	}
-	redact := func(s string) string {
-		for _, f := range forms {
-			s = strings.ReplaceAll(s, f, "[REDACTED]")
-		}
-		return s
-	}
-	var clean func(b *ErrorBody)
-	clean = func(b *ErrorBody) {
-		b.Summary, b.Details = redact(b.Summary), redact(b.Details)
-		for i := range b.Errors {
-			clean(&b.Errors[i])
-		}
-	}
-	e.Summary, e.Details = redact(e.Summary), redact(e.Details)
-	for i := range e.Errors {
-		clean(&e.Errors[i])
-	}
 }
 
 func parseErrorBody(e *Error, data []byte) {

@@ -1,10 +1,13 @@
 package apiclient
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,4 +126,66 @@ func TestListUsersStopsOnARepeatedPage(t *testing.T) {
 	if pages > 2 || len(f.requests()) > 2 {
 		t.Errorf("%d pages, %d requests; want it to stop at the second", pages, len(f.requests()))
 	}
+}
+
+// TestErrorsRedactEverySecretForm: servers that echo what they were sent
+// (the token request form, the Basic header, the bearer token) never put a
+// secret of this run, in any encoding, into an error text.
+func TestErrorsRedactEverySecretForm(t *testing.T) {
+	const user, password, clientID, secret = "admin", "p@ss w&rd=1", "cid+1", "s3cr/t+=="
+	echo := func(w http.ResponseWriter, r *http.Request) string {
+		body, _ := io.ReadAll(r.Body)
+		return fmt.Sprintf("echo: auth=%q body=%q query=%q", r.Header.Get("Authorization"), body, r.URL.RawQuery)
+	}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == PathToken {
+			if r.URL.Query().Get("fail") != "" || strings.Contains(r.Header.Get("User-Agent"), "fail") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": echo(w, r)})
+				return
+			}
+			grantOKJSON(w)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(ErrorBody{Summary: "Bad Request", Details: echo(w, r)})
+	}))
+	defer api.Close()
+	forms := func(s string) []string {
+		return append(secretForms(s), url.QueryEscape(s))
+	}
+	basic := []string{base64.StdEncoding.EncodeToString([]byte(clientID + ":" + secret)),
+		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(clientID) + ":" + url.QueryEscape(secret)))}
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		var all []string
+		for _, s := range []string{password, secret, "tok-redirect", "N3w-Us3r-Pw!"} {
+			all = append(all, forms(s)...)
+		}
+		for _, f := range append(all, basic...) {
+			if strings.Contains(err.Error(), f) {
+				t.Errorf("%s: the error holds %q: %v", what, f, err)
+			}
+		}
+	}
+	c, err := New(api.URL, WithUserLogin("BE1", user, password, clientID, secret), WithRetry(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.GetUser(ctxT(t), "me") // a 400 echoing "Bearer tok-redirect"
+	check("API error echoing the bearer token", err)
+	_, err = c.CreateUser(ctxT(t), "3", &encompass.User{ID: "n.u", Password: "N3w-Us3r-Pw!"})
+	check("API error echoing a create body", err)
+
+	failing, err := New(api.URL, WithUserLogin("BE1", user, password, clientID, secret), WithUserAgent("fail"), WithRetry(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = failing.GetUser(ctxT(t), "me") // the token endpoint echoing the form and the Basic header
+	check("token error echoing the request", err)
 }

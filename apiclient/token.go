@@ -31,7 +31,8 @@ func WithUserLogin(instanceID, userID, password, clientID, clientSecret string) 
 			Scopes:       []string{TokenScope},
 		}
 		username := userID + "@encompass:" + instanceID
-		c.secrets = append(c.secrets, password, clientSecret)
+		c.sec.add(password)
+		c.sec.addBasic(clientID, clientSecret)
 		c.clientID, c.clientSecret = clientID, clientSecret
 		c.tokens = newTokenCache(c, func(ctx context.Context) (*oauth2.Token, error) {
 			return conf.PasswordCredentialsToken(ctx, username, password)
@@ -56,7 +57,7 @@ func WithClientCredentials(instanceID, clientID, clientSecret string) Option {
 			AuthStyle:      oauth2.AuthStyleInHeader,
 			Scopes:         []string{TokenScope},
 		}
-		c.secrets = append(c.secrets, clientSecret)
+		c.sec.addBasic(clientID, clientSecret)
 		c.clientID, c.clientSecret = clientID, clientSecret
 		c.tokens = newTokenCache(c, conf.Token)
 		return nil
@@ -122,9 +123,7 @@ func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 		tok = &t
 	}
 	tc.tok, tc.fetched = tok, fetched
-	if tc.c.tracer != nil {
-		tc.c.tracer.addSecrets(tok.AccessToken, tok.RefreshToken)
-	}
+	tc.c.sec.add(tok.AccessToken, tok.RefreshToken) // no error or trace shows them
 	return tok, nil
 }
 
@@ -209,15 +208,8 @@ func (c *Client) tokenError(err error) error {
 	return &TokenError{msg: c.redact("apiclient: token request to " + PathToken + " failed: " + err.Error()), err: err}
 }
 
-// redact removes the configured password and client secret from s.
-func (c *Client) redact(s string) string {
-	for _, sec := range c.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
+// redact removes the client's secrets from s.
+func (c *Client) redact(s string) string { return c.sec.redact(s) }
 
 // Introspect asks the token endpoint about the current token (fetching one
 // first if there is none): POST /oauth2/v1/token/introspection with the form
@@ -273,19 +265,7 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 	}
 	// A server echoing the request must not put the token, the secret or the
 	// Basic credentials into an error text.
-	var forms []string
-	for _, s := range append([]string{token, c.clientID + ":" + c.clientSecret}, c.secrets...) {
-		if len(s) >= minSecretLen {
-			forms = appendForms(forms, s)
-		}
-	}
-	sortLongestFirst(forms)
-	clean := func(s string) string {
-		for _, f := range forms {
-			s = strings.ReplaceAll(s, f, "[REDACTED]")
-		}
-		return s
-	}
+	clean := func(s string) string { return c.sec.redact(s, token) }
 	hresp, err := c.hc.Do(req)
 	if err != nil {
 		return errors.New(clean(err.Error()))
@@ -294,10 +274,7 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 	if err := CheckResponse(hresp, c.maxBody); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			e.Summary, e.Details = clean(e.Summary), clean(e.Details)
-			for i := range e.Errors {
-				e.Errors[i].Summary, e.Errors[i].Details = clean(e.Errors[i].Summary), clean(e.Errors[i].Details)
-			}
+			c.sec.redactError(e, token)
 		}
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -22,9 +21,6 @@ const TraceBodyLimit = 64 << 10
 // traceMargin is read past TraceBodyLimit so that a secret straddling the
 // cap is still whole when it is redacted, before the body is cut.
 const traceMargin = 16 << 10
-
-// redacted replaces every secret in the trace.
-const redacted = "[redacted]"
 
 // traceHeaders are the headers a trace line keeps (Authorization is shown
 // only as its scheme).
@@ -66,99 +62,19 @@ func WithTrace(w io.Writer) Option {
 	}
 }
 
-// tracer writes trace lines and knows the secrets to remove from them.
+// tracer writes trace lines; the client's secrets are removed from them.
 type tracer struct {
 	wmu sync.Mutex
 	w   io.Writer
-
-	smu   sync.RWMutex
-	known map[string]bool
-	forms []string // every form of every known secret, longest first
+	sec *secrets
 }
 
-// secretForms returns s as it may appear in a body, a query or a header.
-func secretForms(s string) []string {
-	forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
-	if q, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(q[1:len(q)-1]))
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(s) == nil {
-		q := strings.TrimSpace(buf.String())
-		forms = append(forms, q[1:len(q)-1])
-	}
-	b := []byte(s)
-	for _, e := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		forms = append(forms, e.EncodeToString(b))
-	}
-	return forms
-}
-
-// minSecretLen keeps a trivially short value from being redacted everywhere.
-const minSecretLen = 3
-
-// addSecrets makes the tracer remove ss (in all their forms) from every
-// later line.
-func (t *tracer) addSecrets(ss ...string) {
-	t.smu.Lock()
-	defer t.smu.Unlock()
-	if t.known == nil {
-		t.known = map[string]bool{}
-	}
-	changed := false
-	for _, s := range ss {
-		if len(s) < minSecretLen || t.known[s] {
-			continue
-		}
-		t.known[s] = true
-		t.forms = appendForms(t.forms, s)
-		changed = true
-	}
-	if changed {
-		sortLongestFirst(t.forms)
-	}
-}
-
-func appendForms(dst []string, s string) []string {
-	for _, f := range secretForms(s) {
-		if len(f) >= minSecretLen && !contains(dst, f) {
-			dst = append(dst, f)
-		}
-	}
-	return dst
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortLongestFirst(forms []string) {
-	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-}
+// addSecrets makes the client remove ss (in all their forms) from every
+// later line and error.
+func (t *tracer) addSecrets(ss ...string) { t.sec.add(ss...) }
 
 // redact removes every known secret and every form in local from s.
-func (t *tracer) redact(s string, local []string) string {
-	if s == "" {
-		return s
-	}
-	t.smu.RLock()
-	defer t.smu.RUnlock()
-	for _, list := range [2][]string{local, t.forms} {
-		for _, f := range list {
-			if strings.Contains(s, f) {
-				s = strings.ReplaceAll(s, f, redacted)
-			}
-		}
-	}
-	return s
-}
+func (t *tracer) redact(s string, local []string) string { return t.sec.redactForms(s, local) }
 
 // traceRecord is one line of the trace.
 type traceRecord struct {
