@@ -61,9 +61,11 @@
 // # Secrets
 //
 // No error, log line, trace line or String() output of this package contains
-// the access token, the password or the client secret. Token endpoint
-// failures are re-worded (x/oauth2's RetrieveError carries the raw response
-// body) and any occurrence of the configured password or secret is redacted.
-// The trace ([WithTrace]) removes secret JSON members and form fields and
-// every known secret in its raw, URL-encoded, JSON-escaped and base64 forms.
+// the access token, the password or the client secret. One redaction
+// (redact.go) knows every secret of the run (the password, the client
+// secret, the Basic pair as sent, every token) and removes each in its raw,
+// URL-encoded, JSON-escaped and base64 forms from API errors (where they are
+// built), token and introspection errors and the trace. Token endpoint
+// failures are also re-worded (x/oauth2's RetrieveError carries the raw
+// response body); the trace also removes secret JSON members and form fields.
 package apiclient
