@@ -153,17 +153,27 @@ type introspection struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
+// tokenForm authenticates the client of an introspection or revocation
+// call and returns the token it names; nil when it answered an error.
+func (s *Server) tokenForm(w http.ResponseWriter, r *http.Request, verb string) (*Client, string) {
+	client := s.oauthClient(w, r)
+	if client == nil {
+		return nil, ""
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "give the token to " + verb + " in the form field token"})
+		return nil, ""
+	}
+	return client, tok
+}
+
 // handleIntrospect serves POST /oauth2/v1/token/introspection (form token,
 // client authenticated): {"active":false} for a token that is unknown,
 // expired, revoked or another client's. It does not extend the token.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	client := s.oauthClient(w, r)
+	client, tok := s.tokenForm(w, r, "introspect")
 	if client == nil {
-		return
-	}
-	tok := r.PostForm.Get("token")
-	if tok == "" {
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "give the token to introspect in the form field token"})
 		return
 	}
 	s.mu.RLock()
@@ -190,13 +200,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 // authenticated): 200 whether or not the token was known (RFC 7009); the
 // token is refused afterwards.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	client := s.oauthClient(w, r)
+	client, tok := s.tokenForm(w, r, "revoke")
 	if client == nil {
-		return
-	}
-	tok := r.PostForm.Get("token")
-	if tok == "" {
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "give the token to revoke in the form field token"})
 		return
 	}
 	s.tokMu.Lock()
