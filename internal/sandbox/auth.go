@@ -143,14 +143,9 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 
 // introspection is the answer of POST /oauth2/v1/token/introspection.
 type introspection struct {
-	Active       bool   `json:"active"`
-	Exp          int64  `json:"exp,omitempty"`
-	InstanceID   string `json:"encompass_instance_id,omitempty"`
-	UserName     string `json:"user_name,omitempty"`
-	IdentityType string `json:"identity_type,omitempty"`
-	ClientID     string `json:"encompass_client_id,omitempty"`
-	TokenType    string `json:"token_type,omitempty"`
-	Scope        string `json:"scope,omitempty"`
+	apiclient.TokenInfo
+	TokenType string `json:"token_type,omitempty"`
+	Scope     string `json:"scope,omitempty"`
 }
 
 // tokenForm authenticates the client of an introspection or revocation
@@ -188,8 +183,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		if t.grant == "client_credentials" {
 			identity = "ApiClient"
 		}
-		out = introspection{Active: true, Exp: t.expires.Unix(), InstanceID: instance, UserName: t.user,
-			IdentityType: identity, ClientID: t.client, TokenType: "Bearer", Scope: "lp"}
+		out = introspection{TokenInfo: apiclient.TokenInfo{Active: true, Exp: t.expires.Unix(), InstanceID: instance, UserName: t.user,
+			IdentityType: identity, ClientID: t.client}, TokenType: "Bearer", Scope: "lp"}
 	}
 	s.tokMu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
