@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/internal/sandbox"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 )
 
 // TestFormulasStayDataReportsNeutralise: formula-looking cells (=SUM(A1),
@@ -42,7 +42,7 @@ func testFormulasStayDataReportsNeutralise(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := planner.Load(f)
+	p, err := plan.Load(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

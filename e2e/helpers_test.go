@@ -21,8 +21,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/cli"
 	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
 
@@ -182,7 +184,8 @@ func parseReport(path string) ([]report.Row, error) {
 	var rows []report.Row
 	for _, r := range table[1:] {
 		var x report.Row
-		x.Sheet, x.ID, x.Action, x.Status = get(r, "sheet"), get(r, "id"), get(r, "action"), get(r, "status")
+		x.Sheet, x.ID = get(r, "sheet"), get(r, "id")
+		x.Action, x.Status = encompass.Action(get(r, "action")), plan.Status(get(r, "status"))
 		x.ErrorCode, x.Message, x.CorrelationID = get(r, "error_code"), get(r, "message"), get(r, "correlation_id")
 		fmt.Sscan(get(r, "row"), &x.Row)
 		fmt.Sscan(get(r, "http_status"), &x.HTTPStatus)
@@ -194,8 +197,8 @@ func parseReport(path string) ([]report.Row, error) {
 }
 
 // statusCounts counts report rows by status.
-func statusCounts(rows []report.Row) map[string]int {
-	m := map[string]int{}
+func statusCounts(rows []report.Row) map[plan.Status]int {
+	m := map[plan.Status]int{}
 	for _, r := range rows {
 		m[r.Status]++
 	}

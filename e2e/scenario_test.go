@@ -149,10 +149,10 @@ func checkReport(t *testing.T, rows []report.Row, ws []want, alt map[string][]st
 	bad := 0
 	for i, r := range rows {
 		w := ws[i]
-		ok := r.Row == i+2 && strings.EqualFold(r.ID, w.id) && r.Status == w.status
+		ok := r.Row == i+2 && strings.EqualFold(r.ID, w.id) && string(r.Status) == w.status
 		if !ok && r.Row == i+2 && strings.EqualFold(r.ID, w.id) {
 			for _, s := range alt[w.status] {
-				ok = ok || r.Status == s
+				ok = ok || string(r.Status) == s
 			}
 		}
 		if !ok {

@@ -23,6 +23,8 @@
 //     planner (which maps spreadsheet columns onto it) and the sandbox.
 //   - rules.go: the documented field rules ([CheckUser] and its parts,
 //     [Violation] and the EBS error codes, [Defaults]).
+//   - action.go: the row actions, one list ([Action], [Actions],
+//     [ParseAction]) for the reader, the planner and the CLI.
 //   - rights.go: the access rights, one rule for the planner and the
 //     sandbox: [CanManageUsers], [IsSuperAdministrator], the personas that
 //     carry rights, [HasIndicator] and [HeldPersona].

@@ -1,4 +1,4 @@
-// Package executor runs a plan (planner.Plan) against the Encompass API and
+// Package executor runs a plan (plan.Plan) against the Encompass API and
 // yields one report row per plan row.
 //
 // Map of the package:

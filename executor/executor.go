@@ -13,7 +13,7 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
 
@@ -80,11 +80,11 @@ type Options struct {
 
 // Stats count what a Run did.
 type Stats struct {
-	Calls      int            // API calls made (write attempts and reads back)
-	Retries    int            // write attempts after the first of a call
-	TooMany429 int            // 429 replies seen
-	Reconciles int            // reads made to learn whether an unanswered write took effect
-	ByStatus   map[string]int // report rows per status
+	Calls      int                 // API calls made (write attempts and reads back)
+	Retries    int                 // write attempts after the first of a call
+	TooMany429 int                 // 429 replies seen
+	Reconciles int                 // reads made to learn whether an unanswered write took effect
+	ByStatus   map[plan.Status]int // report rows per status
 	Elapsed    time.Duration
 }
 
@@ -112,7 +112,7 @@ func (r *Result) Summary() report.Summary {
 // executor is one Run: its settings and its ledger.
 type executor struct {
 	api     API
-	plan    *planner.Plan
+	plan    *plan.Plan
 	opts    Options
 	log     *slog.Logger
 	callCtx context.Context
@@ -125,7 +125,7 @@ type executor struct {
 // in input order. A row's failure goes into its report row; Run returns an
 // error only for a fatal failure, and then still returns every row, those
 // not done skipped. The package doc tells the phases, retries and interrupts.
-func Run(ctx context.Context, api API, p *planner.Plan, opts Options) (*Result, error) {
+func Run(ctx context.Context, api API, p *plan.Plan, opts Options) (*Result, error) {
 	start := time.Now()
 	e := newExecutor(api, p, opts)
 
@@ -156,7 +156,7 @@ func Run(ctx context.Context, api API, p *planner.Plan, opts Options) (*Result, 
 	return res, fatal
 }
 
-func newExecutor(api API, p *planner.Plan, opts Options) *executor {
+func newExecutor(api API, p *plan.Plan, opts Options) *executor {
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultConcurrency
 	}
@@ -220,14 +220,14 @@ func (e *executor) key(i int, step string) stepKey {
 }
 
 // startRecord records a step's start; okStatus as in doneRecord.
-func startRecord(k stepKey, okStatus string) journalRecord {
+func startRecord(k stepKey, okStatus plan.Status) journalRecord {
 	return journalRecord{Event: eventStart, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step, Outcome: okStatus}
 }
 
 // doneRecord records a step's end; okStatus is the row's report status when
 // all its steps succeed, so that a rerun can report a row an earlier run
 // finished even when the new plan finds nothing left to do for it.
-func doneRecord(k stepKey, res *result, attempts int, okStatus string) journalRecord {
+func doneRecord(k stepKey, res *result, attempts int, okStatus plan.Status) journalRecord {
 	return journalRecord{Event: eventDone, Sheet: k.Sheet, Row: k.Row, ID: k.ID, Step: k.Step,
 		OK: res.outcome == outcomeOK, HTTPStatus: res.httpStatus, ErrorCode: res.errorCode,
 		CorrelationID: res.correlationID, Attempts: attempts, Outcome: okStatus}
@@ -244,18 +244,18 @@ func fromJournal(st journalState) (result, bool) {
 }
 
 // okStatus is the status of row i when every step succeeded.
-func (e *executor) okStatus(i int) string {
+func (e *executor) okStatus(i int) plan.Status {
 	r := &e.plan.Rows[i]
 	if r.Outcome != "" {
 		return r.Outcome
 	}
 	switch {
 	case r.Create != nil:
-		return planner.StatusCreated
+		return plan.StatusCreated
 	case r.Move != nil:
-		return planner.StatusMoved
+		return plan.StatusMoved
 	default:
-		return planner.StatusUpdated
+		return plan.StatusUpdated
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
 
@@ -33,7 +33,7 @@ func TestCreateRetries(t *testing.T) {
 		get         []fault
 		exists      *encompass.User
 		maxAttempts int
-		wantStatus  string
+		wantStatus  plan.Status
 		wantCalls   []string
 		wantHTTP    int
 		wantCode    string
@@ -85,7 +85,7 @@ func TestCreateRetries(t *testing.T) {
 				users = append(users, *tt.exists)
 			}
 			f := newFake(users...).on("create:jdoe", tt.script...).on("get:jdoe", tt.get...)
-			p := &planner.Plan{Rows: []planner.Row{createRow(2, "jdoe", "5")}}
+			p := &plan.Plan{Rows: []plan.Row{createRow(2, "jdoe", "5")}}
 			var s sleeps
 			opts := quickOpts(&s)
 			if tt.maxAttempts > 0 {
@@ -131,7 +131,7 @@ func ptrUser(u encompass.User) *encompass.User { return &u }
 
 func TestRetryAfterHonoured(t *testing.T) {
 	f := newFake().on("create:jdoe", fault{status: 429, retryAfter: 7 * time.Second}, fault{status: 503}, fault{status: 503, retryAfter: 2 * time.Second})
-	p := &planner.Plan{Rows: []planner.Row{createRow(2, "jdoe", "5")}}
+	p := &plan.Plan{Rows: []plan.Row{createRow(2, "jdoe", "5")}}
 	var s sleeps
 	opts := quickOpts(&s)
 	opts.BaseDelay, opts.MaxDelay = 100*time.Millisecond, 400*time.Millisecond
@@ -160,7 +160,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 func TestBackoffGrows(t *testing.T) {
 	f := newFake().on("patch:u1", fault{status: 429}, fault{status: 429}, fault{status: 429}, fault{status: 429}, fault{status: 429})
-	p := &planner.Plan{Rows: []planner.Row{patchRow(2, "u1", "updated")}}
+	p := &plan.Plan{Rows: []plan.Row{patchRow(2, "u1", "updated")}}
 	f.users["u1"] = ptrUser(existing("u1", "5"))
 	var s sleeps
 	opts := quickOpts(&s)
@@ -185,7 +185,7 @@ func TestPatchAndFatal(t *testing.T) {
 		name       string
 		script     []fault
 		missing    bool
-		wantStatus string
+		wantStatus plan.Status
 		wantCalls  []string
 		wantMsg    string
 		wantErr    bool
@@ -205,7 +205,7 @@ func TestPatchAndFatal(t *testing.T) {
 			if !tt.missing {
 				f.users["u1"] = ptrUser(existing("u1", "5"))
 			}
-			p := &planner.Plan{Rows: []planner.Row{patchRow(2, "u1", "disabled")}}
+			p := &plan.Plan{Rows: []plan.Row{patchRow(2, "u1", "disabled")}}
 			var s sleeps
 			res, err := Run(context.Background(), f, p, quickOpts(&s))
 			if (err != nil) != tt.wantErr {
@@ -223,7 +223,7 @@ func TestPatchAndFatal(t *testing.T) {
 }
 
 func TestFatalAuthStopsRun(t *testing.T) {
-	var rows []planner.Row
+	var rows []plan.Row
 	for i := range 20 {
 		rows = append(rows, createRow(i+2, fmt.Sprintf("u%02d", i), "5"))
 	}
@@ -234,7 +234,7 @@ func TestFatalAuthStopsRun(t *testing.T) {
 		}
 		return nil
 	}
-	p := &planner.Plan{Rows: rows}
+	p := &plan.Plan{Rows: rows}
 	var s sleeps
 	opts := quickOpts(&s)
 	opts.Concurrency = 1
@@ -246,7 +246,7 @@ func TestFatalAuthStopsRun(t *testing.T) {
 		t.Fatalf("%d rows, want every row", len(res.Rows))
 	}
 	for i, r := range res.Rows {
-		want := "created"
+		want := plan.Status("created")
 		if i >= 3 {
 			want = "skipped"
 		}
@@ -263,11 +263,11 @@ func TestFatalAuthStopsRun(t *testing.T) {
 }
 
 func TestPassthroughAndOutcomes(t *testing.T) {
-	p := &planner.Plan{Rows: []planner.Row{
-		{Sheet: "People", Row: 2, ID: "bad", Action: "create", Status: planner.StatusInvalid, Problems: []importer.Problem{
+	p := &plan.Plan{Rows: []plan.Row{
+		{Sheet: "People", Row: 2, ID: "bad", Action: "create", Status: plan.StatusInvalid, Problems: []importer.Problem{
 			{File: "people.xlsx", Sheet: "People", Row: 2, Column: "email", Message: "not an address; write it as name@example.com"},
 			{Sheet: "People", Row: 2, Column: "phone", Message: "use ###-###-####"}}},
-		{Sheet: "People", Row: 3, ID: "same", Action: "upsert", Status: planner.StatusUnchanged},
+		{Sheet: "People", Row: 3, ID: "same", Action: "upsert", Status: plan.StatusUnchanged},
 		patchRow(4, "u1", "enabled"),
 		createRow(5, "newbie", "5"),
 	}}
@@ -305,10 +305,10 @@ func TestPassthroughAndOutcomes(t *testing.T) {
 func TestMoves(t *testing.T) {
 	// Rows 0-2 patch then move 5 -> 9 (one call); row 3 move only 5 -> 7;
 	// row 4 patch+move 5 -> 8 alone in its call.
-	build := func() *planner.Plan {
-		p := &planner.Plan{Rows: []planner.Row{
+	build := func() *plan.Plan {
+		p := &plan.Plan{Rows: []plan.Row{
 			patchRow(2, "a", "moved"), patchRow(3, "b", "moved"), patchRow(4, "c", "moved"),
-			{Sheet: "People", Row: 5, ID: "d", Action: "move", Status: planner.StatusPlanned, Outcome: "moved"},
+			{Sheet: "People", Row: 5, ID: "d", Action: "move", Status: plan.StatusPlanned, Outcome: "moved"},
 			patchRow(6, "e", "moved"),
 		}}
 		addMove(p, "5", "9", 0, 1, 2)
@@ -320,37 +320,37 @@ func TestMoves(t *testing.T) {
 	tests := []struct {
 		name       string
 		setup      func(f *fakeAPI)
-		wantStatus []string
+		wantStatus []plan.Status
 		wantMoves  []string // move calls made, sorted
 		wantMsg    map[int]string
 	}{
-		{name: "grouped", wantStatus: []string{"moved", "moved", "moved", "moved", "moved"},
+		{name: "grouped", wantStatus: []plan.Status{"moved", "moved", "moved", "moved", "moved"},
 			wantMoves: []string{"move:7=d", "move:8=e", "move:9=a,b,c"}},
 		{name: "a failed patch leaves its user out of the move",
 			setup: func(f *fakeAPI) {
 				f.on("patch:b", fault{status: 400, details: "bad title"}).on("patch:e", fault{status: 403, details: "no access"})
 			},
-			wantStatus: []string{"moved", "failed", "moved", "moved", "failed"},
+			wantStatus: []plan.Status{"moved", "failed", "moved", "moved", "failed"},
 			wantMoves:  []string{"move:7=d", "move:9=a,c"},
 			wantMsg:    map[int]string{1: "Bad Request: bad title; move not attempted", 4: "Forbidden: no access; move not attempted"}},
 		{name: "dropped move is read back, not repeated",
 			setup:      func(f *fakeAPI) { f.on("move:9", fault{drop: true}) },
-			wantStatus: []string{"moved", "moved", "moved", "moved", "moved"},
+			wantStatus: []plan.Status{"moved", "moved", "moved", "moved", "moved"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c"}},
 		{name: "503 move is read back and repeated",
 			setup:      func(f *fakeAPI) { f.on("move:9", fault{status: 503}) },
-			wantStatus: []string{"moved", "moved", "moved", "moved", "moved"},
+			wantStatus: []plan.Status{"moved", "moved", "moved", "moved", "moved"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c", "move:9=a,b,c"}},
 		{name: "move refused fails its rows only",
 			setup: func(f *fakeAPI) {
 				f.on("move:7", fault{status: 400, code: "EBS-412", details: "cannot move a super administrator"})
 			},
-			wantStatus: []string{"moved", "moved", "moved", "failed", "moved"},
+			wantStatus: []plan.Status{"moved", "moved", "moved", "failed", "moved"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c"},
 			wantMsg:    map[int]string{3: "Bad Request: cannot move a super administrator"}},
 		{name: "failed move after a patch says the fields changed",
 			setup:      func(f *fakeAPI) { f.on("move:8", fault{status: 400, details: "nope"}) },
-			wantStatus: []string{"moved", "moved", "moved", "moved", "failed"},
+			wantStatus: []plan.Status{"moved", "moved", "moved", "moved", "failed"},
 			wantMoves:  []string{"move:7=d", "move:8=e", "move:9=a,b,c"},
 			wantMsg:    map[int]string{4: "fields updated, move failed: Bad Request: nope"}},
 	}
@@ -403,7 +403,7 @@ func TestMoves(t *testing.T) {
 }
 
 func TestInterruptLetsInFlightFinish(t *testing.T) {
-	var rows []planner.Row
+	var rows []plan.Row
 	for i := range 10 {
 		rows = append(rows, createRow(i+2, fmt.Sprintf("u%02d", i), "5"))
 	}
@@ -431,7 +431,7 @@ func TestInterruptLetsInFlightFinish(t *testing.T) {
 	var s sleeps
 	opts := quickOpts(&s)
 	opts.Concurrency = 2
-	res, err := Run(ctx, f, &planner.Plan{Rows: rows}, opts)
+	res, err := Run(ctx, f, &plan.Plan{Rows: rows}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func TestInterruptGraceBound(t *testing.T) {
 	var s sleeps
 	opts := quickOpts(&s)
 	opts.Grace = 20 * time.Millisecond
-	res, err := Run(ctx, f, &planner.Plan{Rows: []planner.Row{createRow(2, "slow", "5")}}, opts)
+	res, err := Run(ctx, f, &plan.Plan{Rows: []plan.Row{createRow(2, "slow", "5")}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ func TestInterruptDuringBackoffSettlesUncertainWrite(t *testing.T) {
 		cancel()
 		return context.Canceled
 	}
-	res, err := Run(ctx, f, &planner.Plan{Rows: []planner.Row{createRow(2, "jdoe", "5")}}, opts)
+	res, err := Run(ctx, f, &plan.Plan{Rows: []plan.Row{createRow(2, "jdoe", "5")}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +506,7 @@ func TestInterruptDuringBackoffSettlesUncertainWrite(t *testing.T) {
 	defer cancel2()
 	opts.Sleep = func(ctx context.Context, d time.Duration) error { cancel2(); return context.Canceled }
 	f2.on("get:jdoe", fault{status: 503}) // the read back after the drop fails ...
-	res, err = Run(ctx2, f2, &planner.Plan{Rows: []planner.Row{createRow(2, "jdoe", "5")}}, opts)
+	res, err = Run(ctx2, f2, &plan.Plan{Rows: []plan.Row{createRow(2, "jdoe", "5")}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestNoSecretInReportOrLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Journal = j
-	res, err := Run(context.Background(), f, &planner.Plan{Rows: []planner.Row{row, prow}}, opts)
+	res, err := Run(context.Background(), f, &plan.Plan{Rows: []plan.Row{row, prow}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

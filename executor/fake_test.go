@@ -14,7 +14,7 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 )
 
 // fault scripts one answer of the fake API.
@@ -236,17 +236,17 @@ func (f *fakeAPI) GetUser(ctx context.Context, id string) (*encompass.User, *api
 
 // plan helpers
 
-func createRow(sheetRow int, id, org string) planner.Row {
-	return planner.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "create", Status: planner.StatusPlanned,
-		Outcome: planner.StatusCreated,
-		Create: &planner.Create{OrgID: org, User: encompass.User{ID: id, FirstName: "First " + id,
+func createRow(sheetRow int, id, org string) plan.Row {
+	return plan.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "create", Status: plan.StatusPlanned,
+		Outcome: plan.StatusCreated,
+		Create: &plan.Create{OrgID: org, User: encompass.User{ID: id, FirstName: "First " + id,
 			LastName: "Last", Email: id + "@example.com"}}}
 }
 
-func patchRow(sheetRow int, id, outcome string) planner.Row {
-	return planner.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "update", Status: planner.StatusPlanned,
+func patchRow(sheetRow int, id string, outcome plan.Status) plan.Row {
+	return plan.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "update", Status: plan.StatusPlanned,
 		Outcome: outcome,
-		Patch:   &planner.Patch{Body: map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`"Manager"`)}}}
+		Patch:   &plan.Patch{Body: map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`"Manager"`)}}}
 }
 
 func existing(id, org string) encompass.User {
@@ -255,12 +255,12 @@ func existing(id, org string) encompass.User {
 }
 
 // addMove appends a move of rows to dst, as the planner groups them.
-func addMove(p *planner.Plan, src, dst string, rows ...int) {
-	mc := planner.MoveCall{SourceOrgID: src, TargetOrgID: dst}
+func addMove(p *plan.Plan, src, dst string, rows ...int) {
+	mc := plan.Move{SourceOrgID: src, TargetOrgID: dst}
 	for _, i := range rows {
 		mc.UserIDs = append(mc.UserIDs, p.Rows[i].ID)
 		mc.Rows = append(mc.Rows, i)
-		p.Rows[i].Move = &planner.MoveRef{Call: len(p.Moves), SourceOrgID: src, TargetOrgID: dst}
+		p.Rows[i].Move = &plan.MoveRef{Call: len(p.Moves), SourceOrgID: src, TargetOrgID: dst}
 	}
 	p.Moves = append(p.Moves, mc)
 }
@@ -285,8 +285,8 @@ func (s *sleeps) all() []time.Duration {
 }
 
 // planWithCreates is a plan of n creates.
-func planWithCreates(n int) *planner.Plan {
-	p := &planner.Plan{}
+func planWithCreates(n int) *plan.Plan {
+	p := &plan.Plan{}
 	for i := range n {
 		p.Rows = append(p.Rows, createRow(i+2, fmt.Sprintf("c%03d", i), "5"))
 	}

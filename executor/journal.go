@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/encimport/encimport/plan"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,18 +39,18 @@ type Journal struct {
 
 // journalRecord is one line of the journal.
 type journalRecord struct {
-	Time          time.Time `json:"time"`
-	Event         string    `json:"event"` // start | done
-	Sheet         string    `json:"sheet"`
-	Row           int       `json:"row"`
-	ID            string    `json:"id"`
-	Step          string    `json:"step"` // create | patch | move
-	OK            bool      `json:"ok,omitempty"`
-	HTTPStatus    int       `json:"http_status,omitempty"`
-	ErrorCode     string    `json:"error_code,omitempty"`
-	CorrelationID string    `json:"correlation_id,omitempty"`
-	Attempts      int       `json:"attempts,omitempty"`
-	Outcome       string    `json:"outcome,omitempty"` // the row's status when all its steps succeed
+	Time          time.Time   `json:"time"`
+	Event         string      `json:"event"` // start | done
+	Sheet         string      `json:"sheet"`
+	Row           int         `json:"row"`
+	ID            string      `json:"id"`
+	Step          string      `json:"step"` // create | patch | move
+	OK            bool        `json:"ok,omitempty"`
+	HTTPStatus    int         `json:"http_status,omitempty"`
+	ErrorCode     string      `json:"error_code,omitempty"`
+	CorrelationID string      `json:"correlation_id,omitempty"`
+	Attempts      int         `json:"attempts,omitempty"`
+	Outcome       plan.Status `json:"outcome,omitempty"` // the row's status when all its steps succeed
 }
 
 // stepKey names one step of one row.
@@ -62,7 +63,7 @@ type stepKey struct {
 
 // journalState is what the journal knows about a step.
 type journalState struct {
-	outcome string // the row's outcome, as recorded when the step started
+	outcome plan.Status // the row's outcome, as recorded when the step started
 	started bool
 	done    *journalRecord // last done record, nil when none
 }
@@ -70,7 +71,7 @@ type journalState struct {
 var digestRE = regexp.MustCompile(`^[0-9A-Za-z]{8,128}$`)
 
 // OpenJournal opens (creating it and dir when needed) the journal of the
-// input whose digest (planner.Plan.Input.SHA256) is planDigest, reading what
+// input whose digest (plan.Plan.Input.SHA256) is planDigest, reading what
 // earlier runs recorded. A torn last record (a crash during its write: the
 // call it announced was never made) is cut off; damage anywhere else is an
 // error, as the journal can then no longer say which calls were made.
@@ -227,7 +228,7 @@ func (j *Journal) rowDone(sheet string, row int, id string) *journalRecord {
 
 // rowStarted returns the outcome recorded when a step of the row was
 // started and never finished, or "".
-func (j *Journal) rowStarted(sheet string, row int, id string) string {
+func (j *Journal) rowStarted(sheet string, row int, id string) plan.Status {
 	if j == nil {
 		return ""
 	}

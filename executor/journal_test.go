@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 )
 
 const testDigest = "0123456789abcdef0123456789abcdef"
 
 func TestJournalResume(t *testing.T) {
 	dir := t.TempDir()
-	build := func() *planner.Plan {
-		p := &planner.Plan{Input: planner.Input{SHA256: testDigest}, Rows: []planner.Row{
+	build := func() *plan.Plan {
+		p := &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{
 			createRow(2, "a", "5"),      // done in the journal
 			createRow(3, "b", "5"),      // started, never done: the create took effect
 			patchRow(4, "c", "updated"), // recorded as failed: tried again
@@ -72,7 +72,7 @@ func TestJournalResume(t *testing.T) {
 		return res
 	}
 	res := run()
-	wantStatus := []string{"created", "created", "updated", "moved", "created", "failed", "created"}
+	wantStatus := []plan.Status{"created", "created", "updated", "moved", "created", "failed", "created"}
 	for i, want := range wantStatus {
 		if got := res.Rows[i]; got.Status != want {
 			t.Errorf("row %d (%s): %s (%s), want %s", got.Row, got.ID, got.Status, got.Message, want)
@@ -128,20 +128,20 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	created := result{outcome: outcomeOK, httpStatus: 201, correlationID: "c-1"}
 	disabled := result{outcome: outcomeOK, httpStatus: 204, correlationID: "c-2"}
 	if err := j.write(
-		startRecord(stepKey{"People", 2, "a", StepCreate}, ""), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, planner.StatusCreated),
-		startRecord(stepKey{"People", 3, "b", StepPatch}, ""), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, planner.StatusDisabled),
+		startRecord(stepKey{"People", 2, "a", StepCreate}, ""), doneRecord(stepKey{"People", 2, "a", StepCreate}, &created, 1, plan.StatusCreated),
+		startRecord(stepKey{"People", 3, "b", StepPatch}, ""), doneRecord(stepKey{"People", 3, "b", StepPatch}, &disabled, 2, plan.StatusDisabled),
 		// Cut off during the call: started, never done.
-		startRecord(stepKey{"People", 5, "d", StepCreate}, planner.StatusCreated),
-		startRecord(stepKey{"People", 6, "e", StepCreate}, planner.StatusCreated),
+		startRecord(stepKey{"People", 5, "d", StepCreate}, plan.StatusCreated),
+		startRecord(stepKey{"People", 6, "e", StepCreate}, plan.StatusCreated),
 	); err != nil {
 		t.Fatal(err)
 	}
-	p := &planner.Plan{Input: planner.Input{SHA256: testDigest}, Rows: []planner.Row{
-		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: planner.StatusInvalid},
-		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: planner.StatusUnchanged},
-		{Sheet: "People", Row: 4, ID: "c", Action: "upsert", Status: planner.StatusUnchanged},
-		{Sheet: "People", Row: 5, ID: "d", Action: "upsert", Status: planner.StatusUnchanged},
-		{Sheet: "People", Row: 6, ID: "e", Action: "create", Status: planner.StatusInvalid},
+	p := &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{
+		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: plan.StatusInvalid},
+		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: plan.StatusUnchanged},
+		{Sheet: "People", Row: 4, ID: "c", Action: "upsert", Status: plan.StatusUnchanged},
+		{Sheet: "People", Row: 5, ID: "d", Action: "upsert", Status: plan.StatusUnchanged},
+		{Sheet: "People", Row: 6, ID: "e", Action: "create", Status: plan.StatusInvalid},
 	}}
 	f := newFake()
 	var s sleeps
@@ -152,8 +152,9 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []struct {
-		status, corr string
-		attempts     int
+		status   plan.Status
+		corr     string
+		attempts int
 	}{{"created", "c-1", 1}, {"disabled", "c-2", 2}, {"unchanged", "", 0}, {"created", "", 0}, {"invalid", "", 0}}
 	for i, w := range want {
 		r := res.Rows[i]

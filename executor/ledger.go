@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
-	"github.com/encimport/encimport/importer"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
 
@@ -30,7 +29,7 @@ type rowState struct {
 // one lock: workers change them only through its methods, and a row's
 // report line is written once (finishLocked).
 type ledger struct {
-	plan *planner.Plan // read only
+	plan *plan.Plan // read only
 
 	mu       sync.Mutex
 	rows     []rowState
@@ -44,14 +43,15 @@ type ledger struct {
 // newLedger sets up a row state for every plan row: the rows without work
 // (invalid, unchanged, passed through) are final at once, reported from the
 // journal when an earlier run did them.
-func newLedger(p *planner.Plan, j *Journal) *ledger {
+func newLedger(p *plan.Plan, j *Journal) *ledger {
 	l := &ledger{plan: p, rows: make([]rowState, len(p.Rows))}
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		st := &l.rows[i]
-		st.out = report.Row{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Action: r.Action, Status: r.Status}
+		st.out = report.PlanRow(p, r)
+		st.out.Message = ""
 		switch r.Status {
-		case planner.StatusInvalid, planner.StatusUnchanged:
+		case plan.StatusInvalid, plan.StatusUnchanged:
 			// After a crash the new plan sees what the earlier run did: a
 			// created user is now "unchanged", or "invalid" for a create
 			// row. The journal knows better: report what that run did.
@@ -61,22 +61,22 @@ func newLedger(p *planner.Plan, j *Journal) *ledger {
 				st.out.CorrelationID = d.CorrelationID
 				st.out.Attempts = d.Attempts
 				st.out.Message = msgFromJournal
-			} else if o := j.rowStarted(r.Sheet, r.Row, r.ID); o != "" && r.Status == planner.StatusUnchanged {
+			} else if o := j.rowStarted(r.Sheet, r.Row, r.ID); o != "" && r.Status == plan.StatusUnchanged {
 				// An earlier run was cut off during this row's call, and
 				// the server now holds what the row asks: the call took effect.
 				st.out.Status = o
 				st.out.Message = msgEarlierCallTookEffect
 			} else {
-				st.out.Message = problemsMessage(r.Problems, r.Status != planner.StatusInvalid)
+				st.out.Message = problemsMessage(r.Problems, r.Status != plan.StatusInvalid)
 			}
 			st.final = true
-		case planner.StatusPlanned:
+		case plan.StatusPlanned:
 			st.warnings = problemsMessage(r.Problems, true)
 			if r.Create != nil || r.Patch != nil || r.Move != nil {
 				st.work = true
 				l.total++
 			} else {
-				st.out.Status = planner.StatusSkipped
+				st.out.Status = plan.StatusSkipped
 				st.out.Message = "the plan has no step for this row; plan again"
 				st.final = true
 			}
@@ -90,17 +90,11 @@ func newLedger(p *planner.Plan, j *Journal) *ledger {
 
 // problemsMessage joins a row's problems ("column C: message"); with
 // warningsOnly, only the warnings.
-func problemsMessage(ps []importer.Problem, warningsOnly bool) string {
+func problemsMessage(ps plan.Problems, warningsOnly bool) string {
 	if warningsOnly {
-		var ws []importer.Problem
-		for _, p := range ps {
-			if p.Severity == importer.SeverityWarning {
-				ws = append(ws, p)
-			}
-		}
-		ps = ws
+		ps = ps.Warnings()
 	}
-	return strings.Join(planner.ProblemMessages(ps), "; ")
+	return strings.Join(ps.Messages(), "; ")
 }
 
 // hasWork reports whether the plan has steps for row i.
@@ -179,7 +173,7 @@ func (l *ledger) readyToMove(i int) bool {
 
 // finishFromJournal makes row i final with status, from the journal's
 // result of its last step.
-func (l *ledger) finishFromJournal(i int, res result, status string) {
+func (l *ledger) finishFromJournal(i int, res result, status plan.Status) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := &l.rows[i]
@@ -193,7 +187,7 @@ func (l *ledger) gone(i int, resp *apiclient.Response, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.rows[i].last.note(resp, nil)
-	l.finishLocked(i, planner.StatusFailed, msg)
+	l.finishLocked(i, plan.StatusFailed, msg)
 }
 
 // reconciled notes that reading back settled a step of row i.
@@ -206,7 +200,7 @@ func (l *ledger) reconciled(i int) {
 // moveDone records the end of row i's move call (res, which took elapsed):
 // moved says reading back found the row's user moved already; okStatus is
 // the row's status when it succeeded.
-func (l *ledger) moveDone(i int, res result, elapsed time.Duration, moved bool, okStatus string) {
+func (l *ledger) moveDone(i int, res result, elapsed time.Duration, moved bool, okStatus plan.Status) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := &l.rows[i]
@@ -229,19 +223,19 @@ func (l *ledger) moveDone(i int, res result, elapsed time.Duration, moved bool, 
 		if l.plan.Rows[i].Patch != nil {
 			msg = "fields updated, move failed: " + msg
 		}
-		l.finishLocked(i, planner.StatusFailed, msg)
+		l.finishLocked(i, plan.StatusFailed, msg)
 	}
 }
 
 // finish sets row i's final report line from its last result.
-func (l *ledger) finish(i int, status, msg string) {
+func (l *ledger) finish(i int, status plan.Status, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.finishLocked(i, status, msg)
 }
 
 // finishLocked is finish with l.mu held. A final row is left alone.
-func (l *ledger) finishLocked(i int, status, msg string) {
+func (l *ledger) finishLocked(i int, status plan.Status, msg string) {
 	st := &l.rows[i]
 	if st.final {
 		return
@@ -252,7 +246,7 @@ func (l *ledger) finishLocked(i int, status, msg string) {
 	st.out.CorrelationID = st.last.correlationID
 	st.out.Attempts = st.attempts
 	st.out.DurationMS = st.elapsed.Milliseconds()
-	if status == planner.StatusFailed {
+	if status == plan.StatusFailed {
 		st.out.ErrorCode = st.last.errorCode
 	}
 	if msg == "" {
@@ -303,7 +297,7 @@ func (l *ledger) finishAll(ctxDone bool) bool {
 		if st.last.outcome == outcomeInterrupted && st.last.msg != "" {
 			m = st.last.msg
 		}
-		l.finishLocked(i, planner.StatusSkipped, m)
+		l.finishLocked(i, plan.StatusSkipped, m)
 		if l.fatalErr == nil {
 			interrupted = true
 		}

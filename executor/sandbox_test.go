@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -78,17 +80,17 @@ func connect(t *testing.T, sb *sandbox.Running, concurrency int) *env {
 }
 
 // plan fetches the world and plans recs, passwords filled in.
-func (e *env) plan(t *testing.T, ctx context.Context, recs func() []*importer.Record) *planner.Plan {
+func (e *env) plan(t *testing.T, ctx context.Context, recs func() []*importer.Record) *plan.Plan {
 	t.Helper()
 	w, err := planner.Fetch(ctx, e.c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := planner.Build(recs(), w, planner.Input{Path: "people.csv"}, planner.Options{DefaultAction: importer.ActionUpsert})
+	p := planner.Build(recs(), w, plan.Input{Path: "people.csv"}, plan.Options{DefaultAction: encompass.ActionUpsert})
 	return p
 }
 
-func (e *env) run(t *testing.T, ctx context.Context, p *planner.Plan, concurrency int) *executor.Result {
+func (e *env) run(t *testing.T, ctx context.Context, p *plan.Plan, concurrency int) *executor.Result {
 	t.Helper()
 	res, err := executor.Run(ctx, e.c, p, executor.Options{Concurrency: concurrency, BaseDelay: 10 * time.Millisecond,
 		MaxDelay: 200 * time.Millisecond, MaxAttempts: 8})
@@ -116,7 +118,7 @@ func testSandboxEveryAction(t *testing.T, dialect string) {
 		}
 	}
 	p := e.plan(t, ctx, recs)
-	want := []string{"created", "updated", "moved", "moved", "disabled", "enabled"}
+	want := []plan.Status{"created", "updated", "moved", "moved", "disabled", "enabled"}
 	res := e.run(t, ctx, p, 8)
 	for i, w := range want {
 		if r := res.Rows[i]; r.Status != w || r.CorrelationID == "" || r.Attempts < 1 {
@@ -301,7 +303,7 @@ func TestSandboxInterruptSendsNoWaitingCall(t *testing.T) {
 	if st := e.sb.Server.Stats(); st.Creates != 1 {
 		t.Errorf("%d creates applied, want only the one in flight at the interrupt", st.Creates)
 	}
-	status := map[string]int{}
+	status := map[plan.Status]int{}
 	for _, r := range res.Rows {
 		status[r.Status]++
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
-	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/plan"
 )
 
 // phase1 runs every create and patch.
@@ -61,7 +61,7 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 		if r.Move != nil {
 			msg += "; move not attempted"
 		}
-		e.led.finish(i, planner.StatusFailed, msg)
+		e.led.finish(i, plan.StatusFailed, msg)
 	case outcomeFatal:
 		return e.stop(res.fatal)
 	}

@@ -51,8 +51,6 @@ func isNameColumn(c Column) bool {
 	return false
 }
 
-var validActions = []string{ActionCreate, ActionUpdate, ActionMove, ActionDisable, ActionEnable, ActionUpsert}
-
 // NormalizeCell normalises the raw text of one cell of column c (from a CSV
 // field or an XLSX text cell) as docs/product.md describes. It returns the
 // normalised value, clear when the cell asks to remove the value
@@ -107,13 +105,10 @@ func normalizeText(c Column, s string) (value string, clear bool, problem string
 	}
 	switch {
 	case c == ColAction:
-		a := strings.ToLower(s)
-		for _, v := range validActions {
-			if a == v {
-				return v, false, "" // the constant, not a slice of the line
-			}
+		if a, ok := encompass.ParseAction(s); ok {
+			return string(a), false, "" // the constant, not a slice of the line
 		}
-		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", Clip(s), strings.Join(validActions, ", "))
+		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", Clip(s), encompass.ActionNames(", ", ", "))
 	case isBoolColumn(c):
 		b, ok := ParseBool(s)
 		if !ok {

@@ -51,12 +51,14 @@ func refNormalizeCell(c Column, raw string) (value string, clear bool, problem s
 	switch {
 	case c == ColAction:
 		a := strings.ToLower(s)
-		for _, v := range validActions {
-			if a == v {
+		var names []string
+		for _, v := range encompass.Actions {
+			if a == string(v) {
 				return a, false, ""
 			}
+			names = append(names, string(v))
 		}
-		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", Clip(s), strings.Join(validActions, ", "))
+		return "", false, fmt.Sprintf("unknown action %q; use one of %s, or leave it empty for the default", Clip(s), strings.Join(names, ", "))
 	case isBoolColumn(c):
 		b, ok := ParseBool(s)
 		if !ok {

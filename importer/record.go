@@ -75,16 +75,6 @@ func Columns() []Column {
 // ClearToken is the cell text that asks for a value to be removed (JSON null).
 const ClearToken = "<clear>"
 
-// Actions a row may ask for (lower case, as normalised by the reader).
-const (
-	ActionCreate  = "create"
-	ActionUpdate  = "update"
-	ActionMove    = "move"
-	ActionDisable = "disable"
-	ActionEnable  = "enable"
-	ActionUpsert  = "upsert"
-)
-
 // Severity tells a row-level problem from a file-level warning.
 type Severity int
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/encimport/encimport/encompass"
 )
 
 // hrow is a row hidden in Excel (hidden is the attribute's text).
@@ -186,7 +188,7 @@ func TestAutofilterHiddenRows(t *testing.T) {
 	}
 	res, err = Read(p, Options{IncludeHidden: true})
 	must(err)
-	if len(res.Records) != 3 || res.Records[1].Get(ColAction) != ActionDisable || len(res.Warnings) != 0 {
+	if len(res.Records) != 3 || res.Records[1].Get(ColAction) != string(encompass.ActionDisable) || len(res.Warnings) != 0 {
 		t.Fatalf("with IncludeHidden: %d records, warnings %v", len(res.Records), res.Warnings)
 	}
 	compareWithReference(t, p, Options{}, true)

@@ -1,5 +1,7 @@
 package planner
 
+import "github.com/encimport/encimport/plan"
+
 // Access is what the calling user may do, as the planner judges it from
 // the world: the same rule Build applies to every row.
 type Access struct {
@@ -13,7 +15,7 @@ type Access struct {
 
 // CallerAccess reports the caller's rights and scope in w.
 func (w *World) CallerAccess() Access {
-	b := newBuilder(w, normalizeOptions(Options{}))
+	b := newBuilder(w, normalizeOptions(plan.Options{}))
 	a := Access{CanManage: b.canWrite, Why: b.why}
 	for _, r := range w.Caller.Personas {
 		a.Personas = append(a.Personas, b.personas.name(r))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 // BenchmarkBuild plans 10,000 rows (updates, moves, creates) against a
@@ -28,7 +29,7 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		p := Build(recs, w, Input{}, Options{})
+		p := Build(recs, w, plan.Input{}, plan.Options{})
 		if len(p.Rows) != len(recs) {
 			b.Fatal("rows")
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 // DefaultMoveBatchSize is the most users one bulk-move call carries when
@@ -19,14 +20,14 @@ const DefaultMoveBatchSize = 100
 // maskedPassword stands for a password wherever a plan shows one.
 const maskedPassword = "********"
 
-func normalizeOptions(opts Options) Options {
+func normalizeOptions(opts plan.Options) plan.Options {
 	if opts.MoveBatchSize <= 0 {
 		opts.MoveBatchSize = DefaultMoveBatchSize
 	}
 	if opts.DefaultAction == "" {
-		opts.DefaultAction = importer.ActionUpsert
+		opts.DefaultAction = encompass.ActionUpsert
 	}
-	opts.DefaultAction = strings.ToLower(opts.DefaultAction)
+	opts.DefaultAction = encompass.Action(strings.ToLower(string(opts.DefaultAction)))
 	return opts
 }
 
@@ -36,14 +37,14 @@ func normalizeOptions(opts Options) Options {
 // organizations and personas, diffs each row against its user, checks what
 // the server would refuse for the caller, and batches the moves. A row with
 // any problem is invalid and has no steps.
-func Build(recs []*importer.Record, w *World, in Input, opts Options) *Plan {
+func Build(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) *plan.Plan {
 	if w == nil {
 		w = &World{}
 	}
 	opts = normalizeOptions(opts)
 	b := newBuilder(w, opts)
-	p := &Plan{Version: PlanVersion, Input: in, Options: opts, Caller: w.Caller.ID, Reads: w.Reads,
-		Rows: make([]Row, 0, len(recs))}
+	p := &plan.Plan{Version: plan.Version, Input: in, Options: opts, Caller: w.Caller.ID, Reads: w.Reads,
+		Rows: make([]plan.Row, 0, len(recs))}
 	dups := duplicates(recs)
 	for i, rec := range recs {
 		p.Rows = append(p.Rows, b.row(rec, dups[i]))
@@ -59,9 +60,9 @@ func Build(recs []*importer.Record, w *World, in Input, opts Options) *Plan {
 // offline problems) or planned, with no server diff and no steps. The
 // Outcome of a planned row is what its action would report when it changes
 // something (empty for upsert, which depends on the server).
-func OfflinePlan(recs []*importer.Record, in Input, opts Options) *Plan {
+func OfflinePlan(recs []*importer.Record, in plan.Input, opts plan.Options) *plan.Plan {
 	opts = normalizeOptions(opts)
-	p := &Plan{Version: PlanVersion, Input: in, Options: opts, Rows: make([]Row, 0, len(recs))}
+	p := &plan.Plan{Version: plan.Version, Input: in, Options: opts, Rows: make([]plan.Row, 0, len(recs))}
 	c := NewChecker(opts)
 	for _, rec := range recs {
 		p.Rows = append(p.Rows, c.Row(rec))
@@ -69,26 +70,9 @@ func OfflinePlan(recs []*importer.Record, in Input, opts Options) *Plan {
 	return p
 }
 
-var actionOutcome = map[string]string{
-	importer.ActionCreate:  StatusCreated,
-	importer.ActionUpdate:  StatusUpdated,
-	importer.ActionMove:    StatusMoved,
-	importer.ActionDisable: StatusDisabled,
-	importer.ActionEnable:  StatusEnabled,
-}
-
-func hasError(ps []importer.Problem) bool {
-	for _, p := range ps {
-		if p.Severity == importer.SeverityError {
-			return true
-		}
-	}
-	return false
-}
-
 type builder struct {
 	w         *World
-	opts      Options
+	opts      plan.Options
 	orgs      *orgIndex
 	personas  *personaIndex
 	folders   *folderIndex
@@ -99,7 +83,7 @@ type builder struct {
 	paths     map[string]string
 }
 
-func newBuilder(w *World, opts Options) *builder {
+func newBuilder(w *World, opts plan.Options) *builder {
 	b := &builder{w: w, opts: opts, orgs: newOrgIndex(w.Root), personas: newPersonaIndex(w.Personas),
 		folders: newFolderIndex(w.LoanFolders), groups: newGroupIndex(w.Users), paths: map[string]string{}}
 	b.callerOrg = b.orgs.root
@@ -130,10 +114,10 @@ func (b *builder) callerLabel() string {
 }
 
 // row plans one record.
-func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
+func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	act := rowAction(rec, b.opts.DefaultAction)
 	id := rec.Get(importer.ColID)
-	row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: id, Action: act, Password: rec.Get(importer.ColPassword)}
+	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: id, Action: act, Password: rec.Get(importer.ColPassword)}
 	probs := append([]importer.Problem(nil), rec.Problems...)
 	add := func(c importer.Column, msg string) { probs = appendProblem(probs, problem(rec, c, msg)) }
 
@@ -141,17 +125,17 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 	if id != "" {
 		existing = b.w.Users[strings.ToLower(id)]
 	}
-	creates := act == importer.ActionCreate || (act == importer.ActionUpsert && existing == nil)
+	creates := act == encompass.ActionCreate || (act == encompass.ActionUpsert && existing == nil)
 	offAct := act
 	if creates {
-		offAct = importer.ActionCreate
+		offAct = encompass.ActionCreate
 	}
 	for _, p := range offlineProblems(rec, offAct, dup, b.opts, true) {
 		probs = appendProblem(probs, p)
 	}
 
 	// Resolve references.
-	usesOrg := act == importer.ActionCreate || act == importer.ActionUpsert || act == importer.ActionUpdate || act == importer.ActionMove
+	usesOrg := act == encompass.ActionCreate || act == encompass.ActionUpsert || act == encompass.ActionUpdate || act == encompass.ActionMove
 	var target, source *orgNode
 	if cell := rec.Get(importer.ColOrgID); cell != "" && usesOrg {
 		n, msg := b.orgs.resolve(cell)
@@ -186,11 +170,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 		}
 	}
 
-	var create *Create
-	var patch *Patch
-	var move *MoveRef
+	var create *plan.Create
+	var patch *plan.Patch
+	var move *plan.MoveRef
 	switch {
-	case act == importer.ActionCreate && existing != nil:
+	case act == encompass.ActionCreate && existing != nil:
 		// Re-running a create file must be safe: a user that already is
 		// what the row asks for is unchanged; one that differs is a problem.
 		if d := b.diff(rec, existing, personas, groups, folder); d != nil || (target != nil && target != b.currentOrg(existing)) {
@@ -203,13 +187,13 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 			add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may create users only there or below", target.label(), b.callerLabel()))
 		}
 	case existing == nil:
-		if isKnownAction(act) && id != "" {
+		if act.Known() && id != "" {
 			add(importer.ColID, fmt.Sprintf("no user %q exists on the server; use create or upsert to add it", id))
 		}
 	default:
 		cur := b.currentOrg(existing)
 		switch act {
-		case importer.ActionUpsert, importer.ActionUpdate:
+		case encompass.ActionUpsert, encompass.ActionUpdate:
 			patch = b.diff(rec, existing, personas, groups, folder)
 			if patch != nil && b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
 				row.NeedsPassword = true
@@ -217,11 +201,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 			for _, v := range b.newViolations(rec, existing, patch) {
 				add(columnOf(v.Field), v.Message)
 			}
-		case importer.ActionDisable, importer.ActionEnable:
-			want := act == importer.ActionEnable
+		case encompass.ActionDisable, encompass.ActionEnable:
+			want := act == encompass.ActionEnable
 			if boolValue(existing.AccountEnabled, true) != want {
-				patch = &Patch{Body: map[string]json.RawMessage{encompass.FieldAccountEnabled: mustJSON(want)},
-					Changes: []Change{{Field: encompass.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
+				patch = &plan.Patch{Body: map[string]json.RawMessage{encompass.FieldAccountEnabled: mustJSON(want)},
+					Changes: []plan.Change{{Field: encompass.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
 			}
 		}
 		// A user already where the row wants it needs no move, wherever the
@@ -229,14 +213,14 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 		if source != nil && cur != nil && source != cur && !(target != nil && target == cur) {
 			add(importer.ColSourceOrgID, fmt.Sprintf("the user %q is in %s, not in %s; empty the cell or correct it", existing.ID, cur.label(), source.label()))
 		}
-		if target != nil && cur != target && act != importer.ActionDisable && act != importer.ActionEnable {
+		if target != nil && cur != target && act != encompass.ActionDisable && act != encompass.ActionEnable {
 			src := ""
 			if cur != nil {
 				src = b.note(cur)
 			} else if existing.Organization != nil {
 				src = existing.Organization.EntityID
 			}
-			move = &MoveRef{SourceOrgID: src, TargetOrgID: b.note(target)}
+			move = &plan.MoveRef{SourceOrgID: src, TargetOrgID: b.note(target)}
 			if b.callerOrg != nil && !target.within(b.callerOrg) {
 				add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may move users only there or below", target.label(), b.callerLabel()))
 			}
@@ -257,26 +241,26 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) Row {
 
 	row.Problems = probs
 	switch {
-	case hasError(probs):
-		row.Status = StatusInvalid
+	case plan.Problems(probs).HasErrors():
+		row.Status = plan.StatusInvalid
 		row.NeedsPassword = false
 	case create == nil && patch == nil && move == nil:
-		row.Status = StatusUnchanged
+		row.Status = plan.StatusUnchanged
 		row.NeedsPassword = false
 	default:
-		row.Status = StatusPlanned
+		row.Status = plan.StatusPlanned
 		row.Create, row.Patch, row.Move = create, patch, move
 		switch {
 		case create != nil:
-			row.Outcome = StatusCreated
-		case act == importer.ActionDisable:
-			row.Outcome = StatusDisabled
-		case act == importer.ActionEnable:
-			row.Outcome = StatusEnabled
+			row.Outcome = plan.StatusCreated
+		case act == encompass.ActionDisable:
+			row.Outcome = plan.StatusDisabled
+		case act == encompass.ActionEnable:
+			row.Outcome = plan.StatusEnabled
 		case patch != nil:
-			row.Outcome = StatusUpdated
+			row.Outcome = plan.StatusUpdated
 		default:
-			row.Outcome = StatusMoved
+			row.Outcome = plan.StatusMoved
 		}
 	}
 	return row
@@ -413,7 +397,7 @@ func refLabels(rs []encompass.EntityRef) string {
 
 // create builds the POST body: the row's values, "<clear>" cells omitted,
 // never a password.
-func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []encompass.EntityRef, folder string) *Create {
+func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups []encompass.EntityRef, folder string) *plan.Create {
 	u := recordUser(rec)
 	u.Password = ""
 	if folder != "" {
@@ -421,7 +405,7 @@ func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups
 	}
 	u.Personas = personas
 	u.Groups = groups
-	c := &Create{User: *u}
+	c := &plan.Create{User: *u}
 	if target != nil {
 		c.OrgID = b.note(target)
 	}
@@ -430,13 +414,13 @@ func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups
 
 // diff returns the patch that makes existing match the row's non-empty
 // cells, or nil when nothing differs.
-func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas, groups []encompass.EntityRef, folder string) *Patch {
-	p := &Patch{Body: map[string]json.RawMessage{}}
+func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas, groups []encompass.EntityRef, folder string) *plan.Patch {
+	p := &plan.Patch{Body: map[string]json.RawMessage{}}
 	change := func(field string, body any, before, after string) {
 		if body != nil {
 			p.Body[field] = mustJSON(body)
 		}
-		p.Changes = append(p.Changes, Change{Field: field, Before: before, After: after})
+		p.Changes = append(p.Changes, plan.Change{Field: field, Before: before, After: after})
 	}
 	for _, s := range scalars {
 		if s.IsBool() {
@@ -450,7 +434,7 @@ func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas,
 		if rec.IsClear(s.col) {
 			if cur != "" && s.Clearable {
 				p.Body[s.Name] = json.RawMessage("null")
-				p.Changes = append(p.Changes, Change{Field: s.Name, Before: strconv.Quote(cur), After: "null"})
+				p.Changes = append(p.Changes, plan.Change{Field: s.Name, Before: strconv.Quote(cur), After: "null"})
 			}
 			continue
 		}
@@ -485,7 +469,7 @@ func (b *builder) diff(rec *importer.Record, existing *encompass.User, personas,
 		change(encompass.FieldCCSite, encompass.CCSite{SiteID: site}, "siteId "+before, "siteId "+strconv.Quote(site))
 	}
 	if b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
-		p.Changes = append(p.Changes, Change{Field: encompass.FieldPassword, Before: maskedPassword, After: maskedPassword})
+		p.Changes = append(p.Changes, plan.Change{Field: encompass.FieldPassword, Before: maskedPassword, After: maskedPassword})
 	}
 	if len(p.Changes) == 0 {
 		return nil
@@ -549,7 +533,7 @@ func stateList(m map[string]bool) string {
 
 // newViolations checks the user as it would be after the patch and returns
 // the violations the patch introduces (not those the server's user already has).
-func (b *builder) newViolations(rec *importer.Record, existing *encompass.User, p *Patch) []encompass.Violation {
+func (b *builder) newViolations(rec *importer.Record, existing *encompass.User, p *plan.Patch) []encompass.Violation {
 	if p == nil {
 		return nil
 	}

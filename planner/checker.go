@@ -7,7 +7,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
-	"github.com/encimport/encimport/report"
+	"github.com/encimport/encimport/plan"
 )
 
 // Checker applies the offline checks (the rules a row can break without
@@ -18,8 +18,8 @@ import (
 // Give it every record of a file once, in input order. A Checker is not
 // safe for concurrent use.
 type Checker struct {
-	opts          Options // normalised (DefaultAction lower case, never "")
-	defaultsKnown bool    // opts carries the company defaults
+	opts          plan.Options // normalised (DefaultAction lower case, never "")
+	defaultsKnown bool         // opts carries the company defaults
 
 	ids    idIndex  // lower-cased id → the first row with it
 	sheets []string // sheet names, indexed by the sheet part of a rowRef
@@ -104,11 +104,11 @@ func (x *idIndex) firstOrAdd(id string, at rowRef) (rowRef, bool) {
 // `encimport validate`) does: opts.DefaultAction applies to rows with an
 // empty action cell ("" means upsert) and opts' company defaults decide
 // whether create rows may leave orgId, personas or workingFolder empty.
-func NewChecker(opts Options) *Checker {
+func NewChecker(opts plan.Options) *Checker {
 	return newChecker(opts, true)
 }
 
-func newChecker(opts Options, defaultsKnown bool) *Checker {
+func newChecker(opts plan.Options, defaultsKnown bool) *Checker {
 	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown}
 }
 
@@ -123,24 +123,24 @@ func (c *Checker) Check(rec *importer.Record) {
 
 // Row returns the row of OfflinePlan for rec: invalid with the reader's
 // problems and every offline problem, or planned. rec is not modified.
-func (c *Checker) Row(rec *importer.Record) Row {
+func (c *Checker) Row(rec *importer.Record) plan.Row {
 	act := rowAction(rec, c.opts.DefaultAction)
-	row := Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act}
+	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act}
 	row.Problems = append(row.Problems, rec.Problems...)
 	for _, pr := range c.problems(rec, act) {
 		row.Problems = appendProblem(row.Problems, pr)
 	}
-	if hasError(row.Problems) {
-		row.Status = StatusInvalid
+	if row.Problems.HasErrors() {
+		row.Status = plan.StatusInvalid
 	} else {
-		row.Status = StatusPlanned
-		row.Outcome = actionOutcome[act]
+		row.Status = plan.StatusPlanned
+		row.Outcome = plan.ActionOutcome(act)
 	}
 	return row
 }
 
 // problems records rec's id and returns its offline problems.
-func (c *Checker) problems(rec *importer.Record, act string) []importer.Problem {
+func (c *Checker) problems(rec *importer.Record, act encompass.Action) []importer.Problem {
 	var dup *location
 	if id := rec.Get(importer.ColID); id != "" {
 		if f, ok := c.ids.firstOrAdd(id, makeRowRef(rec.Row, c.sheetIndex(rec.Sheet))); ok {
@@ -173,8 +173,8 @@ func (c *Checker) sheetIndex(s string) int {
 // checks them and calls fn, so a file is validated on two cores.
 //
 // A Row passed to fn may share memory with the reader's line (its ID, for
-// one); use ReportRow, or copy, to keep anything past fn.
-func CheckFile(ctx context.Context, path string, ropts importer.Options, opts Options, fn func(Row) error) ([]importer.Problem, error) {
+// one); use report.PlanRow, or copy, to keep anything past fn.
+func CheckFile(ctx context.Context, path string, ropts importer.Options, opts plan.Options, fn func(plan.Row) error) ([]importer.Problem, error) {
 	r, err := importer.Open(path, ropts)
 	if err != nil {
 		return nil, err
@@ -257,12 +257,4 @@ func CheckFile(ctx context.Context, path string, ropts importer.Options, opts Op
 		free <- b
 	}
 	return finish(nil) // not reached: the last batch carries io.EOF or an error
-}
-
-// ReportRow is the report row of one row of an offline plan (as
-// Plan.ReportRows gives it), holding no memory of the reader's lines.
-func ReportRow(r Row) report.Row {
-	rr := (&Plan{Rows: []Row{r}}).ReportRows()[0]
-	rr.ID = strings.Clone(rr.ID) // the action is a constant or the default
-	return rr
 }

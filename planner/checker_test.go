@@ -7,6 +7,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 // TestCheckerRowByRow checks rows one at a time and compares each with what
@@ -34,9 +35,9 @@ func TestCheckerRowByRow(t *testing.T) {
 			r.Row = i + 2
 		}
 	}
-	want := OfflinePlan(recs, Input{}, Options{DefaultAction: "upsert", DefaultOrg: true})
+	want := OfflinePlan(recs, plan.Input{}, plan.Options{DefaultAction: "upsert", DefaultOrg: true})
 
-	c := NewChecker(Options{DefaultAction: "UPSERT", DefaultOrg: true})
+	c := NewChecker(plan.Options{DefaultAction: "UPSERT", DefaultOrg: true})
 	for i, r := range recs {
 		got := c.Row(r)
 		if !reflect.DeepEqual(got, want.Rows[i]) {
@@ -70,7 +71,7 @@ func TestCheckerRowByRow(t *testing.T) {
 	// Check (CheckOffline's per-row step) and CheckOffline agree too.
 	a, b := mk(), mk()
 	CheckOffline(a, "")
-	ch := newChecker(Options{}, false)
+	ch := newChecker(plan.Options{}, false)
 	for _, r := range b {
 		ch.Check(r)
 	}
@@ -138,9 +139,9 @@ func BenchmarkChecker(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		c := NewChecker(Options{})
+		c := NewChecker(plan.Options{})
 		for _, r := range recs {
-			if row := c.Row(r); row.Status != StatusPlanned {
+			if row := c.Row(r); row.Status != plan.StatusPlanned {
 				b.Fatalf("row %d: %+v", r.Row, row.Problems)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/bench"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -39,9 +40,9 @@ func BenchmarkCheckFile(b *testing.B) {
 			rows := 0
 			for b.Loop() {
 				rows = 0
-				_, err := planner.CheckFile(context.Background(), path, importer.Options{MaxFileSize: 1 << 30}, planner.Options{}, func(r planner.Row) error {
+				_, err := planner.CheckFile(context.Background(), path, importer.Options{MaxFileSize: 1 << 30}, plan.Options{}, func(r plan.Row) error {
 					rows++
-					if r.Status != planner.StatusPlanned {
+					if r.Status != plan.StatusPlanned {
 						b.Fatalf("row %d: %+v", r.Row, r.Problems)
 					}
 					return nil
@@ -68,7 +69,7 @@ func BenchmarkCheckFileSerial(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := planner.NewChecker(planner.Options{})
+		c := planner.NewChecker(plan.Options{})
 		var rec importer.Record
 		for {
 			if err := r.NextInto(&rec); err == io.EOF {
@@ -76,7 +77,7 @@ func BenchmarkCheckFileSerial(b *testing.B) {
 			} else if err != nil {
 				b.Fatal(err)
 			}
-			if row := c.Row(&rec); row.Status != planner.StatusPlanned {
+			if row := c.Row(&rec); row.Status != plan.StatusPlanned {
 				b.Fatalf("row %d: %+v", row.Row, row.Problems)
 			}
 		}
@@ -112,14 +113,14 @@ func TestCheckFileMatchesOfflinePlan(t *testing.T) {
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		opts := planner.Options{DefaultAction: "update", DefaultOrg: true}
+		opts := plan.Options{DefaultAction: "update", DefaultOrg: true}
 		recs, wantWarn, err := importer.ReadAll(path, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := planner.OfflinePlan(recs, planner.Input{}, opts)
-		var got []planner.Row
-		warns, err := planner.CheckFile(context.Background(), path, importer.Options{}, opts, func(r planner.Row) error {
+		want := planner.OfflinePlan(recs, plan.Input{}, opts)
+		var got []plan.Row
+		warns, err := planner.CheckFile(context.Background(), path, importer.Options{}, opts, func(r plan.Row) error {
 			got = append(got, r)
 			return nil
 		})
@@ -134,7 +135,7 @@ func TestCheckFileMatchesOfflinePlan(t *testing.T) {
 		}
 		invalid := 0
 		for _, r := range got {
-			if r.Status == planner.StatusInvalid {
+			if r.Status == plan.StatusInvalid {
 				invalid++
 			}
 		}
@@ -144,7 +145,7 @@ func TestCheckFileMatchesOfflinePlan(t *testing.T) {
 	}
 }
 
-func firstDiff(a, b []planner.Row) string {
+func firstDiff(a, b []plan.Row) string {
 	for i := range min(len(a), len(b)) {
 		if !reflect.DeepEqual(a[i], b[i]) {
 			return fmt.Sprintf("row %d:\n got %+v\nwant %+v", i, a[i], b[i])
@@ -167,7 +168,7 @@ func TestCheckFileStops(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	calls := 0
-	_, err := planner.CheckFile(context.Background(), path, importer.Options{}, planner.Options{}, func(planner.Row) error {
+	_, err := planner.CheckFile(context.Background(), path, importer.Options{}, plan.Options{}, func(plan.Row) error {
 		calls++
 		if calls == 300 {
 			return stop
@@ -180,7 +181,7 @@ func TestCheckFileStops(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	calls = 0
-	_, err = planner.CheckFile(ctx, path, importer.Options{}, planner.Options{}, func(planner.Row) error {
+	_, err = planner.CheckFile(ctx, path, importer.Options{}, plan.Options{}, func(plan.Row) error {
 		if calls++; calls == 10 {
 			cancel()
 		}
@@ -191,7 +192,7 @@ func TestCheckFileStops(t *testing.T) {
 	}
 
 	calls = 0
-	_, err = planner.CheckFile(context.Background(), path, importer.Options{MaxRows: 1000}, planner.Options{}, func(planner.Row) error {
+	_, err = planner.CheckFile(context.Background(), path, importer.Options{MaxRows: 1000}, plan.Options{}, func(plan.Row) error {
 		calls++
 		return nil
 	})
@@ -200,7 +201,7 @@ func TestCheckFileStops(t *testing.T) {
 		t.Errorf("too many rows: %v after %d calls", err, calls)
 	}
 
-	if _, err := planner.CheckFile(context.Background(), filepath.Join(t.TempDir(), "none.csv"), importer.Options{}, planner.Options{}, nil); !errors.As(err, &fe) {
+	if _, err := planner.CheckFile(context.Background(), filepath.Join(t.TempDir(), "none.csv"), importer.Options{}, plan.Options{}, nil); !errors.As(err, &fe) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -215,8 +216,8 @@ func TestCheckFileForgivingForms(t *testing.T) {
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var rows []planner.Row
-	if _, err := planner.CheckFile(context.Background(), p, importer.Options{}, planner.Options{}, func(r planner.Row) error {
+	var rows []plan.Row
+	if _, err := planner.CheckFile(context.Background(), p, importer.Options{}, plan.Options{}, func(r plan.Row) error {
 		rows = append(rows, r)
 		return nil
 	}); err != nil {
@@ -226,7 +227,7 @@ func TestCheckFileForgivingForms(t *testing.T) {
 		t.Fatalf("%d rows", len(rows))
 	}
 	for _, r := range rows {
-		if r.Status == planner.StatusInvalid {
+		if r.Status == plan.StatusInvalid {
 			t.Errorf("row %d invalid: %v", r.Row, r.Problems)
 		}
 	}

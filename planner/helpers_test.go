@@ -6,6 +6,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 var colByName = func() map[string]importer.Column {
@@ -82,7 +83,7 @@ func testWorld() *World {
 		{Name: "Prospects", FolderType: encompass.FolderTypeRegular}, {Name: "Completed Loans", FolderType: encompass.FolderTypeArchive},
 		{Name: "(Trash)", FolderType: encompass.FolderTypeTrash}}
 	w := &World{Root: &root, Personas: personas, LoanFolders: folders, Users: map[string]*encompass.User{},
-		Reads: ReadStats{UserPages: 1, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
+		Reads: plan.ReadStats{UserPages: 1, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
 	for i := range users {
 		w.Users[strings.ToLower(users[i].ID)] = &users[i]
 	}
@@ -113,9 +114,9 @@ next:
 	return false
 }
 
-func mustProblem(t *testing.T, r Row, col string, subs ...string) {
+func mustProblem(t *testing.T, r plan.Row, col string, subs ...string) {
 	t.Helper()
-	if r.Status != StatusInvalid {
+	if r.Status != plan.StatusInvalid {
 		t.Errorf("row %d: status %q, want invalid", r.Row, r.Status)
 	}
 	if !hasProblem(r.Problems, col, subs...) {

@@ -1,9 +1,11 @@
 package planner
 
+import "github.com/encimport/encimport/plan"
+
 // batchMoves groups the rows' moves by (source, target) organization, in
 // order of first appearance, and cuts each group into calls of at most size
 // users: the fewest calls the API allows. It sets each row's Move.Call.
-func batchMoves(rows []Row, size int) []MoveCall {
+func batchMoves(rows []plan.Row, size int) []plan.Move {
 	if size <= 0 {
 		size = DefaultMoveBatchSize
 	}
@@ -21,12 +23,12 @@ func batchMoves(rows []Row, size int) []MoveCall {
 		}
 		groups[k] = append(groups[k], i)
 	}
-	var calls []MoveCall
+	var calls []plan.Move
 	for _, k := range order {
 		idx := groups[k]
 		for start := 0; start < len(idx); start += size {
 			end := min(start+size, len(idx))
-			call := MoveCall{SourceOrgID: k.src, TargetOrgID: k.dst}
+			call := plan.Move{SourceOrgID: k.src, TargetOrgID: k.dst}
 			for _, i := range idx[start:end] {
 				rows[i].Move.Call = len(calls)
 				call.UserIDs = append(call.UserIDs, rows[i].ID)

@@ -6,30 +6,18 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
-// knownActions are the row actions, in the order error messages list them.
-var knownActions = []string{importer.ActionCreate, importer.ActionUpdate, importer.ActionMove,
-	importer.ActionDisable, importer.ActionEnable, importer.ActionUpsert}
-
-func isKnownAction(a string) bool {
-	for _, k := range knownActions {
-		if a == k {
-			return true
-		}
-	}
-	return false
-}
-
 // rowAction is the row's action cell, else defaultAction, else upsert.
-func rowAction(rec *importer.Record, defaultAction string) string {
+func rowAction(rec *importer.Record, defaultAction encompass.Action) encompass.Action {
 	if a := rec.Get(importer.ColAction); a != "" {
-		return a
+		return encompass.Action(a)
 	}
 	if defaultAction != "" {
-		return strings.ToLower(defaultAction)
+		return encompass.Action(strings.ToLower(string(defaultAction)))
 	}
-	return importer.ActionUpsert
+	return encompass.ActionUpsert
 }
 
 // CheckOffline checks every rule a row can break without asking the server
@@ -45,8 +33,8 @@ func rowAction(rec *importer.Record, defaultAction string) string {
 //
 // It runs a Checker over recs; use a Checker directly to check rows while
 // they are read.
-func CheckOffline(recs []*importer.Record, defaultAction string) {
-	c := newChecker(Options{DefaultAction: defaultAction}, false)
+func CheckOffline(recs []*importer.Record, defaultAction encompass.Action) {
+	c := newChecker(plan.Options{DefaultAction: defaultAction}, false)
 	for _, rec := range recs {
 		c.Check(rec)
 	}
@@ -94,7 +82,7 @@ func problem(rec *importer.Record, c importer.Column, msg string) importer.Probl
 // ruleDefaults converts the Options' company defaults for encompass.CheckUser.
 // When known is false every default is assumed to exist, so the check never
 // reports a value a default might supply.
-func ruleDefaults(opts Options, known bool) encompass.Defaults {
+func ruleDefaults(opts plan.Options, known bool) encompass.Defaults {
 	if !known {
 		return encompass.Defaults{OrgID: "?", PersonaID: "?", WorkingFolder: "?"}
 	}
@@ -216,7 +204,7 @@ type location struct {
 // dup is the earlier row with the same id, if any. act == create says
 // whether the required-on-create rules apply; defaultsKnown whether opts
 // carries the company defaults.
-func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opts Options, defaultsKnown bool) []importer.Problem {
+func offlineProblems(rec *importer.Record, act encompass.Action, dup *importer.Record, opts plan.Options, defaultsKnown bool) []importer.Problem {
 	var at *location
 	if dup != nil {
 		at = &location{sheet: dup.Sheet, row: dup.Row}
@@ -227,12 +215,12 @@ func offlineProblems(rec *importer.Record, act string, dup *importer.Record, opt
 // checkRow is offlineProblems with the earlier row's location and the
 // user rec describes (recordUser or fillUser) given: the one implementation
 // of the offline checks, used by Build, OfflinePlan and Checker.
-func checkRow(rec *importer.Record, act string, dup *location, u *encompass.User, opts Options, defaultsKnown bool) []importer.Problem {
+func checkRow(rec *importer.Record, act encompass.Action, dup *location, u *encompass.User, opts plan.Options, defaultsKnown bool) []importer.Problem {
 	var ps []importer.Problem
 	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }
 
-	if !isKnownAction(act) {
-		add(importer.ColAction, fmt.Sprintf("unknown action %q; use one of %s", act, strings.Join(knownActions, ", ")))
+	if !act.Known() {
+		add(importer.ColAction, fmt.Sprintf("unknown action %q; use one of %s", act, encompass.ActionNames(", ", ", ")))
 	}
 	if dup != nil {
 		where := fmt.Sprintf("row %d", dup.row)
@@ -242,7 +230,7 @@ func checkRow(rec *importer.Record, act string, dup *location, u *encompass.User
 		add(importer.ColID, fmt.Sprintf("the user %q is already on %s (ids ignore case); keep one row per user", rec.Get(importer.ColID), where))
 	}
 
-	create := act == importer.ActionCreate
+	create := act == encompass.ActionCreate
 	vs := encompass.CheckUser(u, create, rec.Get(importer.ColOrgID), ruleDefaults(opts, defaultsKnown))
 	for _, v := range vs {
 		if !create && !offlineDecidable(rec, v) {
@@ -273,15 +261,15 @@ func checkRow(rec *importer.Record, act string, dup *location, u *encompass.User
 	}
 
 	switch act {
-	case importer.ActionMove:
+	case encompass.ActionMove:
 		if rec.Get(importer.ColOrgID) == "" {
 			add(importer.ColOrgID, "action move needs the target organization; fill in orgId")
 		}
-	case importer.ActionDisable:
+	case encompass.ActionDisable:
 		if v, ok := rec.Bool(importer.ColAccountEnabled); ok && v {
 			add(importer.ColAccountEnabled, "accountEnabled true contradicts action disable; empty the cell or set it to false")
 		}
-	case importer.ActionEnable:
+	case encompass.ActionEnable:
 		if v, ok := rec.Bool(importer.ColAccountEnabled); ok && !v {
 			add(importer.ColAccountEnabled, "accountEnabled false contradicts action enable; empty the cell or set it to true")
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -19,7 +20,7 @@ func TestCheckOffline(t *testing.T) {
 	cases := []struct {
 		name string
 		rec  *importer.Record
-		def  string
+		def  encompass.Action
 		col  string // "" = no problem expected
 		sub  string
 	}{

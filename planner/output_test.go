@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/golden"
+	"github.com/encimport/encimport/plan"
+	"github.com/encimport/encimport/report"
 )
 
 const secret = "Sup3r-S3cret-Pw!"
@@ -31,11 +35,11 @@ func mixedRecords() []*importer.Record {
 	}
 }
 
-func mixedPlan() *Plan {
+func mixedPlan() *plan.Plan {
 	w := testWorld()
-	w.Reads = ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}
-	p := Build(mixedRecords(), w, Input{Path: "people.xlsx", SHA256: strings.Repeat("ab", 32), Sheet: "People"},
-		Options{ResetPasswords: true})
+	w.Reads = plan.ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}
+	p := Build(mixedRecords(), w, plan.Input{Path: "people.xlsx", SHA256: strings.Repeat("ab", 32), Sheet: "People"},
+		plan.Options{ResetPasswords: true})
 	p.Warnings = []importer.Problem{{File: "people.xlsx", Sheet: "People", Column: "Favourite Color", Message: "unknown column; it is ignored", Severity: importer.SeverityWarning}}
 	return p
 }
@@ -43,19 +47,19 @@ func mixedPlan() *Plan {
 func TestWritePlanGolden(t *testing.T) {
 	cases := []struct {
 		name string
-		plan func() *Plan
+		plan func() *plan.Plan
 	}{
 		{"mixed.golden", mixedPlan},
-		{"empty.golden", func() *Plan { return Build(nil, testWorld(), Input{Path: "empty.csv"}, Options{}) }},
-		{"offline.golden", func() *Plan { return OfflinePlan(mixedRecords(), Input{Path: "people.csv"}, Options{}) }},
+		{"empty.golden", func() *plan.Plan { return Build(nil, testWorld(), plan.Input{Path: "empty.csv"}, plan.Options{}) }},
+		{"offline.golden", func() *plan.Plan { return OfflinePlan(mixedRecords(), plan.Input{Path: "people.csv"}, plan.Options{}) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var a, b bytes.Buffer
-			if err := WritePlan(&a, tc.plan()); err != nil {
+			if err := plan.WritePlan(&a, tc.plan()); err != nil {
 				t.Fatal(err)
 			}
-			if err := WritePlan(&b, tc.plan()); err != nil {
+			if err := plan.WritePlan(&b, tc.plan()); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -71,32 +75,35 @@ func TestWritePlanGolden(t *testing.T) {
 
 func TestSummaryAndCounts(t *testing.T) {
 	p := mixedPlan()
-	want := Summary{Create: 1, Update: 1, Move: 2, Disable: 1, Enable: 1, Unchanged: 1, Invalid: 2, MoveCalls: 2,
-		Reads: ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
+	want := plan.Summary{Create: 1, Update: 1, Move: 2, Disable: 1, Enable: 1, Unchanged: 1, Invalid: 2, MoveCalls: 2,
+		Reads: plan.ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 1}}
 	if got := p.Summary(); got != want {
 		t.Errorf("summary\n got %+v\nwant %+v", got, want)
 	}
-	wantCounts := map[string]int{StatusPlanned: 5, StatusUnchanged: 1, StatusInvalid: 2, StatusCreated: 1,
-		StatusUpdated: 1, StatusMoved: 1, StatusDisabled: 1, StatusEnabled: 1}
+	wantCounts := map[plan.Status]int{plan.StatusPlanned: 5, plan.StatusUnchanged: 1, plan.StatusInvalid: 2, plan.StatusCreated: 1,
+		plan.StatusUpdated: 1, plan.StatusMoved: 1, plan.StatusDisabled: 1, plan.StatusEnabled: 1}
 	if got := p.Counts(); !reflect.DeepEqual(got, wantCounts) {
 		t.Errorf("counts %v, want %v", got, wantCounts)
 	}
 }
 
 func TestReportRows(t *testing.T) {
-	rows := mixedPlan().ReportRows()
+	rows := report.PlanRows(mixedPlan())
 	if len(rows) != 8 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	want := []struct{ status, msg string }{
-		{StatusPlanned, "create in Administration/Retail/West Region/Denver Branch (id 3)"},
-		{StatusPlanned, "change title, phone, licenses, password, then move from Administration/Retail/West Region/Denver Branch (id 3) to Administration/Retail/West Region/Phoenix Branch (id 4)"},
-		{StatusPlanned, "move from"},
-		{StatusPlanned, "change accountEnabled"},
-		{StatusPlanned, "change accountEnabled"},
-		{StatusUnchanged, ""},
-		{StatusInvalid, `email: "not-an-email" is not an email address; write it as name@example.com; id: no user "ghost" exists on the server; use create or upsert to add it`},
-		{StatusInvalid, "orgId: no organization is named \"Nowhere\""},
+	want := []struct {
+		status plan.Status
+		msg    string
+	}{
+		{plan.StatusPlanned, "create in Administration/Retail/West Region/Denver Branch (id 3)"},
+		{plan.StatusPlanned, "change title, phone, licenses, password, then move from Administration/Retail/West Region/Denver Branch (id 3) to Administration/Retail/West Region/Phoenix Branch (id 4)"},
+		{plan.StatusPlanned, "move from"},
+		{plan.StatusPlanned, "change accountEnabled"},
+		{plan.StatusPlanned, "change accountEnabled"},
+		{plan.StatusUnchanged, ""},
+		{plan.StatusInvalid, `email: "not-an-email" is not an email address; write it as name@example.com; id: no user "ghost" exists on the server; use create or upsert to add it`},
+		{plan.StatusInvalid, "orgId: no organization is named \"Nowhere\""},
 	}
 	for i, w := range want {
 		r := rows[i]
@@ -120,13 +127,13 @@ func TestSaveLoad(t *testing.T) {
 		t.Fatal("test setup: rows should carry the password in memory")
 	}
 	var buf bytes.Buffer
-	if err := Save(&buf, p); err != nil {
+	if err := plan.Save(&buf, p); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), secret) || strings.Contains(buf.String(), `"password":`) {
 		t.Fatalf("saved plan holds a password:\n%s", buf.String())
 	}
-	got, err := Load(&buf)
+	got, err := plan.Load(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,22 +143,55 @@ func TestSaveLoad(t *testing.T) {
 	// Compared as saved: a decoded user also remembers which entity lists
 	// its JSON lacked (encompass.User.Missing), which a plan never uses.
 	var saved, again bytes.Buffer
-	_ = Save(&saved, p)
-	_ = Save(&again, got)
+	_ = plan.Save(&saved, p)
+	_ = plan.Save(&again, got)
 	if saved.String() != again.String() {
 		t.Errorf("round trip differs\n got %s\nwant %s", again.String(), saved.String())
 	}
 	var a, b bytes.Buffer
-	_ = WritePlan(&a, p)
-	_ = WritePlan(&b, got)
+	_ = plan.WritePlan(&a, p)
+	_ = plan.WritePlan(&b, got)
 	if a.String() != b.String() {
 		t.Error("a loaded plan prints differently")
 	}
 
 	for _, bad := range []string{`{"version": 99}`, `not json`, `{"version":1,"rows":[{"row":2,"move":{"call":3}}]}`} {
-		if _, err := Load(strings.NewReader(bad)); err == nil {
+		if _, err := plan.Load(strings.NewReader(bad)); err == nil {
 			t.Errorf("Load(%q) succeeded", bad)
 		}
+	}
+}
+
+// TestPlanFileFormat holds the plan file's format: testdata/mixed.plan.json,
+// written by the planner before the plan data moved to package plan, loads,
+// prints as the plan it was made from, and is written again byte for byte.
+func TestPlanFileFormat(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "mixed.plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mixedPlan()
+	var now bytes.Buffer
+	if err := plan.Save(&now, p); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(now.Bytes(), old) {
+		t.Errorf("Save writes another format than before\n got %s\nwant %s", now.Bytes(), old)
+	}
+	got, err := plan.Load(bytes.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	_ = plan.Save(&again, got)
+	if !bytes.Equal(again.Bytes(), old) {
+		t.Errorf("a loaded plan file is saved differently\n got %s\nwant %s", again.Bytes(), old)
+	}
+	var a, b bytes.Buffer
+	_ = plan.WritePlan(&a, p)
+	_ = plan.WritePlan(&b, got)
+	if a.String() != b.String() {
+		t.Errorf("a loaded plan file prints differently\n got %s\nwant %s", b.String(), a.String())
 	}
 }
 
@@ -207,7 +247,7 @@ func TestFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 2}); w.Reads != want || w.Reads.Total() != 14 {
+	if want := (plan.ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 2}); w.Reads != want || w.Reads.Total() != 14 {
 		t.Errorf("reads %+v", w.Reads)
 	}
 	if !reflect.DeepEqual(f.calls, map[string]int{"me": 1, "list": 10, "orgs": 1, "personas": 1, "folders": 1}) {

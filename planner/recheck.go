@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 // Recheck holds a reviewed plan (from `plan -o`) against a fresh plan made
@@ -20,14 +21,14 @@ import (
 //
 // Moves are batched again over the rows kept. Rows are matched by position;
 // both plans must come from the same file (same digest).
-func Recheck(reviewed, fresh *Plan) (*Plan, error) {
+func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
 	if reviewed.Input.SHA256 != fresh.Input.SHA256 || len(reviewed.Rows) != len(fresh.Rows) {
 		return nil, fmt.Errorf("the reviewed plan was made from another file (digest %.12s, %d rows) than %s (digest %.12s, %d rows); run plan again",
 			reviewed.Input.SHA256, len(reviewed.Rows), fresh.Input.Path, fresh.Input.SHA256, len(fresh.Rows))
 	}
 	out := *fresh
 	out.Options = reviewed.Options
-	out.Rows = make([]Row, len(fresh.Rows))
+	out.Rows = make([]plan.Row, len(fresh.Rows))
 	for i := range fresh.Rows {
 		rv, fr := &reviewed.Rows[i], fresh.Rows[i]
 		if rv.Sheet != fr.Sheet || rv.Row != fr.Row || rv.ID != fr.ID {
@@ -35,25 +36,25 @@ func Recheck(reviewed, fresh *Plan) (*Plan, error) {
 				i+1, rv.Sheet, rv.Row, rv.ID, fr.Sheet, fr.Row, fr.ID)
 		}
 		switch {
-		case rv.Status != StatusPlanned:
+		case rv.Status != plan.StatusPlanned:
 			r := *rv
 			r.Password, r.NeedsPassword = "", false
 			out.Rows[i] = r
-		case fr.Status == StatusUnchanged:
+		case fr.Status == plan.StatusUnchanged:
 			fr.Outcome = ""
 			out.Rows[i] = fr
-		case fr.Status == StatusPlanned && reviewedSteps(rv, &fr):
+		case fr.Status == plan.StatusPlanned && reviewedSteps(rv, &fr):
 			fr.Outcome = rv.Outcome
 			out.Rows[i] = fr
 		default:
 			now := "find problems"
-			if fr.Status == StatusPlanned {
-				now = fresh.describe(&fr)
+			if fr.Status == plan.StatusPlanned {
+				now = fresh.Describe(&fr)
 			}
-			bad := Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: StatusInvalid,
+			bad := plan.Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: plan.StatusInvalid,
 				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(),
 					Message: fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s; a plan made now would %s; run plan again and review it",
-						reviewed.describe(rv), now)})}
+						reviewed.Describe(rv), now)})}
 			out.Rows[i] = bad
 		}
 		if out.Rows[i].Move != nil {
@@ -66,7 +67,7 @@ func Recheck(reviewed, fresh *Plan) (*Plan, error) {
 }
 
 // reviewedSteps reports whether every step of fresh is the same step in rv.
-func reviewedSteps(rv, fresh *Row) bool {
+func reviewedSteps(rv, fresh *plan.Row) bool {
 	if fresh.Create != nil && (rv.Create == nil || !sameJSON(rv.Create, fresh.Create)) {
 		return false
 	}

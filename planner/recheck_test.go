@@ -6,23 +6,24 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 func TestRecheck(t *testing.T) {
-	in := Input{Path: "people.csv", SHA256: "abc123abc123"}
+	in := plan.Input{Path: "people.csv", SHA256: "abc123abc123"}
 	recs := []*importer.Record{
 		validCreate(), // create jdoe
 		rec(3, "action", "update", "id", "lo.denver", "title", "Manager"), // patch
 		rec(4, "action", "move", "id", "lo.phoenix", "orgId", "Denver Branch"),
 		rec(5, "action", "update", "id", "lo.denver", "title", "x"), // duplicate: invalid
 	}
-	reviewed := Build(recs, testWorld(), in, Options{})
-	if got := reviewed.Counts(); got[StatusPlanned] != 3 || got[StatusInvalid] != 1 {
+	reviewed := Build(recs, testWorld(), in, plan.Options{})
+	if got := reviewed.Counts(); got[plan.StatusPlanned] != 3 || got[plan.StatusInvalid] != 1 {
 		t.Fatalf("reviewed plan counts %v", got)
 	}
 
 	t.Run("nothing changed: the reviewed steps", func(t *testing.T) {
-		p, err := Recheck(reviewed, Build(recs, testWorld(), in, Options{}))
+		p, err := Recheck(reviewed, Build(recs, testWorld(), in, plan.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,11 +43,11 @@ func TestRecheck(t *testing.T) {
 			WorkingFolder: "My Pipeline", Personas: []encompass.EntityRef{{EntityID: "3"}}, Organization: &encompass.EntityRef{EntityID: "3"}}
 		w.Users["lo.denver"].Title = "Manager"
 		w.Users["lo.phoenix"].Organization = &encompass.EntityRef{EntityID: "3"}
-		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
+		p, err := Recheck(reviewed, Build(recs, w, in, plan.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{StatusUnchanged, StatusUnchanged, StatusUnchanged, StatusInvalid}
+		want := []plan.Status{plan.StatusUnchanged, plan.StatusUnchanged, plan.StatusUnchanged, plan.StatusInvalid}
 		for i, st := range want {
 			if p.Rows[i].Status != st {
 				t.Errorf("row %d: %s (%v), want %s", i, p.Rows[i].Status, p.Rows[i].Problems, st)
@@ -60,20 +61,20 @@ func TestRecheck(t *testing.T) {
 	t.Run("server changed unreviewed: refused for that row only", func(t *testing.T) {
 		w := testWorld()
 		w.Users["lo.phoenix"].Organization = &encompass.EntityRef{EntityID: "7"} // moved to Wholesale meanwhile
-		p, err := Recheck(reviewed, Build(recs, w, in, Options{}))
+		p, err := Recheck(reviewed, Build(recs, w, in, plan.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := p.Rows[2]; r.Status != StatusInvalid || r.Move != nil || !strings.Contains(r.Problems[len(r.Problems)-1].Message, "server changed since the plan was reviewed") {
+		if r := p.Rows[2]; r.Status != plan.StatusInvalid || r.Move != nil || !strings.Contains(r.Problems[len(r.Problems)-1].Message, "server changed since the plan was reviewed") {
 			t.Errorf("row 3: %+v", r)
 		}
-		if p.Rows[0].Status != StatusPlanned || p.Rows[1].Status != StatusPlanned || len(p.Moves) != 0 {
+		if p.Rows[0].Status != plan.StatusPlanned || p.Rows[1].Status != plan.StatusPlanned || len(p.Moves) != 0 {
 			t.Errorf("other rows: %+v %+v, moves %+v", p.Rows[0], p.Rows[1], p.Moves)
 		}
 	})
 
 	t.Run("another file", func(t *testing.T) {
-		other := Build(recs[:2], testWorld(), Input{SHA256: "def"}, Options{})
+		other := Build(recs[:2], testWorld(), plan.Input{SHA256: "def"}, plan.Options{})
 		if _, err := Recheck(reviewed, other); err == nil {
 			t.Fatal("want an error")
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 )
 
 func sandboxClient(t *testing.T, sb *sandbox.Running, user string) *apiclient.Client {
@@ -84,14 +85,14 @@ func testSandboxPlanAndApply(t *testing.T, dialect string) {
 			rec(9, "id", "lo.kwhite", "personas", "Underwriter"),
 		}
 	}
-	p := Build(recs(), w, Input{Path: "itest.csv"}, Options{})
-	wantStatus := []string{StatusPlanned, StatusPlanned, StatusPlanned, StatusPlanned, StatusPlanned, StatusPlanned, StatusUnchanged, StatusPlanned}
+	p := Build(recs(), w, plan.Input{Path: "itest.csv"}, plan.Options{})
+	wantStatus := []plan.Status{plan.StatusPlanned, plan.StatusPlanned, plan.StatusPlanned, plan.StatusPlanned, plan.StatusPlanned, plan.StatusPlanned, plan.StatusUnchanged, plan.StatusPlanned}
 	for i, st := range wantStatus {
 		if p.Rows[i].Status != st {
 			t.Fatalf("row %d: status %s, want %s; problems %+v", p.Rows[i].Row, p.Rows[i].Status, st, p.Rows[i].Problems)
 		}
 	}
-	if s := p.Summary(); s != (Summary{Create: 1, Update: 2, Move: 3, Disable: 1, Enable: 1, Unchanged: 1, MoveCalls: 2, Reads: w.Reads}) {
+	if s := p.Summary(); s != (plan.Summary{Create: 1, Update: 2, Move: 3, Disable: 1, Enable: 1, Unchanged: 1, MoveCalls: 2, Reads: w.Reads}) {
 		t.Errorf("summary %+v", s)
 	}
 	if len(p.Moves) != 2 || len(p.Moves[1].UserIDs) != 2 || p.Moves[1].TargetOrgID != sandbox.OrgBostonBranch {
@@ -127,13 +128,13 @@ func testSandboxPlanAndApply(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := Build(recs(), w2, Input{Path: "itest.csv"}, Options{})
+	again := Build(recs(), w2, plan.Input{Path: "itest.csv"}, plan.Options{})
 	for _, r := range again.Rows {
-		if r.Status != StatusUnchanged && r.Action != importer.ActionCreate {
+		if r.Status != plan.StatusUnchanged && r.Action != encompass.ActionCreate {
 			t.Errorf("row %d (%s %s) after apply: %s %+v %+v", r.Row, r.Action, r.ID, r.Status, r.Patch, r.Problems)
 		}
 	}
-	if r := again.Rows[0]; r.Status != StatusUnchanged {
+	if r := again.Rows[0]; r.Status != plan.StatusUnchanged {
 		t.Errorf("created user plans again: %s %+v", r.Status, r.Problems)
 	}
 }
@@ -155,8 +156,8 @@ func testSandboxCallerRights(t *testing.T, dialect string) {
 		rec(4, "action", "move", "id", "lo.dmiller", "orgId", "Boston Branch"),
 		rec(5, "id", "lo.boston", "title", "Chief"),
 		rec(6, "action", "move", "id", "westadmin", "orgId", "Denver Branch"),
-	}, w, Input{}, Options{})
-	if p.Rows[0].Status != StatusPlanned {
+	}, w, plan.Input{}, plan.Options{})
+	if p.Rows[0].Status != plan.StatusPlanned {
 		t.Errorf("in-scope move: %s %+v", p.Rows[0].Status, p.Rows[0].Problems)
 	}
 	mustProblem(t, p.Rows[1], "id", `no user "lo.denver2"`)
@@ -168,7 +169,7 @@ func testSandboxCallerRights(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = Build([]*importer.Record{rec(2, "id", "lp.denver", "title", "Chief")}, w, Input{}, Options{})
+	p = Build([]*importer.Record{rec(2, "id", "lp.denver", "title", "Chief")}, w, plan.Input{}, plan.Options{})
 	mustProblem(t, p.Rows[0], "", "may not manage users")
 }
 
@@ -198,9 +199,9 @@ func testSandboxWireFidelity(t *testing.T, dialect string) {
 		rec(5, "action", "update", "id", "lo.denver", "workingFolder", "Old Loans"),
 		rec(6, "action", "update", "id", "lo.denver", "groups", "Closers"),
 	}
-	p := Build(recs, w, Input{Path: "fidelity.csv"}, Options{MergePersonas: true})
+	p := Build(recs, w, plan.Input{Path: "fidelity.csv"}, plan.Options{MergePersonas: true})
 	for _, r := range p.Rows[:3] {
-		if r.Status != StatusPlanned {
+		if r.Status != plan.StatusPlanned {
 			t.Fatalf("row %d: %s %+v", r.Row, r.Status, r.Problems)
 		}
 	}
@@ -242,8 +243,8 @@ func testSandboxWireFidelity(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range Build(recs[:3], w, Input{Path: "fidelity.csv"}, Options{MergePersonas: true}).Rows {
-		if r.Status != StatusUnchanged {
+	for _, r := range Build(recs[:3], w, plan.Input{Path: "fidelity.csv"}, plan.Options{MergePersonas: true}).Rows {
+		if r.Status != plan.StatusUnchanged {
 			t.Errorf("row %d after apply: %s %+v %+v", r.Row, r.Status, r.Patch, r.Problems)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 )
 
 // World is the server state a plan is built against, read once per run with
@@ -21,7 +22,7 @@ type World struct {
 	Root        *encompass.Organization    // the organization tree, built from the flat list
 	Personas    []encompass.Persona
 	LoanFolders []encompass.LoanFolder
-	Reads       ReadStats
+	Reads       plan.ReadStats
 }
 
 // Reader is the read-only part of the API the planner needs; *apiclient.Client

@@ -13,7 +13,11 @@
 // single quote so Excel does not evaluate it (see SafeCell). JSONL keeps the
 // values raw.
 //
+// The status column is the typed plan.Status. PlanRow (row.go) is the one
+// place a report row is made from a plan row: the plan-time reports, validate,
+// the CLI and the executor's results all start from it.
+//
 // A report never holds a password, client secret or token: its messages come
-// only from planner problems and from apiclient errors, both of which are
-// free of them.
+// only from plan problems and descriptions and from apiclient errors, all
+// of which are free of them.
 package report

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/internal/golden"
+	"github.com/encimport/encimport/plan"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -179,7 +180,7 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("message column width %v, want a wide column", w)
 	}
 	// Every status has its own colour.
-	seen := map[string]string{}
+	seen := map[string]plan.Status{}
 	for st, c := range StatusFills {
 		if other, dup := seen[c]; dup {
 			t.Errorf("statuses %s and %s share fill %s", st, other, c)

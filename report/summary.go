@@ -6,28 +6,26 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// StatusOrder is the order statuses are listed in a summary.
-var StatusOrder = []string{"created", "updated", "moved", "disabled", "enabled", "unchanged",
-	"planned", "invalid", "failed", "skipped"}
+	"github.com/encimport/encimport/plan"
+)
 
 // Summary is what the end-of-run summary reports.
 type Summary struct {
-	Rows        int            // data rows in the report
-	ByStatus    map[string]int // rows per status
-	Calls       int            // API calls made executing the plan: every write attempt and read-back
-	ReadCalls   int            // read-only calls made while planning
-	Retries     int            // attempts beyond the first
-	TooMany429  int            // answers with HTTP 429
-	Reconciles  int            // GET calls made to learn whether an unanswered call took effect
-	Elapsed     time.Duration  // wall-clock time of the run
-	Interrupted bool           // the run was stopped before every row was done
+	Rows        int                 // data rows in the report
+	ByStatus    map[plan.Status]int // rows per status
+	Calls       int                 // API calls made executing the plan: every write attempt and read-back
+	ReadCalls   int                 // read-only calls made while planning
+	Retries     int                 // attempts beyond the first
+	TooMany429  int                 // answers with HTTP 429
+	Reconciles  int                 // GET calls made to learn whether an unanswered call took effect
+	Elapsed     time.Duration       // wall-clock time of the run
+	Interrupted bool                // the run was stopped before every row was done
 }
 
 // Count returns the number of rows per status.
-func Count(rows []Row) map[string]int {
-	m := make(map[string]int)
+func Count(rows []Row) map[plan.Status]int {
+	m := make(map[plan.Status]int)
 	for _, r := range rows {
 		m[r.Status]++
 	}
@@ -42,8 +40,8 @@ func Count(rows []Row) map[string]int {
 func WriteSummary(w io.Writer, s Summary) error {
 	var b strings.Builder
 	var parts []string
-	seen := make(map[string]bool, len(StatusOrder))
-	for _, st := range StatusOrder {
+	seen := make(map[plan.Status]bool, len(plan.Statuses))
+	for _, st := range plan.Statuses {
 		seen[st] = true
 		if n := s.ByStatus[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/encimport/encimport/plan"
 )
 
 // SheetName is the name of the XLSX report's only sheet.
@@ -12,7 +14,7 @@ const SheetName = "Report"
 
 // StatusFills maps each report status to the fill colour (RGB hex) of its
 // rows in an XLSX report. Statuses not listed are left unfilled.
-var StatusFills = map[string]string{
+var StatusFills = map[plan.Status]string{
 	"created":   "C6EFCE", // green
 	"updated":   "DDEBF7", // light blue
 	"moved":     "E4DFEC", // lavender
@@ -36,7 +38,7 @@ var columnWidths = []float64{14, 6, 18, 10, 11, 11, 12, 80, 38, 9, 12}
 type xlsxRows struct {
 	f      *excelize.File
 	sw     *excelize.StreamWriter
-	styles map[string]int
+	styles map[plan.Status]int
 	next   int // the sheet row of the next data row
 }
 
@@ -67,7 +69,7 @@ func (x *xlsxRows) start() error {
 	if err != nil {
 		return err
 	}
-	x.styles = make(map[string]int, len(StatusFills))
+	x.styles = make(map[plan.Status]int, len(StatusFills))
 	for status, color := range StatusFills {
 		id, err := f.NewStyle(&excelize.Style{
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}},
@@ -103,7 +105,7 @@ func (x *xlsxRows) add(r Row) error {
 		httpStatus = r.HTTPStatus
 	}
 	values := []any{
-		SafeCell(r.Sheet), r.Row, SafeCell(r.ID), SafeCell(r.Action), SafeCell(r.Status),
+		SafeCell(r.Sheet), r.Row, SafeCell(r.ID), SafeCell(string(r.Action)), SafeCell(string(r.Status)),
 		httpStatus, SafeCell(r.ErrorCode), SafeCell(r.Message), SafeCell(r.CorrelationID),
 		r.Attempts, r.DurationMS,
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -79,15 +80,15 @@ func (e *env) close() { e.run.Close() }
 
 // plan fetches the server state and builds the plan for recs with the real
 // planner; a row the planner finds invalid is a bug of the generator.
-func (e *env) plan(ctx context.Context, recs []*importer.Record) (*planner.Plan, error) {
+func (e *env) plan(ctx context.Context, recs []*importer.Record) (*plan.Plan, error) {
 	w, err := planner.Fetch(ctx, e.client)
 	if err != nil {
 		return nil, fmt.Errorf("planning reads: %w", err)
 	}
-	p := planner.Build(recs, w, planner.Input{Path: "bench", SHA256: "bench"},
-		planner.Options{DefaultAction: importer.ActionUpsert, MoveBatchSize: 100})
+	p := planner.Build(recs, w, plan.Input{Path: "bench", SHA256: "bench"},
+		plan.Options{DefaultAction: encompass.ActionUpsert, MoveBatchSize: 100})
 	for _, r := range p.Rows {
-		if r.Status == planner.StatusInvalid {
+		if r.Status == plan.StatusInvalid {
 			msg := "no problem listed"
 			if len(r.Problems) > 0 {
 				msg = r.Problems[0].Error()
@@ -101,19 +102,19 @@ func (e *env) plan(ctx context.Context, recs []*importer.Record) (*planner.Plan,
 // ApplyResult is one run of the executor against the sandbox.
 type ApplyResult struct {
 	Rows         int
-	Done         int               // rows that reached their planned outcome
-	Failed       int               // rows failed or skipped
-	FirstFailure string            // the first failed row's message, if any
-	WriteCalls   int64             // writes the sandbox applied during execution
-	ClientWrites int64             // write replies the client saw (429s included)
-	TooMany429   int64             // 429s the sandbox answered during execution
-	MaxInFlight  int64             // most calls (and held slots) in flight at once
-	Elapsed      time.Duration     // executor.Run, wall clock
-	Reads        planner.ReadStats // planning reads, as the planner counted them
-	ServerReads  int64             // planning requests the sandbox saw (token calls excluded)
-	PlanCalls    int               // write calls in the plan (creates + patches + move calls)
-	MoveCalls    int               // move calls in the plan
-	AvgLimit     float64           // the adaptive limiter's bound on calls in flight, averaged over the run
+	Done         int            // rows that reached their planned outcome
+	Failed       int            // rows failed or skipped
+	FirstFailure string         // the first failed row's message, if any
+	WriteCalls   int64          // writes the sandbox applied during execution
+	ClientWrites int64          // write replies the client saw (429s included)
+	TooMany429   int64          // 429s the sandbox answered during execution
+	MaxInFlight  int64          // most calls (and held slots) in flight at once
+	Elapsed      time.Duration  // executor.Run, wall clock
+	Reads        plan.ReadStats // planning reads, as the planner counted them
+	ServerReads  int64          // planning requests the sandbox saw (token calls excluded)
+	PlanCalls    int            // write calls in the plan (creates + patches + move calls)
+	MoveCalls    int            // move calls in the plan
+	AvgLimit     float64        // the adaptive limiter's bound on calls in flight, averaged over the run
 }
 
 // CallsPerSecond is the applied write calls per second of execution.
@@ -187,7 +188,7 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 	res.ClientWrites = e.writes.Load()
 	for _, r := range out.Rows {
 		switch r.Status {
-		case planner.StatusFailed, planner.StatusSkipped, planner.StatusInvalid, planner.StatusPlanned:
+		case plan.StatusFailed, plan.StatusSkipped, plan.StatusInvalid, plan.StatusPlanned:
 			res.Failed++
 			if res.FirstFailure == "" {
 				res.FirstFailure = fmt.Sprintf("row %d (%s): %s %s", r.Row, r.ID, r.Status, r.Message)
@@ -274,7 +275,7 @@ func moveWorld(prefix string, counts []int) (*sandbox.World, []*importer.Record)
 			id := prefix + strconv.Itoa(100000+i)
 			w.Users = append(w.Users, benchUser(id, MovePairs[k][0], i))
 			r := &importer.Record{Sheet: "bench", Row: i + 2}
-			r.Set(importer.ColAction, importer.ActionMove)
+			r.Set(importer.ColAction, string(encompass.ActionMove))
 			r.Set(importer.ColID, id)
 			r.Set(importer.ColOrgID, MovePairs[k][1])
 			recs = append(recs, r)
@@ -294,10 +295,10 @@ func (a API) Moves(ctx context.Context, counts []int) (ApplyResult, error) {
 // PlanResult is one planning run.
 type PlanResult struct {
 	Rows        int
-	Users       int               // users on the server
-	Reads       planner.ReadStats // as the planner counted them
-	ServerReads int64             // API requests the sandbox saw (token calls excluded)
-	LowerBound  int               // ceil(users/page) + 1 org + 1 persona + 1 me
+	Users       int            // users on the server
+	Reads       plan.ReadStats // as the planner counted them
+	ServerReads int64          // API requests the sandbox saw (token calls excluded)
+	LowerBound  int            // ceil(users/page) + 1 org + 1 persona + 1 me
 	Elapsed     time.Duration
 }
 
@@ -312,7 +313,7 @@ func (a API) Planning(ctx context.Context, n int) (PlanResult, error) {
 		u := benchUser(id, sandbox.OrgDenverBranch, i)
 		w.Users = append(w.Users, u)
 		r := &importer.Record{Sheet: "bench", Row: i + 2}
-		r.Set(importer.ColAction, importer.ActionUpsert)
+		r.Set(importer.ColAction, string(encompass.ActionUpsert))
 		r.Set(importer.ColID, id)
 		r.Set(importer.ColFirstName, u.FirstName)
 		r.Set(importer.ColLastName, u.LastName)

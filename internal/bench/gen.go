@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 )
 
@@ -38,7 +39,7 @@ func PersonRow(prefix string, i int, orgID string) []string {
 	id := fmt.Sprintf("%s%07d", prefix, i)
 	n := 1000 + i%9000
 	return []string{
-		importer.ActionCreate, id, firstNames[i%len(firstNames)], "Q", lastNames[(i/7)%len(lastNames)],
+		string(encompass.ActionCreate), id, firstNames[i%len(firstNames)], "Q", lastNames[(i/7)%len(lastNames)],
 		id + "@example.com", "Bench-Pass1!", "Loan Officer",
 		"303-555-" + strconv.Itoa(n), "720-555-" + strconv.Itoa(n), "E" + strconv.Itoa(i), strconv.Itoa(100000 + i),
 		"2027-12-31", "My Pipeline", "Loan Officer",

@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -48,9 +50,9 @@ func MeasureRead(path string) (ReadResult, error) {
 	start := time.Now()
 	res := ReadResult{File: path}
 	_, err := planner.CheckFile(context.Background(), path, importer.Options{MaxFileSize: 1 << 30},
-		planner.Options{DefaultAction: importer.ActionUpsert}, func(r planner.Row) error {
+		plan.Options{DefaultAction: encompass.ActionUpsert}, func(r plan.Row) error {
 			res.Rows++
-			if r.Status == planner.StatusInvalid {
+			if r.Status == plan.StatusInvalid {
 				res.Invalid++
 			}
 			return nil

@@ -12,8 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 
+	"github.com/encimport/encimport/encompass"
 	"golang.org/x/term"
 )
 
@@ -227,11 +227,10 @@ func (f *optFloat) Set(s string) error {
 }
 
 func checkAction(a string) error {
-	switch strings.ToLower(a) {
-	case "create", "update", "move", "disable", "enable", "upsert":
+	if _, ok := encompass.ParseAction(a); ok {
 		return nil
 	}
-	return usagef("--action %q: use create, update, move, disable, enable or upsert", a)
+	return usagef("--action %q: use %s", a, encompass.ActionNames(", ", " or "))
 }
 
 // app is one command's run: its options, streams and environment.

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
 	"github.com/encimport/encimport/templates"
@@ -26,8 +28,8 @@ const PlanMaxRows = 250_000
 
 // read reads the input file: every record, and the plan's Input with the
 // digest of the very bytes read.
-func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner.Input, error) {
-	in := planner.Input{Path: path, Sheet: a.opts.sheet}
+func (a *app) read(path string) ([]*importer.Record, []importer.Problem, plan.Input, error) {
+	in := plan.Input{Path: path, Sheet: a.opts.sheet}
 	res, err := importer.Read(path, importer.Options{Sheet: a.opts.sheet, MaxRows: PlanMaxRows})
 	if err != nil {
 		return nil, nil, in, err
@@ -42,9 +44,9 @@ func (a *app) read(path string) ([]*importer.Record, []importer.Problem, planner
 	return res.Records, res.Warnings, in, nil
 }
 
-func (a *app) plannerOptions() planner.Options {
-	return planner.Options{
-		DefaultAction:        a.opts.action,
+func (a *app) plannerOptions() plan.Options {
+	return plan.Options{
+		DefaultAction:        encompass.Action(a.opts.action),
 		MergePersonas:        a.opts.mergePersonas,
 		ExactLicenses:        a.opts.exactLicenses,
 		ResetPasswords:       a.opts.resetPasswords,
@@ -212,18 +214,18 @@ func (a *app) validate(ctx context.Context) error {
 		}
 	}()
 	n, bad := 0, 0
-	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r planner.Row) error {
+	warns, err := planner.CheckFile(ctx, path, importer.Options{Sheet: a.opts.sheet}, a.plannerOptions(), func(r plan.Row) error {
 		n++
 		for _, pr := range r.Problems {
 			fmt.Fprintln(out, pr.Error())
 		}
-		if r.Status == planner.StatusInvalid {
+		if r.Status == plan.StatusInvalid {
 			bad++
 		}
 		if err := start(); err != nil {
 			return err
 		}
-		return rep.Write(planner.ReportRow(r))
+		return rep.Write(report.PlanRow(nil, &r))
 	})
 	for _, w := range warns {
 		a.log.Warn(w.Error())
@@ -249,7 +251,7 @@ func (a *app) validate(ctx context.Context) error {
 }
 
 // buildPlan reads the file and the server and decides every row.
-func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (*planner.Plan, error) {
+func (a *app) buildPlan(ctx context.Context, c *apiclient.Client, path string) (*plan.Plan, error) {
 	recs, warns, in, err := a.read(path)
 	if err != nil {
 		return nil, err
@@ -275,12 +277,13 @@ func (a *app) fetch(ctx context.Context, c *apiclient.Client, input string, recs
 	}
 	rows := make([]report.Row, len(recs))
 	for i, r := range recs {
-		act := r.Get(importer.ColAction)
+		act := encompass.Action(r.Get(importer.ColAction))
 		if act == "" {
-			act = a.opts.action
+			act = encompass.Action(a.opts.action)
 		}
-		rows[i] = report.Row{Sheet: r.Sheet, Row: r.Row, ID: r.Get(importer.ColID), Action: act,
-			Status: planner.StatusSkipped, Message: "run interrupted before the plan was made; nothing was changed; rerun to finish"}
+		rows[i] = report.PlanRow(nil, &plan.Row{Sheet: r.Sheet, Row: r.Row, ID: r.Get(importer.ColID), Action: act,
+			Status: plan.StatusSkipped})
+		rows[i].Message = "run interrupted before the plan was made; nothing was changed; rerun to finish"
 	}
 	if werr := a.writeReport(input, rows); werr != nil {
 		return nil, werr
@@ -290,7 +293,7 @@ func (a *app) fetch(ctx context.Context, c *apiclient.Client, input string, recs
 
 // planFor is the plan this run executes or shows: made from the input
 // file, or the reviewed plan (apply --plan) held against the server.
-func (a *app) planFor(ctx context.Context, c *apiclient.Client) (*planner.Plan, string, error) {
+func (a *app) planFor(ctx context.Context, c *apiclient.Client) (*plan.Plan, string, error) {
 	if a.opts.planFile != "" {
 		return a.reviewedPlan(ctx, c)
 	}
@@ -310,19 +313,19 @@ func (a *app) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := planner.WritePlan(a.io.Out, p); err != nil {
+	if err := plan.WritePlan(a.io.Out, p); err != nil {
 		return err
 	}
 	if a.opts.out != "" {
-		if err := writeFileAtomic(a.opts.out, func(w io.Writer) error { return planner.Save(w, p) }); err != nil {
+		if err := writeFileAtomic(a.opts.out, func(w io.Writer) error { return plan.Save(w, p) }); err != nil {
 			return fmt.Errorf("writing the plan: %w", err)
 		}
 		fmt.Fprintf(a.io.Err, "Plan: %s\n", a.opts.out)
 	}
-	if err := a.writeReport(input, p.ReportRows()); err != nil {
+	if err := a.writeReport(input, report.PlanRows(p)); err != nil {
 		return err
 	}
-	if p.Counts()[planner.StatusInvalid] > 0 {
+	if p.Counts()[plan.StatusInvalid] > 0 {
 		return errRowProblems
 	}
 	return nil
@@ -396,7 +399,7 @@ func (a *app) apply(ctx context.Context) error {
 	}
 	for _, r := range res.Rows {
 		switch r.Status {
-		case planner.StatusInvalid, planner.StatusFailed, planner.StatusSkipped:
+		case plan.StatusInvalid, plan.StatusFailed, plan.StatusSkipped:
 			return errRowProblems
 		}
 	}
@@ -407,12 +410,12 @@ func (a *app) apply(ctx context.Context) error {
 // changed since, and holds the plan against the server as it is now
 // (planner.Recheck): what was done since is not done again, and what the
 // server changed unreviewed is refused for those rows.
-func (a *app) reviewedPlan(ctx context.Context, c *apiclient.Client) (*planner.Plan, string, error) {
+func (a *app) reviewedPlan(ctx context.Context, c *apiclient.Client) (*plan.Plan, string, error) {
 	f, err := os.Open(a.opts.planFile)
 	if err != nil {
 		return nil, "", fmt.Errorf("plan file: %w", err)
 	}
-	reviewed, err := planner.Load(f)
+	reviewed, err := plan.Load(f)
 	f.Close()
 	if err != nil {
 		return nil, "", fmt.Errorf("plan file %s: %w", a.opts.planFile, err)

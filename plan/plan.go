@@ -1,42 +1,27 @@
-package planner
+package plan
 
 import (
 	"encoding/json"
 
 	"github.com/encimport/encimport/encompass"
-	"github.com/encimport/encimport/importer"
 )
 
-// Row statuses, shared by the plan and the per-row report (docs/product.md).
-const (
-	StatusPlanned   = "planned"
-	StatusUnchanged = "unchanged"
-	StatusInvalid   = "invalid"
-	StatusCreated   = "created"
-	StatusUpdated   = "updated"
-	StatusMoved     = "moved"
-	StatusDisabled  = "disabled"
-	StatusEnabled   = "enabled"
-	StatusFailed    = "failed"
-	StatusSkipped   = "skipped"
-)
-
-// PlanVersion is the version of the plan's JSON form.
-const PlanVersion = 1
+// Version is the version of the plan's JSON form.
+const Version = 1
 
 // Plan is everything apply will do, decided before anything is done. It is
 // plain data: printed by plan/--dry-run, serialised by `plan -o`, executed by
 // apply. It never holds a password: those live only in Row.Password, which is
 // not serialised and is filled again from the input file on `apply --plan`.
 type Plan struct {
-	Version  int                `json:"version"`
-	Input    Input              `json:"input"`
-	Options  Options            `json:"options"`
-	Caller   string             `json:"caller,omitempty"`
-	Rows     []Row              `json:"rows"`            // one per data row, input order
-	Moves    []MoveCall         `json:"moves,omitempty"` // bulk-move calls, in execution order
-	Reads    ReadStats          `json:"reads"`
-	Warnings []importer.Problem `json:"warnings,omitempty"` // file-level: unknown columns, ...
+	Version  int       `json:"version"`
+	Input    Input     `json:"input"`
+	Options  Options   `json:"options"`
+	Caller   string    `json:"caller,omitempty"`
+	Rows     []Row     `json:"rows"`            // one per data row, input order
+	Moves    []Move    `json:"moves,omitempty"` // bulk-move calls, in execution order
+	Reads    ReadStats `json:"reads"`
+	Warnings Problems  `json:"warnings,omitempty"` // file-level: unknown columns, ...
 	// OrgPaths names every organization the plan refers to: id → path from
 	// the root ("Administration/Retail/West Region"), for people to read.
 	OrgPaths map[string]string `json:"orgPaths,omitempty"`
@@ -51,11 +36,11 @@ type Input struct {
 
 // Options are the flags that change what the plan decides.
 type Options struct {
-	DefaultAction  string `json:"defaultAction"`
-	MergePersonas  bool   `json:"mergePersonas,omitempty"`
-	ExactLicenses  bool   `json:"exactLicenses,omitempty"`
-	ResetPasswords bool   `json:"resetPasswords,omitempty"`
-	MoveBatchSize  int    `json:"moveBatchSize"`
+	DefaultAction  encompass.Action `json:"defaultAction"`
+	MergePersonas  bool             `json:"mergePersonas,omitempty"`
+	ExactLicenses  bool             `json:"exactLicenses,omitempty"`
+	ResetPasswords bool             `json:"resetPasswords,omitempty"`
+	MoveBatchSize  int              `json:"moveBatchSize"`
 	// Company defaults configured on the server ("Default Org Id / Persona Id /
 	// Working Folder for creating an internal user"): when set, create may
 	// leave the matching value empty.
@@ -77,17 +62,17 @@ func (r ReadStats) Total() int { return r.UserPages + r.OrgCalls + r.PersonaCall
 
 // Row is the plan for one data row.
 type Row struct {
-	Sheet  string `json:"sheet"`
-	Row    int    `json:"row"`
-	ID     string `json:"id"`
-	Action string `json:"action"` // requested action, after --action default
+	Sheet  string           `json:"sheet"`
+	Row    int              `json:"row"`
+	ID     string           `json:"id"`
+	Action encompass.Action `json:"action"` // requested action, after --action default
 
 	// Status is planned, unchanged or invalid.
-	Status string `json:"status"`
+	Status Status `json:"status"`
 	// Outcome is the report status when every step succeeds: created,
 	// updated, moved, disabled or enabled (the most significant step).
-	Outcome  string             `json:"outcome,omitempty"`
-	Problems []importer.Problem `json:"problems,omitempty"`
+	Outcome  Status   `json:"outcome,omitempty"`
+	Problems Problems `json:"problems,omitempty"`
 
 	// Steps, executed in this order: Create, else Patch then Move.
 	Create *Create  `json:"create,omitempty"`
@@ -128,8 +113,8 @@ type MoveRef struct {
 	TargetOrgID string `json:"targetOrgId"`
 }
 
-// MoveCall is one PATCH /encompass/v3/users?action=move call.
-type MoveCall struct {
+// Move is one PATCH /encompass/v3/users?action=move call.
+type Move struct {
 	SourceOrgID string   `json:"sourceOrgId"`
 	TargetOrgID string   `json:"targetOrgId"`
 	UserIDs     []string `json:"userIds"`

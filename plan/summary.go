@@ -1,4 +1,4 @@
-package planner
+package plan
 
 // Summary counts what a plan will do, per action. A row that is both
 // patched and moved counts in Update and in Move.
@@ -47,8 +47,8 @@ func (p *Plan) Summary() Summary {
 // Counts returns the number of rows per status (planned, unchanged,
 // invalid) and of planned rows per outcome (created, updated, moved,
 // disabled, enabled).
-func (p *Plan) Counts() map[string]int {
-	m := map[string]int{}
+func (p *Plan) Counts() map[Status]int {
+	m := map[Status]int{}
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		m[r.Status]++

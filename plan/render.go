@@ -1,4 +1,4 @@
-package planner
+package plan
 
 import (
 	"bufio"
@@ -81,7 +81,7 @@ func WritePlan(w io.Writer, p *Plan) error {
 			len(m.UserIDs), plural(len(m.UserIDs), "user", "users"), strings.Join(m.UserIDs, ", "))
 	}
 
-	var probs []importer.Problem
+	var probs Problems
 	probs = append(probs, p.Warnings...)
 	for i := range p.Rows {
 		probs = append(probs, p.Rows[i].Problems...)
@@ -100,14 +100,6 @@ func WritePlan(w io.Writer, p *Plan) error {
 	fmt.Fprintf(bw, "\nRead calls: %d user-list %s + %d organization + %d persona (+%d me) = %d\n",
 		r.UserPages, plural(r.UserPages, "page", "pages"), r.OrgCalls, r.PersonaCalls, r.OtherCalls, r.Total())
 	return bw.Flush()
-}
-
-// orgLabel names an organization by path and id when the plan knows its path.
-func (p *Plan) orgLabel(id string) string {
-	if path, ok := p.OrgPaths[id]; ok {
-		return fmt.Sprintf("%s (id %s)", path, id)
-	}
-	return "organization " + id
 }
 
 func rowLabel(sheet string, row int) string {

@@ -1,0 +1,45 @@
+package plan
+
+import "github.com/encimport/encimport/encompass"
+
+// Status is a row's status, in the plan and in the per-row report
+// (docs/product.md "The per-row report").
+type Status string
+
+// The statuses. A plan row is planned, unchanged or invalid; a report row
+// of a run has what the run did (created ... enabled), or failed, skipped.
+const (
+	StatusCreated   Status = "created"
+	StatusUpdated   Status = "updated"
+	StatusMoved     Status = "moved"
+	StatusDisabled  Status = "disabled"
+	StatusEnabled   Status = "enabled"
+	StatusUnchanged Status = "unchanged"
+	StatusPlanned   Status = "planned"
+	StatusInvalid   Status = "invalid"
+	StatusFailed    Status = "failed"
+	StatusSkipped   Status = "skipped"
+)
+
+// Statuses lists every status, in the order summaries list them.
+var Statuses = []Status{StatusCreated, StatusUpdated, StatusMoved, StatusDisabled, StatusEnabled,
+	StatusUnchanged, StatusPlanned, StatusInvalid, StatusFailed, StatusSkipped}
+
+// ActionOutcome is the status a row of action a reports when it changes
+// something; "" for upsert (create or update: the server decides) and for
+// an unknown action.
+func ActionOutcome(a encompass.Action) Status {
+	switch a {
+	case encompass.ActionCreate:
+		return StatusCreated
+	case encompass.ActionUpdate:
+		return StatusUpdated
+	case encompass.ActionMove:
+		return StatusMoved
+	case encompass.ActionDisable:
+		return StatusDisabled
+	case encompass.ActionEnable:
+		return StatusEnabled
+	}
+	return ""
+}
