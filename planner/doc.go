@@ -15,7 +15,18 @@
 // serialised; `apply --plan` re-reads the input file (same digest), plans
 // again and holds the result against the reviewed plan (Recheck).
 //
-// Files: offline.go (row rules), checker.go (Checker, CheckFile), fields.go (columns ↔ wire fields),
-// world.go (Fetch, org/persona resolution), build.go (the diff), access.go (CallerAccess),
-// moves.go (bulk-move batching), recheck.go (Recheck).
+// Files:
+//   - build.go: Build, OfflinePlan and the decision of one row (builder.row).
+//   - resolve.go: a row's references resolved (organizations, personas,
+//     groups; lists a summary read lacks); index.go: the indexes they use
+//     (organization tree, personas, loan folders, groups).
+//   - diff.go: the steps' bodies: the create body, the patch (diff with the
+//     server's user, licenses, personas) and the rules a patch would break.
+//   - offline.go: the offline row rules (CheckOffline, checkRow); fields.go:
+//     spreadsheet columns ↔ the wire fields of package encompass.
+//   - checker.go: Checker, the offline checks one row at a time.
+//   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
+//   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
+//     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
+//     a goroutine of its own while the caller's checks the rows.
 package planner
