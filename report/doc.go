@@ -5,8 +5,9 @@
 // the columns in Header. Write picks the format from the file's extension:
 // .csv (encoding/csv), .xlsx (excelize stream writer: frozen header, one fill
 // colour per status, column widths) or .jsonl (one JSON object per line).
-// Every file is written atomically (a temporary file in the same directory,
-// synced, then renamed), so a cron job never sees half a report.
+// Every file is written atomically (internal/atomicfile: a temporary file in
+// the same directory, synced, renamed, the directory synced), so a cron job
+// never sees half a report.
 //
 // Text cells of CSV and XLSX reports are neutralised for spreadsheets: a value
 // that starts with =, +, -, @, a tab or a carriage return is prefixed with a

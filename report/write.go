@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/encimport/encimport/internal/atomicfile"
 )
 
 // Formats Write understands, by file extension.
@@ -36,11 +37,11 @@ func SafeCell(s string) string {
 }
 
 // Writer writes a report row by row, so a report of a million rows takes
-// little memory. The file appears at its path only when Close succeeds: it
-// is written to a temporary file beside it, synced and renamed.
+// little memory. The file appears at its path only when Close succeeds
+// (internal/atomicfile: a temporary file beside it, synced and renamed).
 type Writer struct {
 	path   string
-	tmp    *os.File
+	tmp    *atomicfile.File
 	bw     *bufio.Writer
 	row    func(Row) error
 	finish func(io.Writer) error
@@ -54,7 +55,7 @@ func Create(path string) (*Writer, error) {
 	if ext != ExtCSV && ext != ExtJSONL && ext != ExtXLSX {
 		return nil, fmt.Errorf("report %s: unknown format %q; name the report .csv, .xlsx or .jsonl", path, ext)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w (check that the directory exists and is writable)", path, err)
 	}
@@ -71,8 +72,7 @@ func Create(path string) (*Writer, error) {
 		}
 	}
 	if err != nil {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
+		tmp.Abort()
 		return nil, fmt.Errorf("report %s: %w", path, err)
 	}
 	return w, nil
@@ -103,8 +103,7 @@ func (w *Writer) Close() error {
 	for _, step := range []func() error{
 		func() error { return w.finish(w.bw) },
 		w.bw.Flush,
-		func() error { return tmp.Chmod(0o644) },
-		tmp.Sync,
+		tmp.Commit,
 	} {
 		if err == nil {
 			if e := step(); e != nil {
@@ -112,16 +111,8 @@ func (w *Writer) Close() error {
 			}
 		}
 	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("report %s: %w", w.path, cerr)
-	}
-	if err == nil {
-		if rerr := os.Rename(tmp.Name(), w.path); rerr != nil {
-			err = fmt.Errorf("report %s: %w", w.path, rerr)
-		}
-	}
 	if err != nil {
-		_ = os.Remove(tmp.Name())
+		tmp.Abort() // after a failed Commit: nothing left to do
 		w.err = err
 	}
 	return err

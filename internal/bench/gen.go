@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/atomicfile"
 )
 
 // FileColumns are the 20 columns of the generated input files, a typical
@@ -73,30 +75,23 @@ func EnsureCSV(dir string, rows int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, ".bench-*.csv")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	w := csv.NewWriter(bw)
-	_ = w.Write(header())
-	for i := range rows {
-		_ = w.Write(PersonRow("u", i, fileOrg))
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp.Name(), path)
+	err := atomicfile.Write(path, 0o600, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		w := csv.NewWriter(bw)
+		_ = w.Write(header())
+		for i := range rows {
+			_ = w.Write(PersonRow("u", i, fileOrg))
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	})
+	return path, err
 }
 
 // EnsureXLSX returns the path of an xlsx workbook with rows data rows of
@@ -139,12 +134,7 @@ func EnsureXLSX(dir string, rows int) (string, error) {
 	if err := sw.Flush(); err != nil {
 		return "", err
 	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".bench-%d.xlsx", os.Getpid()))
-	if err := f.SaveAs(tmp); err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	return path, os.Rename(tmp, path)
+	return path, atomicfile.Write(path, 0o644, func(w io.Writer) error { return f.Write(w) })
 }
 
 func header() []string {

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
@@ -317,7 +317,7 @@ func (a *app) plan(ctx context.Context) error {
 		return err
 	}
 	if a.opts.out != "" {
-		if err := writeFileAtomic(a.opts.out, func(w io.Writer) error { return plan.Save(w, p) }); err != nil {
+		if err := atomicfile.Write(a.opts.out, 0o600, func(w io.Writer) error { return plan.Save(w, p) }); err != nil {
 			return fmt.Errorf("writing the plan: %w", err)
 		}
 		fmt.Fprintf(a.io.Err, "Plan: %s\n", a.opts.out)
@@ -458,26 +458,9 @@ func (a *app) template() error {
 	if out == "-" {
 		return write(a.io.Out)
 	}
-	if err := writeFileAtomic(out, write); err != nil {
+	if err := atomicfile.Write(out, 0o600, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.io.Err, "Template: %s\n", out)
 	return nil
-}
-
-// writeFileAtomic writes path through a temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

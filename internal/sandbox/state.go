@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/encimport/encimport/internal/atomicfile"
 )
 
 var errNoState = errors.New("no state file")
@@ -37,9 +39,9 @@ func (s *Server) snapshotLocked() *World {
 	return &w
 }
 
-// saveLocked writes the world to the state file atomically (temp file +
-// rename). Callers hold s.mu for writing (or own s exclusively), which
-// serialises saves.
+// saveLocked writes the world to the state file atomically
+// (internal/atomicfile). Callers hold s.mu for writing (or own s
+// exclusively), which serialises saves.
 func (s *Server) saveLocked() error {
 	if s.statPath == "" {
 		return nil
@@ -48,22 +50,12 @@ func (s *Server) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("sandbox: encode state: %w", err)
 	}
-	dir := filepath.Dir(s.statPath)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(s.statPath)+".tmp*")
+	err = atomicfile.Write(s.statPath, 0o600, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("sandbox: write state file: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(b, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("sandbox: write state file %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, s.statPath); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("sandbox: replace state file %s: %w", s.statPath, err)
+		return fmt.Errorf("sandbox: write state file %s: %w", s.statPath, err)
 	}
 	return nil
 }
