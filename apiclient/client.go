@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-
-	"github.com/encimport/encimport/encompass"
 )
 
 // Defaults of a new Client.
@@ -37,7 +35,6 @@ type Client struct {
 	userAgent string
 	maxBody   int64
 	pageSize  int
-	listOrg   string // orgId listed by ListUsers
 	observer  func(*Response)
 	tracer    *tracer // nil: no trace
 	pacer     *pacer  // the calls in flight and their rate (pacer.go)
@@ -100,7 +97,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		userAgent:     DefaultUserAgent,
 		maxBody:       DefaultMaxErrorBody,
 		pageSize:      DefaultListPageSize,
-		listOrg:       encompass.RootOrgID,
 		retryAttempts: DefaultRetryAttempts,
 		retryBase:     DefaultRetryBaseDelay,
 		retryMax:      DefaultRetryMaxDelay,
@@ -193,18 +189,6 @@ func WithPageSize(n int) Option {
 			return fmt.Errorf("apiclient: WithPageSize(%d): must be positive", n)
 		}
 		c.pageSize = n
-		return nil
-	}
-}
-
-// WithListOrg sets the orgId whose users ListUsers walks (recursively);
-// default RootOrgID.
-func WithListOrg(orgID string) Option {
-	return func(c *Client) error {
-		if orgID == "" {
-			return errors.New("apiclient: WithListOrg: empty organization id")
-		}
-		c.listOrg = orgID
 		return nil
 	}
 }

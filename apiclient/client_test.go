@@ -1,6 +1,7 @@
 package apiclient
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -315,47 +316,47 @@ func TestListUsersPaging(t *testing.T) {
 	tests := []struct {
 		name      string
 		srv       pagedUsers
-		pageSize  int // 0: default
-		opts      []Option
+		pageSize  int    // 0: default
+		org       string // "" lists from the root
 		wantReqs  []req
 		wantSizes []int // sizes passed to fn
 		wantErr   bool
 	}{
-		{"default page size, short last page, then the empty page", pagedUsers{total: 600}, 0, nil,
+		{"default page size, short last page, then the empty page", pagedUsers{total: 600}, 0, "",
 			[]req{{0, 250}, {250, 250}, {500, 250}, {600, 250}}, []int{250, 250, 100}, false},
-		{"exact multiple ends on empty page", pagedUsers{total: 4}, 2, nil,
+		{"exact multiple ends on empty page", pagedUsers{total: 4}, 2, "",
 			[]req{{0, 2}, {2, 2}, {4, 2}}, []int{2, 2}, false},
-		{"total count saves the final call", pagedUsers{total: 4, totalHdr: true}, 2, nil,
+		{"total count saves the final call", pagedUsers{total: 4, totalHdr: true}, 2, "",
 			[]req{{0, 2}, {2, 2}}, []int{2, 2}, false},
-		{"total count with a short last page", pagedUsers{total: 5, totalHdr: true}, 2, nil,
+		{"total count with a short last page", pagedUsers{total: 5, totalHdr: true}, 2, "",
 			[]req{{0, 2}, {2, 2}, {4, 2}}, []int{2, 2, 1}, false},
-		{"empty instance", pagedUsers{total: 0}, 0, nil, []req{{0, 250}}, nil, false},
-		{"204 past the end", pagedUsers{total: 3, noContent: true}, 2, nil,
+		{"empty instance", pagedUsers{total: 0}, 0, "", []req{{0, 250}}, nil, false},
+		{"204 past the end", pagedUsers{total: 3, noContent: true}, 2, "",
 			[]req{{0, 2}, {2, 2}, {3, 2}}, []int{2, 1}, false},
-		{"204 for an empty instance", pagedUsers{total: 0, noContent: true}, 0, nil, []req{{0, 250}}, nil, false},
+		{"204 for an empty instance", pagedUsers{total: 0, noContent: true}, 0, "", []req{{0, 250}}, nil, false},
 		// The server shortens every page: start advances by what was received,
 		// so no user is skipped and the short page does not end the walk.
-		{"server shortens pages", pagedUsers{total: 7, maxLimit: 3}, 5, nil,
+		{"server shortens pages", pagedUsers{total: 7, maxLimit: 3}, 5, "",
 			[]req{{0, 5}, {3, 5}, {6, 5}, {7, 5}}, []int{3, 3, 1}, false},
-		{"server counts from 1", pagedUsers{total: 3, oneBased: true}, 2, nil,
+		{"server counts from 1", pagedUsers{total: 3, oneBased: true}, 2, "",
 			[]req{{0, 2}, {1, 2}, {3, 2}, {4, 2}}, []int{2, 1}, false},
-		{"size cap halves the limit and asks the same start", pagedUsers{total: 5, sizeCap: 2}, 8, nil,
+		{"size cap halves the limit and asks the same start", pagedUsers{total: 5, sizeCap: 2}, 8, "",
 			[]req{{0, 8}, {0, 4}, {0, 2}, {2, 2}, {4, 2}, {5, 2}}, []int{2, 2, 1}, false},
-		{"size cap even for one user", pagedUsers{total: 5, sizeCap: -1}, 2, nil,
+		{"size cap even for one user", pagedUsers{total: 5, sizeCap: -1}, 2, "",
 			[]req{{0, 2}, {0, 1}}, nil, true},
-		{"WithListOrg", pagedUsers{total: 1}, 0, []Option{WithListOrg("12")}, []req{{0, 250}, {1, 250}}, []int{1}, false},
+		{"an organization and below", pagedUsers{total: 1}, 0, "12", []req{{0, 250}, {1, 250}}, []int{1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { tt.srv.serve(w, r) })
-			opts := tt.opts
+			var opts []Option
 			if tt.pageSize > 0 {
 				opts = append(opts, WithPageSize(tt.pageSize))
 			}
 			c, _ := newTestClient(t, f, opts...)
 			var sizes []int
 			seen := map[string]bool{}
-			pages, err := c.ListUsers(ctxT(t), func(p []encompass.User) error {
+			pages, err := c.ListUsers(ctxT(t), tt.org, func(p []encompass.User) error {
 				sizes = append(sizes, len(p))
 				for _, u := range p {
 					if seen[u.ID] {
@@ -378,10 +379,7 @@ func TestListUsersPaging(t *testing.T) {
 			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
 			}
-			org := encompass.RootOrgID
-			if tt.opts != nil {
-				org = "12"
-			}
+			org := cmp.Or(tt.org, encompass.RootOrgID)
 			reqs := f.requests()
 			var got []req
 			for _, r := range reqs {
@@ -424,7 +422,7 @@ func TestListUsersStopsOnCallbackError(t *testing.T) {
 	})
 	c, _ := newTestClient(t, f, WithPageSize(2))
 	stop := errors.New("stop")
-	pages, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return stop })
+	pages, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return stop })
 	if !errors.Is(err, stop) || pages != 1 || len(f.requests()) != 1 {
 		t.Errorf("ListUsers = %d, %v after %d requests; want 1, stop, 1", pages, err, len(f.requests()))
 	}
@@ -450,7 +448,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 		{"LoanFolders retries", func(c *Client) error { _, _, err := c.LoanFolders(ctxT(t)); return err }, 1, 2, false},
 		{"Personas retries", func(c *Client) error { _, _, err := c.Personas(ctxT(t)); return err }, 1, 2, false},
 		{"ListUsers retries a page", func(c *Client) error {
-			_, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil })
+			_, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return nil })
 			return err
 		}, 1, 2, false},
 		{"CreateUser is not retried", func(c *Client) error { _, err := c.CreateUser(ctxT(t), "", &encompass.User{ID: "a"}); return err }, 1, 1, true},

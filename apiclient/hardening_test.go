@@ -119,7 +119,7 @@ func TestListUsersStopsOnARepeatedPage(t *testing.T) {
 		_, _ = w.Write([]byte(`[{"id":"a"},{"id":"b"}]`))
 	})
 	c, _ := newTestClient(t, f, WithPageSize(2))
-	pages, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil })
+	pages, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "same page") {
 		t.Fatalf("err = %v, want a repeated-page error", err)
 	}

@@ -88,7 +88,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	}
 
 	listed := map[string]bool{}
-	pages, err := c.ListUsers(ctx, func(p []encompass.User) error {
+	pages, err := c.ListUsers(ctx, "", func(p []encompass.User) error {
 		for _, u := range p {
 			listed[u.ID] = true
 			if m := u.Missing(); m != nil {

@@ -160,7 +160,7 @@ func TestTraceLineFormat(t *testing.T) {
 	})
 	var out syncBuffer
 	c, _ := newTestClient(t, f, WithTrace(&out), WithPageSize(2))
-	if _, err := c.ListUsers(ctxT(t), func([]encompass.User) error { return nil }); err != nil {
+	if _, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := c.Personas(ctxT(t)); err != nil {

@@ -1,6 +1,7 @@
 package apiclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,8 +81,8 @@ func (c *Client) GetUser(ctx context.Context, id string) (*encompass.User, *Resp
 	return &u, resp, nil
 }
 
-// ListUsers walks every user of the listed organization (WithListOrg,
-// default RootOrgID) and below, page by page: GET /encompass/v3/users?
+// ListUsers walks every user of the organization orgID ("" is
+// encompass.RootOrgID) and below, page by page: GET /encompass/v3/users?
 // entities=all&orgId=&isRecursive=true&start=N&limit=<page size>, calling fn
 // with each non-empty page, and returns the number of pages received.
 //
@@ -94,7 +95,7 @@ func (c *Client) GetUser(ctx context.Context, id string) (*encompass.User, *Resp
 // server ignoring start would be paged for ever). Each page's transient
 // failures are retried (WithRetry); an error from fn stops the walk and is
 // returned.
-func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) error) (pages int, err error) {
+func (c *Client) ListUsers(ctx context.Context, orgID string, fn func(page []encompass.User) error) (pages int, err error) {
 	if fn == nil {
 		return 0, errors.New("apiclient: ListUsers: nil page function")
 	}
@@ -103,7 +104,7 @@ func (c *Client) ListUsers(ctx context.Context, fn func(page []encompass.User) e
 	for {
 		q := url.Values{
 			"entities":    {"all"},
-			"orgId":       {c.listOrg},
+			"orgId":       {cmp.Or(orgID, encompass.RootOrgID)},
 			"isRecursive": {"true"},
 			"start":       {strconv.Itoa(start)},
 			"limit":       {strconv.Itoa(limit)},

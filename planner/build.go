@@ -104,6 +104,10 @@ func (b *builder) note(n *orgNode) string {
 	return n.org.ID
 }
 
+// scoped reports whether the caller sits below the root: it then sees (and
+// may change) only the users of its own organization and below.
+func (b *builder) scoped() bool { return b.callerOrg != nil && b.callerOrg != b.orgs.root }
+
 func (b *builder) callerLabel() string {
 	if b.callerOrg == nil {
 		return "?"
@@ -181,11 +185,20 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	case creates:
 		create = b.create(rec, target, personas, groups, folder)
 		row.NeedsPassword = rec.Get(importer.ColPassword) != ""
+		if act == encompass.ActionUpsert && b.scoped() {
+			w := problem(rec, importer.ColID, fmt.Sprintf("no user %q is in your organization %s or below (the only users you can see), so this row creates it; if it exists in another organization the server refuses the create: ask an administrator of that organization", id, b.callerLabel()))
+			w.Severity = importer.SeverityWarning
+			probs = appendProblem(probs, w)
+		}
 		if target != nil && b.callerOrg != nil && !target.within(b.callerOrg) {
 			add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may create users only there or below", target.label(), b.callerLabel()))
 		}
 	case existing == nil:
-		if act.Known() && id != "" {
+		switch {
+		case !act.Known() || id == "":
+		case b.scoped():
+			add(importer.ColID, fmt.Sprintf("no user %q is in your organization %s or below (the only users you can see); to change a user elsewhere ask an administrator of its organization, to add one use create or upsert", id, b.callerLabel()))
+		default:
 			add(importer.ColID, fmt.Sprintf("no user %q exists on the server; use create or upsert to add it", id))
 		}
 	default:

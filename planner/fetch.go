@@ -25,13 +25,15 @@ type World struct {
 // satisfies it.
 type Reader interface {
 	GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error)
-	ListUsers(ctx context.Context, fn func(page []encompass.User) error) (int, error)
+	ListUsers(ctx context.Context, orgID string, fn func(page []encompass.User) error) (int, error)
 	Organizations(ctx context.Context) ([]encompass.Organization, int, error)
 	Personas(ctx context.Context) ([]encompass.Persona, *apiclient.Response, error)
 	LoanFolders(ctx context.Context) ([]encompass.LoanFolder, *apiclient.Response, error)
 }
 
-// Fetch reads the caller (users/me), every user (one call per page), the
+// Fetch reads the caller (users/me), the users of the caller's organization
+// and below (one call per page: a branch administrator may not list the
+// whole instance, and may not touch users outside its subtree anyway), the
 // organizations (the flat list, made into a tree), the personas and the loan
 // folders, and counts the calls in World.Reads.
 func Fetch(ctx context.Context, c Reader) (*World, error) {
@@ -45,7 +47,11 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 		w.Caller = *me
 	}
 	pages := 0
-	n, err := c.ListUsers(ctx, func(page []encompass.User) error {
+	scope := encompass.RootOrgID
+	if o := w.Caller.Organization; o != nil && o.EntityID != "" {
+		scope = o.EntityID
+	}
+	n, err := c.ListUsers(ctx, scope, func(page []encompass.User) error {
 		pages++
 		for i := range page {
 			u := page[i]

@@ -208,7 +208,8 @@ func (f *fakeReader) GetUser(ctx context.Context, id string) (*encompass.User, *
 	return &encompass.User{ID: "admin", UserIndicators: []string{encompass.IndicatorSuperAdministrator}}, nil, nil
 }
 
-func (f *fakeReader) ListUsers(ctx context.Context, fn func([]encompass.User) error) (int, error) {
+func (f *fakeReader) ListUsers(ctx context.Context, orgID string, fn func([]encompass.User) error) (int, error) {
+	f.calls["list from "+orgID]++
 	pages := 0
 	for start := 0; start < len(f.users); start += f.pageSize {
 		f.calls["list"]++
@@ -250,7 +251,7 @@ func TestFetch(t *testing.T) {
 	if want := (plan.ReadStats{UserPages: 10, OrgCalls: 1, PersonaCalls: 1, OtherCalls: 2}); w.Reads != want || w.Reads.Total() != 14 {
 		t.Errorf("reads %+v", w.Reads)
 	}
-	if !reflect.DeepEqual(f.calls, map[string]int{"me": 1, "list": 10, "orgs": 1, "personas": 1, "folders": 1}) {
+	if !reflect.DeepEqual(f.calls, map[string]int{"me": 1, "list": 10, "list from 0": 1, "orgs": 1, "personas": 1, "folders": 1}) {
 		t.Errorf("calls %v", f.calls)
 	}
 	if len(w.Users) != 10000 || w.Users["user09999"] == nil || w.Users["user09999"].ID != "User09999" {

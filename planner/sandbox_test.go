@@ -160,9 +160,12 @@ func testSandboxCallerRights(t *testing.T, dialect string) {
 	if p.Rows[0].Status != plan.StatusPlanned {
 		t.Errorf("in-scope move: %s %+v", p.Rows[0].Status, p.Rows[0].Problems)
 	}
-	mustProblem(t, p.Rows[1], "id", `no user "lo.denver2"`)
+	mustProblem(t, p.Rows[1], "id", `no user "lo.denver2" is in your organization Administration/Retail/West Region`)
 	mustProblem(t, p.Rows[2], "orgId", "outside your organization")
-	mustProblem(t, p.Rows[3], "id", "outside your organization")
+	// A branch administrator sees only its subtree: an upsert of a user it
+	// cannot see would create it, and says so.
+	mustProblem(t, p.Rows[3], "id", `no user "lo.boston" is in your organization`, "creates it")
+	mustProblem(t, p.Rows[3], "orgId", "required on create")
 	mustProblem(t, p.Rows[4], "orgId", "your own user")
 
 	w, err = Fetch(ctx, sandboxClient(t, sb, "lo.denver"))
