@@ -13,6 +13,21 @@ import (
 
 var errNoState = errors.New("no state file")
 
+// StoredWorld returns the world a sandbox started with Options.StatePath
+// path serves at first: the one stored in path, or DefaultWorld() when path
+// is "" or names no file yet. encimport reads the company defaults there
+// before it starts the sandbox.
+func StoredWorld(path string) (*World, error) {
+	if path == "" {
+		return DefaultWorld(), nil
+	}
+	w, err := loadWorld(path)
+	if errors.Is(err, errNoState) {
+		return DefaultWorld(), nil
+	}
+	return w, err
+}
+
 // loadWorld reads a --state file; errNoState when it does not exist.
 func loadWorld(path string) (*World, error) {
 	b, err := os.ReadFile(path)

@@ -1,0 +1,124 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/plan"
+	"github.com/encimport/encimport/report"
+)
+
+// Applied is what Apply did.
+type Applied struct {
+	Planned
+	// Run is the executor's result; nil when the run stopped before it.
+	Run *executor.Result
+	// Summary is Run's, the planning reads included; set once the report
+	// is written.
+	Summary *report.Summary
+}
+
+// Unfinished counts the rows that did not reach their planned outcome:
+// invalid, failed or skipped.
+func (a *Applied) Unfinished() int {
+	if a == nil || a.Run == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range a.Run.Rows {
+		switch r.Status {
+		case plan.StatusInvalid, plan.StatusFailed, plan.StatusSkipped:
+			n++
+		}
+	}
+	return n
+}
+
+// Apply is the one wiring of a run that changes Encompass: lock the state
+// directory, connect, plan (as Plan does), open the journal, execute, write
+// the report. A run whose every row reached its end removes its journal; a
+// rerun of the same file plans afresh and finds the rows unchanged.
+//
+// The returned Applied is never nil; its Report is set whenever a report
+// was written, also when the error is ErrInterrupted or the executor's.
+func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
+	res := &Applied{}
+	log := env.log()
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return res, fmt.Errorf("state directory: %w", err)
+		}
+		unlock, err := executor.Lock(cfg.StateDir)
+		if err != nil {
+			if errors.Is(err, executor.ErrLocked) {
+				return res, fmt.Errorf("another encimport run holds the lock in %s: %w", cfg.StateDir, err)
+			}
+			return res, err
+		}
+		defer unlock()
+	}
+
+	s, err := Connect(cfg, env)
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	pl, err := makePlan(ctx, cfg, env, s)
+	if pl != nil {
+		res.Planned = *pl
+	}
+	if err != nil {
+		return res, err
+	}
+	p := res.Plan
+	sum := p.Summary()
+	log.Info("plan", "create", sum.Create, "update", sum.Update, "move", sum.Move, "moveCalls", sum.MoveCalls,
+		"disable", sum.Disable, "enable", sum.Enable, "unchanged", sum.Unchanged, "invalid", sum.Invalid, "readCalls", sum.Reads.Total())
+	if env.Planned != nil {
+		if err := env.Planned(p, s); err != nil {
+			return res, err
+		}
+	}
+
+	var j *executor.Journal
+	if cfg.StateDir != "" {
+		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256); err != nil {
+			return res, fmt.Errorf("journal: %w", err)
+		}
+		defer j.Close()
+	}
+	out, runErr := executor.Run(ctx, s.Client, p, executor.Options{
+		Concurrency: cfg.concurrency(),
+		Journal:     j,
+		Progress:    env.Progress,
+		Logger:      env.Log,
+	})
+	if env.Executed != nil {
+		env.Executed(out)
+	}
+	res.Run = out
+	if res.Report, err = cfg.writeReport(res.Input, out.Rows); err != nil {
+		return res, err
+	}
+	runSum := out.Summary()
+	runSum.ReadCalls += sum.Reads.Total()
+	res.Summary = &runSum
+	switch {
+	case runErr != nil:
+		return res, runErr
+	case out.Interrupted || ctx.Err() != nil:
+		return res, ErrInterrupted
+	}
+	if j != nil {
+		// Every row reached its end: the journal has served its purpose.
+		if err := j.Close(); err == nil {
+			if err := os.Remove(j.Path()); err != nil {
+				log.Warn("could not remove the journal", "path", j.Path(), "err", err)
+			}
+		}
+	}
+	return res, nil
+}

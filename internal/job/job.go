@@ -1,0 +1,116 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/plan"
+	"github.com/encimport/encimport/report"
+)
+
+// PlanMaxRows bounds the data rows plan and apply take from one file: they
+// hold every row in memory (about 1 KB each) to diff it with the server.
+// Validate streams and takes up to importer.DefaultMaxRows.
+const PlanMaxRows = 250_000
+
+// ErrInterrupted says the run was stopped (its context canceled); the
+// report lists what was done and what was skipped.
+var ErrInterrupted = errors.New("interrupted; the report lists what was done and what was skipped")
+
+// Target says which Encompass a run talks to: an in-process sandbox, or a
+// server and the credentials for it.
+type Target struct {
+	Sandbox      bool   // an in-process sandbox (its default world, or SandboxState's)
+	SandboxState string // with Sandbox: load and persist the world in this file
+
+	APIURL       string
+	InstanceID   string
+	ClientID     string
+	ClientSecret string
+	Username     string // with Password: the password grant; else client credentials
+	Password     string
+
+	Trace string // every exchange as JSON lines to this file, secrets removed ("": none)
+}
+
+// Config is one run's settings, resolved before it starts (the CLI from
+// flags, environment and config file; the bench from its scenario). A run
+// reads it and never changes it.
+type Config struct {
+	Target      Target
+	Concurrency int     // calls in flight at most (0: executor.DefaultConcurrency)
+	Rate        float64 // calls per second at most (0: no limit)
+	// StateDir holds the lock and the journal of Apply. "": neither (the
+	// bench, which measures the executor without a journal's fsyncs).
+	StateDir string
+
+	// Input is the file to read. With PlanFile it may be "": the input the
+	// reviewed plan names. With Records it only names the rows.
+	Input string
+	// PlanFile is a reviewed plan (plan -o) to hold against the server
+	// instead of planning Input afresh; its sheet and options are used.
+	PlanFile string
+	// Records, when not nil, are the input's rows already read (the bench's
+	// generated rows): nothing is read from Input.
+	Records []*importer.Record
+	Sheet   string // sheet to read ("": the first with an id column)
+	Planner plan.Options
+
+	// Report is the per-row report file; "" names one beside the input
+	// (report.DefaultPath) when it is written. NoReport writes none: the
+	// rows are only returned.
+	Report   string
+	NoReport bool
+}
+
+// Env is what a run reports to. The zero value is usable.
+type Env struct {
+	Log *slog.Logger // nil: nothing logged
+	// Progress is told after each row with work finishes (Apply).
+	Progress func(done, total int)
+	// Observe sees every API reply (check reads the concurrency headers
+	// there, the bench counts writes and 429s).
+	Observe func(*apiclient.Response)
+	// Planned is called with the plan once it is made, before it is
+	// executed or written out; an error ends the run with that error. The
+	// bench checks its rows and starts its clocks here.
+	Planned func(p *plan.Plan, s *Session) error
+	// Executed is called as soon as the executor returns, before the
+	// report is written (the bench stops its clocks here).
+	Executed func(*executor.Result)
+}
+
+func (e Env) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
+}
+
+func (c Config) concurrency() int {
+	if c.Concurrency < 1 {
+		return executor.DefaultConcurrency
+	}
+	return c.Concurrency
+}
+
+// writeReport writes rows to the run's report file and returns its path
+// ("" with NoReport).
+func (c Config) writeReport(input string, rows []report.Row) (string, error) {
+	if c.NoReport {
+		return "", nil
+	}
+	path := c.Report
+	if path == "" {
+		path = report.DefaultPath(input, time.Now())
+	}
+	if err := report.Write(path, rows); err != nil {
+		return "", fmt.Errorf("writing the report: %w", err)
+	}
+	return path, nil
+}
