@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
+	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/planner"
 )
 
@@ -51,25 +53,48 @@ func (s *concurrencySeen) observe(r *apiclient.Response) {
 	s.mu.Unlock()
 }
 
-// check is a read-only probe of the configured instance: the token and what
-// the token endpoint says of it, who the caller is and what it may do, and
-// what the planner would read. It prints a short table and one verdict line;
-// any failure is exit 1.
-func (a *app) check(ctx context.Context) error {
-	if err := a.loadConfig(); err != nil {
-		return err
+// checkOptions are the options of `encimport check`: a read-only probe of
+// the configured instance.
+type checkOptions struct {
+	*base
+	config string
+	conn   connOptions
+}
+
+func (o *checkOptions) flags(fs *flag.FlagSet) {
+	configFlag(fs, &o.config)
+	o.conn.flags(fs)
+}
+
+func (o *checkOptions) args(files []string) error {
+	if len(files) > 0 {
+		return usagef("check takes no file argument")
 	}
-	seen := &concurrencySeen{}
-	c, closeFn, err := a.connect(seen.observe)
+	return nil
+}
+
+// run probes the token and what the token endpoint says of it, who the
+// caller is and what it may do, and what the planner would read. It prints
+// a short table and one verdict line; any failure is exit 1.
+func (o *checkOptions) run(ctx context.Context) error {
+	cfg, err := resolve(o.Getenv, o.config, nil, &o.conn)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	seen := &concurrencySeen{}
+	env := o.env()
+	env.Observe = seen.observe
+	s, err := job.Connect(cfg, env)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	c := s.Client
 	r := &checkReport{}
 	r.add("API", "%s", c.BaseURL())
 	fail := func(what string, err error) error {
 		r.verdict = fmt.Sprintf("FAIL: %s: %v", what, err)
-		r.write(a.io.Out)
+		r.write(o.IO.Out)
 		return fmt.Errorf("check failed: %s: %w", what, err)
 	}
 	info, err := c.Introspect(ctx)
@@ -90,7 +115,7 @@ func (a *app) check(ctx context.Context) error {
 		}
 		r.add("Token", "active, %s, %s", cmp.Or(info.IdentityType, "identity type not given"), exp)
 		r.add("Instance", "%s", cmp.Or(info.InstanceID, "(not given)"))
-		if want := a.cfg.InstanceID; !a.opts.sandbox && want != "" && info.InstanceID != "" && !strings.EqualFold(want, info.InstanceID) {
+		if want := cfg.Target.InstanceID; !cfg.Target.Sandbox && want != "" && info.InstanceID != "" && !strings.EqualFold(want, info.InstanceID) {
 			return fail("the instance", fmt.Errorf("the token is for instance %s, but ENCOMPASS_INSTANCE_ID is %s", info.InstanceID, want))
 		}
 	}
@@ -130,11 +155,11 @@ func (a *app) check(ctx context.Context) error {
 	seen.mu.Unlock()
 	if !acc.CanManage {
 		r.verdict = fmt.Sprintf("FAIL: %s may not manage users; run encimport as an administrator", w.Caller.ID)
-		r.write(a.io.Out)
+		r.write(o.IO.Out)
 		return fmt.Errorf("check failed: the calling user %q may not manage users", w.Caller.ID)
 	}
 	r.verdict = fmt.Sprintf("OK: %s may manage users in %s and below.", w.Caller.ID, acc.Scope)
 	r.ok = true
-	r.write(a.io.Out)
+	r.write(o.IO.Out)
 	return nil
 }

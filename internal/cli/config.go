@@ -7,11 +7,82 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/encimport/encimport/encompass"
+	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/internal/sandbox"
+	"github.com/encimport/encimport/plan"
 )
 
-// Config holds the connection and run settings, resolved flag > environment
-// > config file. Secrets come only from the environment or the config file.
-type Config struct {
+// resolve computes a run's settings before it starts, flag > environment >
+// config file: in (validate, plan, apply) and conn (plan, apply, check) are
+// the command's flags, either nil when the command has none. With --sandbox
+// the company defaults of the sandbox's world count as configured. The
+// command then sets the input; the job never changes what it is given.
+func resolve(getenv func(string) string, configFile string, in *inputOptions, conn *connOptions) (job.Config, error) {
+	s, err := loadSettings(configFile, getenv)
+	if err != nil {
+		return job.Config{}, err
+	}
+	var cfg job.Config
+	if conn != nil {
+		for _, f := range []struct {
+			dst *string
+			v   string
+		}{{&s.APIURL, conn.apiURL}, {&s.InstanceID, conn.instanceID}, {&s.ClientID, conn.clientID}, {&s.Username, conn.username}, {&s.StateDir, conn.stateDir}} {
+			if f.v != "" {
+				*f.dst = f.v
+			}
+		}
+		if conn.concurrency.set {
+			s.Concurrency = conn.concurrency.v
+		}
+		if conn.rate.set {
+			s.Rate = conn.rate.v
+		}
+		cfg.Target = job.Target{
+			Sandbox: conn.sandbox, SandboxState: conn.sandboxState, Trace: conn.trace,
+			APIURL: s.APIURL, InstanceID: s.InstanceID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+			Username: s.Username, Password: s.Password,
+		}
+		cfg.Concurrency, cfg.Rate, cfg.StateDir = s.Concurrency, s.Rate, s.StateDir
+	}
+	if in == nil {
+		return cfg, nil
+	}
+	if in.companyDefaults != "" {
+		if err := s.setCompanyDefaults(in.companyDefaults); err != nil {
+			return cfg, usagef("--company-defaults: %v", err)
+		}
+	}
+	if cfg.Target.Sandbox {
+		w, err := sandbox.StoredWorld(cfg.Target.SandboxState)
+		if err != nil {
+			return cfg, fmt.Errorf("starting the sandbox: %w", err)
+		}
+		d := w.Defaults
+		s.DefaultOrg = s.DefaultOrg || d.OrgID != ""
+		s.DefaultPersona = s.DefaultPersona || d.PersonaID != ""
+		s.DefaultWorkingFolder = s.DefaultWorkingFolder || d.WorkingFolder != ""
+	}
+	cfg.Sheet, cfg.Report = in.sheet, in.report
+	cfg.Planner = plan.Options{
+		DefaultAction:        encompass.Action(in.action),
+		MergePersonas:        in.mergePersonas,
+		ExactLicenses:        in.exactLicenses,
+		ResetPasswords:       in.resetPasswords,
+		MoveBatchSize:        in.moveBatchSize,
+		DefaultOrg:           s.DefaultOrg,
+		DefaultPersona:       s.DefaultPersona,
+		DefaultWorkingFolder: s.DefaultWorkingFolder,
+	}
+	return cfg, nil
+}
+
+// settings are the connection and run settings of the config file and the
+// environment (the flags win over both; resolve applies them). Secrets come
+// only from the environment or the config file.
+type settings struct {
 	APIURL       string
 	InstanceID   string
 	ClientID     string
@@ -30,14 +101,14 @@ type Config struct {
 const DefaultAPIURL = "https://api.elliemae.com"
 
 // configKeys maps config-file keys (and environment variables) to setters.
-var configKeys = map[string]func(c *Config, v string) error{
-	"ENCOMPASS_API_URL":       func(c *Config, v string) error { c.APIURL = v; return nil },
-	"ENCOMPASS_INSTANCE_ID":   func(c *Config, v string) error { c.InstanceID = v; return nil },
-	"ENCOMPASS_CLIENT_ID":     func(c *Config, v string) error { c.ClientID = v; return nil },
-	"ENCOMPASS_CLIENT_SECRET": func(c *Config, v string) error { c.ClientSecret = v; return nil },
-	"ENCOMPASS_USERNAME":      func(c *Config, v string) error { c.Username = v; return nil },
-	"ENCOMPASS_PASSWORD":      func(c *Config, v string) error { c.Password = v; return nil },
-	"ENCIMPORT_CONCURRENCY": func(c *Config, v string) error {
+var configKeys = map[string]func(c *settings, v string) error{
+	"ENCOMPASS_API_URL":       func(c *settings, v string) error { c.APIURL = v; return nil },
+	"ENCOMPASS_INSTANCE_ID":   func(c *settings, v string) error { c.InstanceID = v; return nil },
+	"ENCOMPASS_CLIENT_ID":     func(c *settings, v string) error { c.ClientID = v; return nil },
+	"ENCOMPASS_CLIENT_SECRET": func(c *settings, v string) error { c.ClientSecret = v; return nil },
+	"ENCOMPASS_USERNAME":      func(c *settings, v string) error { c.Username = v; return nil },
+	"ENCOMPASS_PASSWORD":      func(c *settings, v string) error { c.Password = v; return nil },
+	"ENCIMPORT_CONCURRENCY": func(c *settings, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return fmt.Errorf("concurrency %q: give a whole number of at least 1", v)
@@ -45,7 +116,7 @@ var configKeys = map[string]func(c *Config, v string) error{
 		c.Concurrency = n
 		return nil
 	},
-	"ENCIMPORT_RATE": func(c *Config, v string) error {
+	"ENCIMPORT_RATE": func(c *settings, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
 			return fmt.Errorf("rate %q: give calls per second as a number, 0 for no limit", v)
@@ -53,12 +124,12 @@ var configKeys = map[string]func(c *Config, v string) error{
 		c.Rate = f
 		return nil
 	},
-	"ENCIMPORT_STATE_DIR":        func(c *Config, v string) error { c.StateDir = v; return nil },
-	"ENCIMPORT_COMPANY_DEFAULTS": func(c *Config, v string) error { return c.setCompanyDefaults(v) },
+	"ENCIMPORT_STATE_DIR":        func(c *settings, v string) error { c.StateDir = v; return nil },
+	"ENCIMPORT_COMPANY_DEFAULTS": func(c *settings, v string) error { return c.setCompanyDefaults(v) },
 }
 
 // setCompanyDefaults parses "org,persona,workingFolder" (any subset, or "none").
-func (c *Config) setCompanyDefaults(v string) error {
+func (c *settings) setCompanyDefaults(v string) error {
 	c.DefaultOrg, c.DefaultPersona, c.DefaultWorkingFolder = false, false, false
 	for _, part := range strings.Split(v, ",") {
 		switch strings.ToLower(strings.TrimSpace(part)) {
@@ -78,7 +149,7 @@ func (c *Config) setCompanyDefaults(v string) error {
 
 // loadConfigFile reads KEY=VALUE lines ('#' comments, optional quotes).
 // Keys are the environment variable names, case-insensitive.
-func loadConfigFile(path string, c *Config) error {
+func loadConfigFile(path string, c *settings) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
@@ -118,10 +189,10 @@ func unquote(v string) string {
 	return v
 }
 
-// resolveConfig applies config file, then environment (flags are applied by
-// the caller afterwards, as they win).
-func resolveConfig(path string, getenv func(string) string) (Config, error) {
-	c := Config{APIURL: DefaultAPIURL, Concurrency: 8}
+// loadSettings applies the config file, then the environment (resolve
+// applies the flags afterwards, as they win).
+func loadSettings(path string, getenv func(string) string) (settings, error) {
+	c := settings{APIURL: DefaultAPIURL, Concurrency: 8}
 	if path != "" {
 		if err := loadConfigFile(path, &c); err != nil {
 			return c, err

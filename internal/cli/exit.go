@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/internal/job"
 )
 
 // Exit codes (docs/product.md, README "Exit codes").
@@ -22,9 +24,6 @@ const (
 // errRowProblems says the run finished but some rows are invalid or failed.
 var errRowProblems = errors.New("some rows are invalid or failed; see the report")
 
-// errInterrupted says the run was stopped by a signal.
-var errInterrupted = errors.New("interrupted; the report lists what was done and what was skipped")
-
 // usageError is a bad command line.
 type usageError struct{ msg string }
 
@@ -36,11 +35,11 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 func exitCode(err error) int {
 	var ue *usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
-	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled):
+	case errors.Is(err, job.ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.Is(err, executor.ErrLocked):
 		return ExitLocked

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/report"
+)
+
+// applyOptions are the options of `encimport apply FILE` and `encimport
+// apply --plan plan.json [FILE]`: plan (or hold a reviewed plan against the
+// server), then execute.
+type applyOptions struct {
+	*base
+	in       inputOptions
+	conn     connOptions
+	file     string // "" with planFile: the input the plan names
+	planFile string // --plan FILE: execute the reviewed plan
+	dryRun   bool   // --dry-run: only plan, exactly `encimport plan`
+}
+
+func (o *applyOptions) flags(fs *flag.FlagSet) {
+	o.in.flags(fs)
+	o.conn.flags(fs)
+	fs.StringVar(&o.planFile, "plan", "", "execute the reviewed plan in `FILE` (from 'plan -o')")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "only plan: exactly 'encimport plan'")
+}
+
+func (o *applyOptions) args(files []string) error {
+	if err := o.in.check(); err != nil {
+		return err
+	}
+	if o.planFile == "" {
+		if err := oneFile("apply", files); err != nil {
+			return err
+		}
+	} else if len(files) > 1 {
+		return usagef("apply --plan takes at most one file (the input the plan was made from)")
+	}
+	if len(files) == 1 {
+		o.file = files[0]
+	}
+	return nil
+}
+
+func (o *applyOptions) run(ctx context.Context) error {
+	if o.dryRun {
+		p := &planOptions{base: o.base, in: o.in, conn: o.conn, file: o.file, planFile: o.planFile}
+		return p.run(ctx)
+	}
+	cfg, err := resolve(o.Getenv, o.in.config, &o.in, &o.conn)
+	if err != nil {
+		return err
+	}
+	cfg.Input, cfg.PlanFile = o.file, o.planFile
+	prog := newProgress(o.IO, o.log, o.quiet)
+	env := o.env()
+	env.Progress = prog.update
+	res, err := job.Apply(ctx, cfg, env)
+	prog.finish()
+	if res.Report != "" {
+		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	}
+	if res.Summary != nil {
+		_ = report.WriteSummary(o.IO.Err, *res.Summary)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Unfinished() > 0 {
+		return errRowProblems
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/encimport/encimport/encompass"
+)
+
+// inputOptions are the flags of the commands that read an input file
+// (validate, plan, apply).
+type inputOptions struct {
+	report, sheet, action, config string
+	companyDefaults               string
+
+	mergePersonas, exactLicenses, resetPasswords bool
+	moveBatchSize                                int
+}
+
+func (o *inputOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default <input>-report-<time>.csv)")
+	fs.StringVar(&o.sheet, "sheet", "", "sheet `NAME` to read (default: the first sheet with an id column)")
+	fs.StringVar(&o.action, "action", "upsert", "action for rows whose action cell is empty")
+	configFlag(fs, &o.config)
+	fs.BoolVar(&o.mergePersonas, "merge-personas", false, "add the row's personas to the user's current set instead of replacing it")
+	fs.BoolVar(&o.exactLicenses, "exact-licenses", false, "switch off every license state not listed in the row")
+	fs.BoolVar(&o.resetPasswords, "reset-passwords", false, "send the password cell to existing users too")
+	fs.IntVar(&o.moveBatchSize, "move-batch-size", 100, "users per bulk-move call")
+	fs.StringVar(&o.companyDefaults, "company-defaults", "", "company defaults configured on the server: subset of org,persona,workingFolder")
+}
+
+// check refuses values no run could use (a usage error).
+func (o *inputOptions) check() error {
+	if err := checkAction(o.action); err != nil {
+		return err
+	}
+	if o.moveBatchSize < 1 {
+		return usagef("--move-batch-size must be at least 1")
+	}
+	return nil
+}
+
+// connOptions are the flags of the commands that talk to Encompass (plan,
+// apply, check).
+type connOptions struct {
+	trace        string // --trace FILE: every exchange as JSON lines, secrets removed
+	sandbox      bool
+	sandboxState string
+
+	apiURL, instanceID, clientID, username string
+	concurrency                            optInt
+	rate                                   optFloat
+	stateDir                               string
+}
+
+func (o *connOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.trace, "trace", "", "write every API exchange to `FILE` as JSON lines (passwords, secrets and tokens removed)")
+	fs.BoolVar(&o.sandbox, "sandbox", false, "run against an in-process sandbox with the default world")
+	fs.StringVar(&o.sandboxState, "sandbox-state", "", "with --sandbox: load and persist the sandbox world in `FILE`")
+	fs.StringVar(&o.apiURL, "api-url", "", "Encompass API base URL (env ENCOMPASS_API_URL)")
+	fs.StringVar(&o.instanceID, "instance-id", "", "Encompass instance id (env ENCOMPASS_INSTANCE_ID)")
+	fs.StringVar(&o.clientID, "client-id", "", "OAuth client id (env ENCOMPASS_CLIENT_ID)")
+	fs.StringVar(&o.username, "username", "", "Encompass user id for the password grant (env ENCOMPASS_USERNAME)")
+	fs.Var(&o.concurrency, "concurrency", "`N` calls in flight at most (default 8, or ENCIMPORT_CONCURRENCY)")
+	fs.Var(&o.rate, "rate", "`N` calls per second at most, 0 for no limit (default 0, or ENCIMPORT_RATE)")
+	fs.StringVar(&o.stateDir, "state-dir", "", "directory for the lock and the journal (default $XDG_STATE_HOME/encimport)")
+}
+
+func configFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "config", "", "config `FILE` with ENCOMPASS_* settings")
+}
+
+// oneFile is the argument check of validate, plan and apply FILE.
+func oneFile(command string, files []string) error {
+	if len(files) != 1 {
+		return usagef("%s needs exactly one input FILE (got %d)", command, len(files))
+	}
+	return nil
+}
+
+// optInt and optFloat are flags that know whether they were given, so an
+// unset flag leaves the environment's or config file's value in force.
+type optInt struct {
+	v   int
+	set bool
+}
+
+func (f *optInt) String() string { return "" }
+func (f *optInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q: give a whole number of at least 1", s)
+	}
+	f.v, f.set = n, true
+	return nil
+}
+
+type optFloat struct {
+	v   float64
+	set bool
+}
+
+func (f *optFloat) String() string { return "" }
+func (f *optFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q: give a number of at least 0", s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+func checkAction(a string) error {
+	if _, ok := encompass.ParseAction(a); ok {
+		return nil
+	}
+	return usagef("--action %q: use %s", a, encompass.ActionNames(", ", " or "))
+}

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/plan"
+)
+
+// validateOptions are the options of `encimport validate FILE`: offline, no
+// network; every row read and checked.
+type validateOptions struct {
+	*base
+	in   inputOptions
+	file string
+}
+
+func (o *validateOptions) flags(fs *flag.FlagSet) { o.in.flags(fs) }
+
+func (o *validateOptions) args(files []string) error {
+	if err := o.in.check(); err != nil {
+		return err
+	}
+	if err := oneFile("validate", files); err != nil {
+		return err
+	}
+	o.file = files[0]
+	return nil
+}
+
+// run prints every row's problems as the row is read, then one line of
+// counts; the job writes the report row by row.
+func (o *validateOptions) run(ctx context.Context) error {
+	cfg, err := resolve(o.Getenv, o.in.config, &o.in, nil)
+	if err != nil {
+		return err
+	}
+	cfg.Input = o.file
+	out := bufio.NewWriter(o.IO.Out)
+	defer out.Flush()
+	res, err := job.Validate(ctx, cfg, o.env(), func(r plan.Row) {
+		for _, pr := range r.Problems {
+			fmt.Fprintln(out, pr.Error())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d rows, %d valid, %d invalid\n", o.file, res.Rows, res.Rows-res.Invalid, res.Invalid)
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	if res.Invalid > 0 {
+		return errRowProblems
+	}
+	return nil
+}
