@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,9 +12,9 @@ import (
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
-	"github.com/encimport/encimport/planner"
 )
 
 // API configures the sandbox and the executor of the API scenarios.
@@ -34,69 +33,54 @@ func (a API) Bound(hold int) float64 {
 	return float64(a.Limit-hold) / a.Latency.Seconds()
 }
 
-// env is one sandbox with a real apiclient talking to it over loopback.
-type env struct {
-	run     *sandbox.Running
-	client  *apiclient.Client
-	writes  atomic.Int64 // write replies the client saw (any status)
-	tooMany atomic.Int64 // 429 replies the client saw
-}
-
-// start runs a sandbox and a client for it, pacing Concurrency calls in
-// flight when paced (as `encimport apply` does).
-func (a API) start(world *sandbox.World, paced bool) (*env, error) {
+// serve starts a sandbox for one scenario: world (nil: the default world)
+// with the API's latency and concurrency limit.
+func (a API) serve(world *sandbox.World) (*sandbox.Running, error) {
 	run, err := sandbox.Start(sandbox.Options{World: world, Latency: a.Latency, ConcurrencyLimit: a.Limit})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	e := &env{run: run}
-	observe := func(r *apiclient.Response) {
-		if r == nil || r.Response == nil {
-			return
-		}
-		if r.Request != nil && (r.Request.Method == http.MethodPost || r.Request.Method == http.MethodPatch) {
-			e.writes.Add(1)
-		}
-		if r.StatusCode == http.StatusTooManyRequests {
-			e.tooMany.Add(1)
-		}
-	}
-	opts := []apiclient.Option{
-		apiclient.WithClientCredentials(sandbox.DefaultInstanceID, sandbox.DefaultClientID, sandbox.DefaultClientSecret),
-		apiclient.WithObserver(observe),
-	}
-	if paced {
-		opts = append(opts, apiclient.WithConcurrency(a.Concurrency))
-	}
-	e.client, err = apiclient.New(run.URL, opts...)
-	if err != nil {
-		run.Close()
-		return nil, err
-	}
-	return e, nil
+	return run, nil
 }
 
-func (e *env) close() { e.run.Close() }
-
-// plan fetches the server state and builds the plan for recs with the real
-// planner; a row the planner finds invalid is a bug of the generator.
-func (e *env) plan(ctx context.Context, recs []*importer.Record) (*plan.Plan, error) {
-	w, err := planner.Fetch(ctx, e.client)
-	if err != nil {
-		return nil, fmt.Errorf("planning reads: %w", err)
+// config is the job's run of recs against run: the client-credentials
+// grant, upserts by default, no journal and no report file (the rows are
+// counted from the result).
+func (a API) config(run *sandbox.Running, recs []*importer.Record) job.Config {
+	return job.Config{
+		Target: job.Target{APIURL: run.URL, InstanceID: sandbox.DefaultInstanceID,
+			ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret},
+		Concurrency: a.Concurrency,
+		Input:       "bench",
+		Records:     recs,
+		Planner:     plan.Options{DefaultAction: encompass.ActionUpsert, MoveBatchSize: 100},
+		NoReport:    true,
 	}
-	p := planner.Build(recs, w, plan.Input{Path: "bench", SHA256: "bench"},
-		plan.Options{DefaultAction: encompass.ActionUpsert, MoveBatchSize: 100})
+}
+
+// validPlan refuses a plan with a row the planner finds invalid: a bug of
+// the generator.
+func validPlan(p *plan.Plan) error {
 	for _, r := range p.Rows {
 		if r.Status == plan.StatusInvalid {
 			msg := "no problem listed"
 			if len(r.Problems) > 0 {
 				msg = r.Problems[0].Error()
 			}
-			return nil, fmt.Errorf("bench input row %d (%s) is invalid: %s", r.Row, r.ID, msg)
+			return fmt.Errorf("bench input row %d (%s) is invalid: %s", r.Row, r.ID, msg)
 		}
 	}
-	return p, nil
+	return nil
+}
+
+// planFor is the job's plan of recs against run (job.Plan), for the naive
+// and reference clients, which then make its calls themselves.
+func (a API) planFor(ctx context.Context, run *sandbox.Running, recs []*importer.Record) (*plan.Plan, error) {
+	res, err := job.Plan(ctx, a.config(run, recs), job.Env{Planned: func(p *plan.Plan, _ *job.Session) error { return validPlan(p) }})
+	if err != nil {
+		return nil, err
+	}
+	return res.Plan, nil
 }
 
 // ApplyResult is one run of the executor against the sandbox.
@@ -125,68 +109,76 @@ func (r ApplyResult) CallsPerSecond() float64 {
 	return float64(r.WriteCalls) / r.Elapsed.Seconds()
 }
 
-// apply plans recs against e, then runs the plan through the executor, the
-// client pacing its calls, exactly as `encimport apply` wires them.
+// apply runs recs through job.Apply, the wiring `encimport apply` uses,
+// against a sandbox of world while hold of its slots are taken by another
+// client. The clocks run from the plan made (job.Env.Planned) to the
+// executor's return (job.Env.Executed).
 func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.Record, hold int) (ApplyResult, error) {
-	e, err := a.start(world, true)
+	run, err := a.serve(world)
 	if err != nil {
 		return ApplyResult{}, err
 	}
-	defer e.close()
-
-	srv := e.run.Server
+	defer run.Close()
+	srv := run.Server
 	srv.ResetStats()
-	p, err := e.plan(ctx, recs)
+
+	var (
+		res     ApplyResult
+		writes  atomic.Int64 // write replies the client saw during execution (any status)
+		release = func() {}
+		start   time.Time
+		stop    func() float64 // ends the sampling of the limiter, returning its average
+	)
+	defer func() { release() }()
+	env := job.Env{
+		Observe: func(r *apiclient.Response) {
+			if r != nil && r.Request != nil && (r.Request.Method == http.MethodPost || r.Request.Method == http.MethodPatch) {
+				writes.Add(1)
+			}
+		},
+		Planned: func(p *plan.Plan, s *job.Session) error {
+			if err := validPlan(p); err != nil {
+				return err
+			}
+			st := srv.Stats()
+			res = ApplyResult{Rows: len(p.Rows), Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests, MoveCalls: len(p.Moves)}
+			for _, r := range p.Rows {
+				if r.Create != nil || r.Patch != nil {
+					res.PlanCalls++
+				}
+			}
+			res.PlanCalls += len(p.Moves)
+			if hold > 0 {
+				release = srv.Hold(hold)
+			}
+			srv.ResetStats()
+			writes.Store(0)
+			stop = sample(s.ConcurrencyLimit)
+			start = time.Now()
+			return nil
+		},
+		Executed: func(*executor.Result) {
+			res.Elapsed = time.Since(start)
+			res.AvgLimit = stop()
+			stop = nil
+		},
+	}
+	out, err := job.Apply(ctx, a.config(run, recs), env)
+	if stop != nil {
+		stop()
+	}
 	if err != nil {
-		return ApplyResult{}, err
+		if out.Run != nil {
+			return res, fmt.Errorf("executor: %w", err)
+		}
+		return res, err
 	}
 	st := srv.Stats()
-	res := ApplyResult{Rows: len(p.Rows), Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests, MoveCalls: len(p.Moves)}
-	for _, r := range p.Rows {
-		if r.Create != nil || r.Patch != nil {
-			res.PlanCalls++
-		}
-	}
-	res.PlanCalls += len(p.Moves)
-
-	if hold > 0 {
-		release := srv.Hold(hold)
-		defer release()
-	}
-	srv.ResetStats()
-	e.writes.Store(0)
-	// Sample the limiter's bound every millisecond: its average says how
-	// much of the free cap the executor allowed itself.
-	stopSample, sampled := make(chan struct{}), make(chan float64)
-	go func() {
-		tk := time.NewTicker(time.Millisecond)
-		defer tk.Stop()
-		samples, sum := 0, 0
-		for {
-			select {
-			case <-stopSample:
-				sampled <- float64(sum) / float64(max(samples, 1))
-				return
-			case <-tk.C:
-				samples++
-				sum += e.client.ConcurrencyLimit()
-			}
-		}
-	}()
-	start := time.Now()
-	out, err := executor.Run(ctx, e.client, p, executor.Options{Concurrency: a.Concurrency})
-	res.Elapsed = time.Since(start)
-	close(stopSample)
-	res.AvgLimit = <-sampled
-	if err != nil {
-		return res, fmt.Errorf("executor: %w", err)
-	}
-	st = srv.Stats()
 	res.WriteCalls = st.Creates + st.Patches + st.Moves
 	res.TooMany429 = st.TooMany429
 	res.MaxInFlight = st.MaxInFlight
-	res.ClientWrites = e.writes.Load()
-	for _, r := range out.Rows {
+	res.ClientWrites = writes.Load()
+	for _, r := range out.Run.Rows {
 		switch r.Status {
 		case plan.StatusFailed, plan.StatusSkipped, plan.StatusInvalid, plan.StatusPlanned:
 			res.Failed++
@@ -198,6 +190,32 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 		}
 	}
 	return res, nil
+}
+
+// sample reads limit every millisecond until the returned stop is called,
+// which returns the average: how much of the free cap the executor allowed
+// itself.
+func sample(limit func() int) (stop func() float64) {
+	done, avg := make(chan struct{}), make(chan float64)
+	go func() {
+		tk := time.NewTicker(time.Millisecond)
+		defer tk.Stop()
+		samples, sum := 0, 0
+		for {
+			select {
+			case <-done:
+				avg <- float64(sum) / float64(max(samples, 1))
+				return
+			case <-tk.C:
+				samples++
+				sum += limit()
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		return <-avg
+	}
 }
 
 // createRecords are n valid creates of new users in Denver Branch.
@@ -325,131 +343,30 @@ func (a API) Planning(ctx context.Context, n int) (PlanResult, error) {
 		recs[i] = r
 	}
 	users := len(w.Users)
-	e, err := a.start(w, false)
+	run, err := a.serve(w)
 	if err != nil {
 		return PlanResult{}, err
 	}
-	defer e.close()
-	e.run.Server.ResetStats()
+	defer run.Close()
+	run.Server.ResetStats()
+	var res PlanResult
 	start := time.Now()
-	p, err := e.plan(ctx, recs)
+	// The clock stops, and the sandbox's count is taken, once the plan is
+	// made (before the report and the token's revocation).
+	_, err = job.Plan(ctx, a.config(run, recs), job.Env{Planned: func(p *plan.Plan, _ *job.Session) error {
+		if err := validPlan(p); err != nil {
+			return err
+		}
+		st := run.Server.Stats()
+		page := apiclient.DefaultListPageSize
+		res = PlanResult{
+			Rows: len(p.Rows), Users: users, Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests,
+			LowerBound: (users+page-1)/page + 4, Elapsed: time.Since(start),
+		}
+		return nil
+	}})
 	if err != nil {
 		return PlanResult{}, err
 	}
-	st := e.run.Server.Stats()
-	page := apiclient.DefaultListPageSize
-	return PlanResult{
-		Rows: len(p.Rows), Users: users, Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests,
-		LowerBound: (users+page-1)/page + 4, Elapsed: time.Since(start),
-	}, nil
-}
-
-// NaiveResult is a run of the naive client: one goroutine, one call at a
-// time, no grouping.
-type NaiveResult struct {
-	Rows    int
-	Calls   int
-	Failed  int
-	Elapsed time.Duration
-}
-
-// CallsPerSecond is the naive client's call rate.
-func (r NaiveResult) CallsPerSecond() float64 {
-	if r.Elapsed <= 0 {
-		return 0
-	}
-	return float64(r.Calls) / r.Elapsed.Seconds()
-}
-
-// NaiveCreates creates n users one call at a time (the same bodies the
-// planner would send).
-func (a API) NaiveCreates(ctx context.Context, n int) (NaiveResult, error) {
-	e, err := a.start(nil, false)
-	if err != nil {
-		return NaiveResult{}, err
-	}
-	defer e.close()
-	p, err := e.plan(ctx, createRecords("n", n))
-	if err != nil {
-		return NaiveResult{}, err
-	}
-	res := NaiveResult{Rows: n}
-	start := time.Now()
-	for _, r := range p.Rows {
-		if r.Create == nil {
-			continue
-		}
-		u := r.Create.User
-		u.Password = r.Password
-		res.Calls++
-		if _, err := e.client.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
-			res.Failed++
-		}
-	}
-	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// NaiveMoves moves the users of counts one user per call.
-func (a API) NaiveMoves(ctx context.Context, counts []int) (NaiveResult, error) {
-	w, recs := moveWorld("n", counts)
-	e, err := a.start(w, false)
-	if err != nil {
-		return NaiveResult{}, err
-	}
-	defer e.close()
-	res := NaiveResult{Rows: len(recs)}
-	// Warm the token outside the timing, as the planning reads do for encimport.
-	if _, _, err := e.client.GetUser(ctx, "me"); err != nil {
-		return res, err
-	}
-	start := time.Now()
-	i := 0
-	for k, n := range counts {
-		for range n {
-			res.Calls++
-			if _, err := e.client.MoveUsers(ctx, MovePairs[k][0], MovePairs[k][1], []string{recs[i].Get(importer.ColID)}); err != nil {
-				res.Failed++
-			}
-			i++
-		}
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
-}
-
-// RawCreates is the reference for line 2: n creates by Limit goroutines
-// calling apiclient directly (no planner, no executor), the best this
-// machine, sandbox and client reach together.
-func (a API) RawCreates(ctx context.Context, n int) (NaiveResult, error) {
-	e, err := a.start(nil, false)
-	if err != nil {
-		return NaiveResult{}, err
-	}
-	defer e.close()
-	p, err := e.plan(ctx, createRecords("r", n))
-	if err != nil {
-		return NaiveResult{}, err
-	}
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range a.Limit {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(p.Rows) {
-					return
-				}
-				r := p.Rows[i]
-				u := r.Create.User
-				u.Password = r.Password
-				if _, err := e.client.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
-					failed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return NaiveResult{Rows: n, Calls: n, Failed: int(failed.Load()), Elapsed: time.Since(start)}, nil
 }

@@ -16,8 +16,11 @@
 //     `encimport validate`) and the process's peak memory (VmHWM), run in a
 //     child process by cmd/encbench so each measurement has its own heap;
 //   - api.go: the scenarios against the in-process sandbox over loopback
-//     HTTP through the real apiclient, planner and executor, and the naive
-//     one-call-at-a-time client they are compared with;
+//     HTTP, run by internal/job (job.Apply, job.Plan: the wiring `encimport
+//     apply` and `plan` use, timed through job.Env's Planned and Executed
+//     hooks);
+//   - naive.go: the naive one-call-at-a-time client they are compared with,
+//     and the reference of goroutines calling apiclient directly;
 //   - table.go: Line (a figure, its bound, the ratio and the target) and the
 //     text table / BENCHMARKS.md writers.
 package bench
