@@ -1,7 +1,20 @@
-// Package cli implements the encimport command line: one file per command,
-// each with its options struct, a function that declares its flags and one
-// that does its work with the I/O it holds (cli/cli's pkg/cmd pattern), so
-// tests drive a command with buffers. The work itself is internal/job's.
+// Package cli implements the encimport command line: flags, I/O and exit
+// codes. The run itself is internal/job's.
+//
+// Map of the package:
+//   - cli.go: [Main], [IO], the usage text, parseArgs (the one parser:
+//     flags before or after the file) and the command interface;
+//   - one file per command, each an options struct whose flags method
+//     declares its flags, args checks its arguments (usage errors) and run
+//     does its work with the I/O it holds, so tests drive it with buffers
+//     (cli/cli's pkg/cmd pattern): validate.go, plan.go, apply.go (apply
+//     --dry-run is plan), check.go, template.go;
+//   - flags.go: the flag groups commands share (input, connection);
+//   - config.go: resolve, which computes a run's job.Config before it starts
+//     (flag > environment > config file, the sandbox world's company
+//     defaults included); nothing changes it afterwards;
+//   - exit.go: the exit codes and exitCode, the one map from error to code;
+//   - progress.go: apply's progress bar or log lines.
 package cli
 
 import (

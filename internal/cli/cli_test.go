@@ -212,33 +212,6 @@ func TestMissingConnectionSettingsIsFatal(t *testing.T) {
 	}
 }
 
-func TestConfigPrecedence(t *testing.T) {
-	dir := t.TempDir()
-	cfgFile := writeFile(t, dir, "enc.conf", "# comment\nENCOMPASS_INSTANCE_ID=FROMFILE\nENCOMPASS_CLIENT_ID=file-client\nENCIMPORT_CONCURRENCY=4\n")
-	getenv := func(k string) string {
-		return map[string]string{"ENCOMPASS_CLIENT_ID": "env-client", "ENCOMPASS_INSTANCE_ID": "FROMENV"}[k]
-	}
-	cfg, err := resolve(getenv, cfgFile, nil, &connOptions{instanceID: "FROMFLAG", rate: optFloat{v: 2.5, set: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Target.InstanceID != "FROMFLAG" || cfg.Target.ClientID != "env-client" || cfg.Concurrency != 4 || cfg.Rate != 2.5 {
-		t.Fatalf("config %+v", cfg)
-	}
-	noEnv := func(string) string { return "" }
-	quoted := writeFile(t, dir, "q.conf", "ENCOMPASS_CLIENT_SECRET='s3cr\"t'\nENCOMPASS_PASSWORD=\"pw'\"\n")
-	if cfg, err = resolve(noEnv, quoted, nil, &connOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Target.ClientSecret != `s3cr"t` || cfg.Target.Password != `pw'` {
-		t.Fatalf("quotes: secret %q password %q", cfg.Target.ClientSecret, cfg.Target.Password)
-	}
-	bad := writeFile(t, dir, "bad.conf", "ENCOMPASS_NOPE=1\n")
-	if _, err := resolve(noEnv, bad, nil, &connOptions{}); err == nil || !strings.Contains(err.Error(), "line 1") {
-		t.Fatalf("want a line-numbered error, got %v", err)
-	}
-}
-
 // sandboxEnv points the CLI at a running sandbox through the environment,
 // as a user would point it at Encompass.
 func sandboxEnv(url, home string) map[string]string {

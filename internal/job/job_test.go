@@ -1,0 +1,167 @@
+package job
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/plan"
+)
+
+const people = `action,id,firstName,lastName,email,password,workingFolder,personas,orgId
+create,job.one,Ann,Able,ann.able@example.com,Secr3t!pass,My Pipeline,Loan Officer,Denver Branch
+create,job.two,Bob,Baker,bob.baker@example.com,Secr3t!pass,My Pipeline,Loan Officer,Phoenix Branch
+`
+
+func sandboxConfig(t *testing.T) (Config, string) {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "people.csv")
+	if err := os.WriteFile(in, []byte(people), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		Target:   Target{Sandbox: true, SandboxState: filepath.Join(dir, "world.json")},
+		StateDir: filepath.Join(dir, "state"),
+		Input:    in,
+		Planner:  plan.Options{DefaultAction: "upsert", MoveBatchSize: 100},
+		Report:   filepath.Join(dir, "report.csv"),
+	}, dir
+}
+
+// Apply calls its hooks in order (the plan before the executor, the
+// executor before the report), leaves its Config as it was given, removes
+// the journal of a finished run; a rerun finds every row unchanged.
+func TestApplyHooksAndRerun(t *testing.T) {
+	cfg, _ := sandboxConfig(t)
+	given := cfg
+	var order []string
+	env := Env{
+		Planned: func(p *plan.Plan, s *Session) error {
+			if s.ConcurrencyLimit() < 1 {
+				t.Errorf("limit %d before the run", s.ConcurrencyLimit())
+			}
+			order = append(order, "planned")
+			return nil
+		},
+		Executed: func(r *executor.Result) {
+			if _, err := os.Stat(cfg.Report); !os.IsNotExist(err) {
+				t.Errorf("the report exists before the executor returned: %v", err)
+			}
+			order = append(order, "executed")
+		},
+	}
+	res, err := Apply(context.Background(), cfg, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(order, []string{"planned", "executed"}) {
+		t.Errorf("hooks %v", order)
+	}
+	if !reflect.DeepEqual(cfg, given) {
+		t.Errorf("Apply changed its config:\n%+v\nwas\n%+v", cfg, given)
+	}
+	if res.Report != cfg.Report || res.Input != cfg.Input || res.Unfinished() != 0 || res.Summary == nil || res.Summary.ReadCalls == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, r := range res.Run.Rows {
+		if r.Status != plan.StatusCreated {
+			t.Errorf("row %d: %s %s", r.Row, r.Status, r.Message)
+		}
+	}
+	if js, _ := filepath.Glob(filepath.Join(cfg.StateDir, "*journal*")); len(js) != 0 {
+		t.Errorf("journal left after a finished run: %v", js)
+	}
+	res, err = Apply(context.Background(), cfg, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Run.Rows {
+		if r.Status != plan.StatusUnchanged {
+			t.Errorf("rerun row %d: %s", r.Row, r.Status)
+		}
+	}
+}
+
+// A reviewed plan is held against the server with its own input, sheet
+// and options, whatever the Config says; the Config is not changed.
+func TestPlanFromAReviewedPlan(t *testing.T) {
+	cfg, dir := sandboxConfig(t)
+	first, err := Plan(context.Background(), cfg, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(dir, "plan.json")
+	f, err := os.Create(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Save(f, first.Plan); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	reviewed := cfg
+	reviewed.Input, reviewed.PlanFile, reviewed.Sheet = "", planFile, "no such sheet"
+	reviewed.Planner.DefaultAction = "disable"
+	given := reviewed
+	res, err := Plan(context.Background(), reviewed, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(reviewed, given) {
+		t.Errorf("Plan changed its config")
+	}
+	if res.Input != cfg.Input || res.Plan.Options.DefaultAction != "upsert" || res.Plan.Summary().Create != 2 {
+		t.Fatalf("input %s, options %+v, summary %+v", res.Input, res.Plan.Options, res.Plan.Summary())
+	}
+
+	if err := os.WriteFile(cfg.Input, []byte(people+"create,late.add,C,D,c@example.com,x,F,Loan Officer,Wholesale\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Plan(context.Background(), reviewed, Env{}); err == nil || !strings.Contains(err.Error(), "changed since the plan") {
+		t.Fatalf("a changed input: %v", err)
+	}
+}
+
+// Without a state directory and with NoReport (the bench), Apply takes no
+// lock, keeps no journal and writes no file.
+func TestApplyWithoutStateOrReport(t *testing.T) {
+	cfg, dir := sandboxConfig(t)
+	cfg.StateDir, cfg.NoReport = "", true
+	res, err := Apply(context.Background(), cfg, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report != "" || len(res.Run.Rows) != 2 || res.Unfinished() != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "people.csv" && e.Name() != "world.json" {
+			t.Errorf("a file was written: %s", e.Name())
+		}
+	}
+}
+
+func TestValidateCountsAndReports(t *testing.T) {
+	cfg, _ := sandboxConfig(t)
+	if err := os.WriteFile(cfg.Input, []byte(people+"create,bad:id,A,B,not-an-email,x,F,Loan Officer,Wholesale\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	res, err := Validate(context.Background(), cfg, Env{}, func(plan.Row) { seen++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 3 || res.Invalid != 1 || seen != 3 || res.Report != cfg.Report {
+		t.Fatalf("result %+v, %d rows seen", res, seen)
+	}
+	if _, err := os.Stat(cfg.Report); err != nil {
+		t.Fatal(err)
+	}
+}
