@@ -16,8 +16,8 @@ func Method(c Config) []string {
 			"Rows/s is rows over that wall time; peak memory is " +
 			"the child's VmHWM from /proc/self/status at the end (the parent's getrusage view is shown as a cross-check).",
 		fmt.Sprintf("2, 3: the in-process sandbox (sandbox.Start, latency %v, concurrency limit %d) over loopback HTTP, "+
-			"the real apiclient (client-credentials token), planner.Fetch + planner.Build, and executor.Run with "+
-			"concurrency %d, the client pacing every call with apiclient.WithConcurrency, as `encimport apply` does. "+
+			"the real apiclient (client-credentials token) and job.Apply, the wiring `encimport apply` uses: planner.Fetch + "+
+			"planner.Build, then executor.Run with concurrency %d, the client pacing every call with apiclient.WithConcurrency. "+
 			"The rate counts only the write calls the sandbox applied (Stats Creates+Patches+Moves, reset after planning) "+
 			"over executor.Run's wall time; the planning reads are shown apart. 429s are the sandbox's Stats().TooMany429 "+
 			"during execution. In 3, Server.Hold(%d) occupies slots for the whole run, as another client of the lender would.",
