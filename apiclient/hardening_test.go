@@ -189,3 +189,37 @@ func TestErrorsRedactEverySecretForm(t *testing.T) {
 	_, _, err = failing.GetUser(ctxT(t), "me") // the token endpoint echoing the form and the Basic header
 	check("token error echoing the request", err)
 }
+
+// TestReads429Budget: a read meeting 429s (another client holding the shared
+// cap) keeps its attempts for other failures, up to a bound of its own.
+func TestReads429Budget(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		tooMany  int // 429s before the answer
+		wantErr  bool
+		wantReqs int
+	}{
+		{"more 429s than attempts still succeed", 7, false, 8},
+		{"429s past their budget end the read", 1000, true, TooManyBudget * 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int64
+			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+				if int(n.Add(1)) <= tt.tooMany {
+					w.WriteHeader(http.StatusTooManyRequests)
+					_, _ = w.Write([]byte(`{"code":"100002","message":"Client has exceeded the concurrency limit"}`))
+					return
+				}
+				_, _ = w.Write([]byte(`[]`))
+			})
+			c, _ := newTestClient(t, f) // 5 attempts
+			_, _, err := c.Personas(ctxT(t))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got := len(f.requests()); got != tt.wantReqs {
+				t.Errorf("%d requests, want %d", got, tt.wantReqs)
+			}
+		})
+	}
+}

@@ -108,6 +108,12 @@ func WithoutRetry(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noRetryKey{}, true)
 }
 
+// TooManyBudget times the attempts is how many 429 answers one call may get
+// before it gives up: the gateway's 429 means "not now", not "failed", but
+// its code 100002 also covers a spent daily quota, so 429s must end a run
+// eventually rather than loop.
+const TooManyBudget = 4
+
 // getWithRetry sends a GET through Do, repeating it while ShouldRetry allows,
 // at most c.retryAttempts times in all (once under WithoutRetry).
 func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values, v any) (*Response, error) {
@@ -115,6 +121,7 @@ func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values
 	if ctx.Value(noRetryKey{}) != nil {
 		attempts = 1
 	}
+	tooMany := 0
 	for attempt := 1; ; attempt++ {
 		req, err := c.NewRequest(ctx, http.MethodGet, path, query, nil)
 		if err != nil {
@@ -124,8 +131,15 @@ func (c *Client) getWithRetry(ctx context.Context, path string, query url.Values
 		if err == nil {
 			return resp, nil
 		}
+		// A 429 refused the call before anything happened: it has a budget
+		// of its own (TooManyBudget × attempts), so a busy shared cap does
+		// not end a read that other failures would have let through, and a
+		// spent daily quota still ends it.
+		if errors.Is(err, ErrTooManyRequests) {
+			tooMany++
+		}
 		retry, wait := ShouldRetry(ctx, resp, err)
-		if !retry || attempt >= attempts {
+		if !retry || attempt-tooMany >= attempts || tooMany >= TooManyBudget*attempts {
 			return resp, err
 		}
 		if wait == 0 {

@@ -36,9 +36,6 @@ const (
 	msgReconciled            = "the server's answer was lost; reading the user back showed the change took effect"
 )
 
-// TooManyBudget times MaxAttempts is how many 429 answers one call may get
-// before its row fails; 429s do not count against MaxAttempts.
-const TooManyBudget = 4
 
 // API is what the executor needs from apiclient.Client; tests use fakes.
 type API interface {

@@ -144,7 +144,7 @@ func (m *retry) wrote(a answer, cutOff bool) {
 	if errors.Is(a.err, apiclient.ErrTooManyRequests) {
 		m.tooMany++
 	}
-	if !a.retry || m.writes-m.tooMany >= m.maxAttempts || m.tooMany >= TooManyBudget*m.maxAttempts {
+	if !a.retry || m.writes-m.tooMany >= m.maxAttempts || m.tooMany >= apiclient.TooManyBudget*m.maxAttempts {
 		if uncertain {
 			m.check(thenFail)
 			return
@@ -214,7 +214,7 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 		if errors.Is(a.err, apiclient.ErrTooManyRequests) {
 			m.checkTooMany++
 		}
-		if a.retry && m.checks-m.checkTooMany < m.maxAttempts && m.checkTooMany < TooManyBudget*m.maxAttempts && !stopped {
+		if a.retry && m.checks-m.checkTooMany < m.maxAttempts && m.checkTooMany < apiclient.TooManyBudget*m.maxAttempts && !stopped {
 			m.wait = a.wait
 			if m.wait <= 0 {
 				m.wait = m.backoff(m.checks)
