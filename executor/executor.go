@@ -36,7 +36,6 @@ const (
 	msgReconciled            = "the server's answer was lost; reading the user back showed the change took effect"
 )
 
-
 // API is what the executor needs from apiclient.Client; tests use fakes.
 type API interface {
 	CreateUser(ctx context.Context, orgID string, u *encompass.User) (*apiclient.Response, error)

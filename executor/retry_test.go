@@ -123,7 +123,9 @@ func TestRetryTransitions(t *testing.T) {
 			setup: func(m *retry) { m.checks = maxAttempts - 1 }, event: checkedEv(notApplied, apiErr(429), true, false),
 			want: want{state: checkPausing, wait: maxAttempts * time.Second}},
 		{name: "read back 429s past their own budget: fail", uncertain: true,
-			setup: func(m *retry) { m.checks, m.checkTooMany = apiclient.TooManyBudget*maxAttempts-1, apiclient.TooManyBudget*maxAttempts-1 },
+			setup: func(m *retry) {
+				m.checks, m.checkTooMany = apiclient.TooManyBudget*maxAttempts-1, apiclient.TooManyBudget*maxAttempts-1
+			},
 			event: checkedEv(notApplied, apiErr(429), true, false), want: want{state: finished, outcome: outcomeFailed, msg: "look the user up"}},
 		{name: "read back 400: fail", kind: StepCreate, uncertain: true, event: checkedEv(notApplied, apiErr(400), false, false),
 			want: want{state: finished, outcome: outcomeFailed, msg: "could not check whether the create took effect"}},
