@@ -56,15 +56,14 @@ func crashRows(nCreate, nUpdate, nMove int) []want {
 	return ws
 }
 
-// worldState reads the sandbox's --state file (written atomically after
-// every change); nil when it cannot be read right now.
+// worldState reads the sandbox's --state file and its log of changes (a
+// change is appended as it is made); nil when it cannot be read right now.
 func worldState(path string) map[string]encompass.User {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
-	var w sandbox.World
-	if json.Unmarshal(b, &w) != nil {
+	w, err := sandbox.StoredWorld(path) // the snapshot with its log of changes replayed
+	if err != nil {
 		return nil
 	}
 	m := make(map[string]encompass.User, len(w.Users))

@@ -145,6 +145,9 @@ func run(ctx context.Context, cfg config, stderr io.Writer, ready func(url strin
 	if err := srv.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if err := s.Flush(); err != nil {
+		return fmt.Errorf("writing the state file: %w", err)
+	}
 	log.Info("encompass-sandbox stopped")
 	return nil
 }

@@ -68,7 +68,8 @@ type Server struct {
 	latency  time.Duration
 	mux      *http.ServeMux
 	statPath string
-	vendor   bool // the dialect: vendor (true) or legacy
+	changes  changeLog // the state file's log of changes since its last snapshot (state.go)
+	vendor   bool      // the dialect: vendor (true) or legacy
 	maxResp  int
 
 	mu       sync.RWMutex // guards the world below
@@ -151,7 +152,9 @@ func New(opts Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("sandbox: %s: %w", where, err)
 	}
-	if save {
+	if opts.StatePath != "" {
+		// A fresh snapshot: the default world for a new file, or the loaded
+		// one with its log of changes folded in.
 		if err := s.saveLocked(); err != nil {
 			return nil, err
 		}
@@ -226,7 +229,12 @@ func Login(userID string) apiclient.Option {
 }
 
 // Close shuts the listener down and waits for calls in flight.
-func (r *Running) Close() { r.ts.Close() }
+func (r *Running) Close() {
+	r.ts.Close()
+	if err := r.Server.Flush(); err != nil && r.Server.log != nil {
+		r.Server.log.Error("sandbox: could not write the state file", "err", err)
+	}
+}
 
 // Start serves New(opts) on 127.0.0.1 at a free port.
 func Start(opts Options) (*Running, error) {

@@ -165,7 +165,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	u.UserIndicators, u.FullName = nil, ""
 	s.normalise(&u)
 	s.users[key] = &u
-	s.persistLocked()
+	s.persistLocked(&u)
 	s.bump(func(st *Stats) { st.Creates++ })
 
 	w.Header().Set("Location", apiclient.PathUsers+"/"+u.ID)
@@ -313,7 +313,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	s.normalise(m)
 	*cur = *m
-	s.persistLocked()
+	s.persistLocked(cur)
 	s.bump(func(st *Stats) { st.Patches++ })
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -389,7 +389,7 @@ func (s *Server) moveUsers(w http.ResponseWriter, r *http.Request) *apiError {
 		u.Organization = &encompass.EntityRef{EntityID: dst}
 		s.normalise(u)
 	}
-	s.persistLocked()
+	s.persistLocked(users...)
 	s.bump(func(st *Stats) { st.Moves++ })
 	w.WriteHeader(http.StatusNoContent)
 	return nil
