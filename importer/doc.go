@@ -4,12 +4,16 @@
 //
 // Map of the package:
 //   - record.go: the shared contract (Column, Record, Problem).
-//   - headers.go: header matching (ParseHeader, aliases) and the header row.
+//   - options.go: Options, the limits (MaxColumns, MaxEchoLen, …), Clip and
+//     Format.
+//   - fileerror.go: FileError and ErrNoDataRows.
+//   - headers.go: header matching (ParseHeader, aliases) and the header row
+//     (Reader.setHeaders, column letters).
 //   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
 //   - control.go: control characters in cells (one scan of the bytes).
 //   - forms.go: phone numbers and dates in the forms people write.
 //   - reader.go: Open, Reader, Read/ReadAll (Result, with the file's
-//     digest), FileError, format detection, limits.
+//     digest), format detection.
 //   - csv.go: the CSV source (delimiter sniffing, BOM/UTF-16/Windows-1252).
 //   - xlsx.go: the XLSX source: the file read whole once (its digest taken
 //     from those bytes), the sheet chosen, date serials.

@@ -7,139 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"unicode/utf8"
 )
-
-// Default limits (Options fields left zero take these).
-const (
-	DefaultMaxFileSize = 200 << 20 // 200 MiB
-	DefaultMaxRows     = 1_000_000
-	DefaultMaxCellLen  = 32_767 // Excel's own limit on a cell
-	// MaxColumns is the number of columns read; columns past it are
-	// ignored with a warning, so a 20,000-column sheet reads in bounded time.
-	MaxColumns = 1000
-	// MaxHeaderLen bounds a header cell, in characters: a longer one
-	// cannot be a column name, and the file is refused.
-	MaxHeaderLen = 1000
-	// MaxEchoLen bounds, in characters, every value (header, cell, sheet
-	// name) a message quotes; longer values are cut and end in "…".
-	MaxEchoLen = 200
-)
-
-// Clip returns s cut to MaxEchoLen characters, ending in "…" when it was
-// cut: how messages quote a value from the file.
-func Clip(s string) string { return clipN(s, MaxEchoLen) }
-
-// clipN cuts s to n characters, ending in "…" when it was cut.
-func clipN(s string, n int) string {
-	if len(s) <= n {
-		return s // never more characters than bytes
-	}
-	i := 0
-	for k := 0; k < n && i < len(s); k++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	if i >= len(s) {
-		return s
-	}
-	return s[:i] + "…"
-}
-
-// Options tune Open.
-type Options struct {
-	Sheet       string // --sheet; "" = first sheet with an id column
-	MaxFileSize int64  // bytes; default DefaultMaxFileSize
-	MaxRows     int    // data rows (of all sheets read); default DefaultMaxRows
-	MaxCellLen  int    // characters; default DefaultMaxCellLen
-	// AllSheets (--all-sheets) reads every sheet with an id column, in the
-	// workbook's order, instead of the first one; Sheet must be empty.
-	// Ignored for CSV.
-	AllSheets bool
-	// IncludeHidden (--include-hidden) reads the rows hidden in Excel (by
-	// hand or by a filter) too; without it they are skipped with a warning
-	// naming them. Ignored for CSV.
-	IncludeHidden bool
-}
-
-func (o Options) withDefaults() Options {
-	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = DefaultMaxFileSize
-	}
-	if o.MaxRows <= 0 {
-		o.MaxRows = DefaultMaxRows
-	}
-	if o.MaxCellLen <= 0 {
-		o.MaxCellLen = DefaultMaxCellLen
-	}
-	return o
-}
-
-// Format is the detected file format.
-type Format int
-
-// Formats.
-const (
-	FormatCSV Format = iota + 1
-	FormatXLSX
-)
-
-// String returns "csv" or "xlsx".
-func (f Format) String() string {
-	switch f {
-	case FormatCSV:
-		return "csv"
-	case FormatXLSX:
-		return "xlsx"
-	}
-	return "unknown"
-}
-
-// FileError is a fatal, file-level error: the file cannot be read as a
-// spreadsheet of users. It names the file (and sheet), lists the headers
-// found when they matter, and says what to do.
-type FileError struct {
-	File, Sheet string
-	Headers     []string
-	Msg         string
-	Err         error // a sentinel the error wraps (ErrNoDataRows), or nil
-}
-
-// Unwrap returns the sentinel the error wraps, if any.
-func (e *FileError) Unwrap() error { return e.Err }
-
-// ErrNoDataRows is wrapped by the *FileError Reader.NoDataRows returns: the
-// file has headers but no data row (blank and skipped hidden rows aside).
-var ErrNoDataRows = errors.New("no data rows")
-
-// Error formats the error as `file "F", sheet "S": msg; headers found: ...`.
-func (e *FileError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "file %q", e.File)
-	if e.Sheet != "" {
-		fmt.Fprintf(&b, ", sheet %q", Clip(e.Sheet))
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	if e.Headers != nil {
-		b.WriteString("; headers found: ")
-		if len(e.Headers) == 0 {
-			b.WriteString("none (row 1 is empty)")
-		}
-		for i, h := range e.Headers {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if i == 20 {
-				fmt.Fprintf(&b, "… (%d in all)", len(e.Headers))
-				break
-			}
-			fmt.Fprintf(&b, "%q", Clip(h))
-		}
-	}
-	return b.String()
-}
 
 // source yields the rows of one sheet: cells as text and the row number a
 // person sees. io.EOF at the end.
@@ -147,12 +16,6 @@ type source interface {
 	next() (cells []string, row int, err error)
 	close() error
 }
-
-// Column markers for cells that are not read.
-const (
-	colUnknown  Column = -1 // header not recognised (warned)
-	colNoHeader Column = -2 // empty header
-)
 
 // Reader reads the data rows of one sheet. It is not safe for concurrent use.
 type Reader struct {
@@ -228,24 +91,6 @@ func Open(path string, opts Options) (*Reader, error) {
 	return r, nil
 }
 
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // isBinary reports whether head looks like binary data: NUL bytes that are
 // not UTF-16 text with a BOM, among many control characters (at least 4,
 // and more than one byte in 16). A text file with a few stray NULs is read:
@@ -264,88 +109,6 @@ func isBinary(head []byte) bool {
 		}
 	}
 	return ctrl >= 4 && ctrl*16 > len(head)
-}
-
-// setHeaders maps the header row to columns; it fails on a missing or
-// duplicate column.
-func (r *Reader) setHeaders(headers []string) error {
-	for len(headers) > 0 && trimCell(headers[len(headers)-1]) == "" {
-		headers = headers[:len(headers)-1]
-	}
-	for i, h := range headers {
-		if len(h) > MaxHeaderLen && utf8.RuneCountInString(h) > MaxHeaderLen {
-			// Not echoed whole (nor listed with the other headers).
-			return &FileError{File: r.file, Sheet: r.errSheet(), Msg: fmt.Sprintf("the header in column %s (row 1) has %d characters, more than the limit of %d, so it cannot be a column name (it starts %q); put the column's name in row 1 and the data below it",
-				colLetter(i), utf8.RuneCountInString(h), MaxHeaderLen, clipN(trimCell(h), 40))}
-		}
-	}
-	r.headers = make([]string, len(headers))
-	for i, h := range headers {
-		r.headers[i] = trimCell(h)
-	}
-	ferr := func(msg string) error {
-		return &FileError{File: r.file, Sheet: r.errSheet(), Headers: r.headers, Msg: msg}
-	}
-	n := len(r.headers)
-	if n > MaxColumns {
-		n = MaxColumns
-		r.warn(1, "", fmt.Sprintf("the sheet has %d columns; only the first %d (up to %s) are read; delete the extra columns", len(r.headers), MaxColumns, colLetter(MaxColumns-1)))
-	}
-	r.cols = make([]Column, n)
-	where := make([]int, NumColumns)
-	for i := range where {
-		where[i] = -1
-	}
-	for i := 0; i < n; i++ {
-		h := r.headers[i]
-		if h == "" {
-			r.cols[i] = colNoHeader
-			continue
-		}
-		c, ok := ParseHeader(h)
-		if !ok {
-			r.cols[i] = colUnknown
-			r.warn(1, Clip(h), fmt.Sprintf("unknown column %q (column %s) is ignored; rename it to a column of the template or delete it", Clip(h), colLetter(i)))
-			continue
-		}
-		if j := where[c]; j >= 0 {
-			return ferr(fmt.Sprintf("columns %s %q and %s %q both mean %s; keep only one of them", colLetter(j), Clip(r.headers[j]), colLetter(i), Clip(h), c))
-		}
-		where[c] = i
-		r.cols[i] = c
-	}
-	if where[ColID] < 0 {
-		return ferr("no id column in row 1; add a column headed " + IDHeaderHint + ", or choose another sheet with --sheet")
-	}
-	return nil
-}
-
-// errSheet is the sheet name for error messages ("" for CSV).
-func (r *Reader) errSheet() string {
-	if r.format == FormatCSV {
-		return ""
-	}
-	return r.sheet
-}
-
-// warn records a file-level warning.
-func (r *Reader) warn(row int, column, msg string) {
-	r.warnings = append(r.warnings, Problem{File: r.file, Sheet: r.errSheet(), Row: row, Column: column, Message: msg, Severity: SeverityWarning})
-}
-
-// colLetter returns the spreadsheet letter of 0-based column i ("#n" past
-// Excel's last column).
-func colLetter(i int) string {
-	if i < 0 || i >= maxSheetColumns {
-		return fmt.Sprintf("#%d", i+1)
-	}
-	var b [3]byte
-	k := len(b)
-	for n := i + 1; n > 0; n = (n - 1) / 26 {
-		k--
-		b[k] = byte('A' + (n-1)%26)
-	}
-	return string(b[k:])
 }
 
 // DataRows returns the number of data rows Next has returned so far

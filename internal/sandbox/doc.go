@@ -3,8 +3,9 @@
 //
 // Map of the package:
 //   - world.go: World (the JSON of the --state file) and DefaultWorld.
-//   - server.go: Options, New, Start, ServeHTTP (gateway: concurrency slots,
-//     latency, injected faults, dropped connections), inspection and control.
+//   - server.go: Options, New, Start, the routes, inspection and control.
+//   - gateway.go: ServeHTTP (the gateway: concurrency slots, latency,
+//     injected faults, dropped connections).
 //   - auth.go: the OAuth2 token, introspection and revocation endpoints and
 //     bearer tokens.
 //   - dialect.go: the wire dialects (vendor, the default, and legacy): how
@@ -15,7 +16,8 @@
 //     table of package encompass and the read-only fields), access rights
 //     (encompass.CanManageUsers) and reach, reference resolution,
 //     normalisation (computed fields and userIndicators) and copies.
-//   - orgs.go: organizations, personas and loan folders.
+//   - orgs.go: organizations, personas and loan folders (LoanFolder and its
+//     V1 and V3 shapes).
 //   - state.go: loading and atomically persisting the world.
 //
 // README.md beside this file lists the default world, the error codes and a

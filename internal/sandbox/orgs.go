@@ -194,3 +194,69 @@ func (s *Server) workingFolder(name string) (string, *apiError) {
 	return "", errf(http.StatusBadRequest, encompass.CodeUnknownReference, fmt.Sprintf("workingFolder %q is not a loan folder a user can work in; use one of: %s (GET %s lists them)",
 		name, strings.Join(names, ", "), PathLoanFolders))
 }
+
+// --- loan folders (both dialects) ----------------------------------------
+
+// Loan folder types.
+const (
+	FolderRegular = "Regular"
+	FolderArchive = "Archive"
+	FolderTrash   = "Trash"
+)
+
+// LoanFolder is a loan folder of the world.
+type LoanFolder struct {
+	Name string `json:"name"`
+	Type string `json:"folderType"` // Regular, Archive or Trash
+}
+
+// DefaultLoanFolders are the default world's folders (and those of a world
+// or state file that names none).
+func DefaultLoanFolders() []LoanFolder {
+	return []LoanFolder{
+		{Name: "My Pipeline", Type: FolderRegular},
+		{Name: "Prospects", Type: FolderRegular},
+		{Name: "Completed Loans", Type: FolderArchive},
+		{Name: "(Trash)", Type: FolderTrash},
+	}
+}
+
+// wireFolderV3 is an item of GET /encompass/v3/loanFolders.
+type wireFolderV3 struct {
+	FolderName                string   `json:"folderName"`
+	DisplayName               string   `json:"displayName"`
+	FolderType                string   `json:"folderType"`
+	ActionsAllowed            []string `json:"actionsAllowed"`
+	IsArchiveFolder           bool     `json:"isArchiveFolder"`
+	IncludeDuplicateLoanCheck bool     `json:"includeDuplicateLoanCheck"`
+}
+
+// wireFolderV1 is an item of GET /encompass/v1/loanFolders.
+type wireFolderV1 struct {
+	Name       string `json:"name"`
+	FolderType string `json:"folderType"`
+}
+
+func foldersV3(fs []LoanFolder) []wireFolderV3 {
+	out := make([]wireFolderV3, 0, len(fs))
+	for _, f := range fs {
+		actions := []string{}
+		switch f.Type {
+		case FolderRegular:
+			actions = []string{"DuplicateFrom", "DuplicateInto", "Import", "Originate"}
+		case FolderArchive:
+			actions = []string{"DuplicateFrom"}
+		}
+		out = append(out, wireFolderV3{FolderName: f.Name, DisplayName: f.Name, FolderType: f.Type, ActionsAllowed: actions,
+			IsArchiveFolder: f.Type == FolderArchive, IncludeDuplicateLoanCheck: f.Type != FolderTrash})
+	}
+	return out
+}
+
+func foldersV1(fs []LoanFolder) []wireFolderV1 {
+	out := make([]wireFolderV1, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, wireFolderV1{Name: f.Name, FolderType: f.Type})
+	}
+	return out
+}
