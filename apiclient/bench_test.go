@@ -17,7 +17,7 @@ import (
 // loopback server, with many goroutines sharing one Client.
 func BenchmarkGetUserParallel(b *testing.B) {
 	srv := newBenchServer(b)
-	c, err := New(srv.URL, WithTokenSource(&staticTokens{}))
+	c, err := New(srv.URL, withTokenSource(&staticTokens{}))
 	if err != nil {
 		b.Fatal(err)
 	}

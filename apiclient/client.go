@@ -56,20 +56,20 @@ type Client struct {
 // Option configures a Client in New.
 type Option func(*Client) error
 
-// Stats are counters of a Client's traffic since New.
-type Stats struct {
+// counters are a Client's traffic since New (for tests).
+type counters struct {
 	Calls         int64 // API requests sent (token requests not included)
 	Retries       int64 // repeats of a read after a transient failure
 	TooMany       int64 // 429 replies
 	Reauths       int64 // 401 replies followed by a fresh token and a repeat
-	TokenRequests int64 // calls to the token endpoint (or the WithTokenSource source)
+	TokenRequests int64 // calls to the token endpoint (or the withTokenSource source)
 }
 
 // New returns a Client for baseURL (e.g. https://api.elliemae.com). Plain
 // http:// is refused unless the host is a loopback address (127.0.0.0/8,
 // ::1 or localhost), so credentials never travel in clear text over a network.
-// Without WithUserLogin, WithClientCredentials or WithTokenSource requests are
-// sent without an Authorization header.
+// Without WithUserLogin or WithClientCredentials (or withTokenSource, in
+// tests) requests are sent without an Authorization header.
 func New(baseURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
@@ -152,30 +152,30 @@ func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 }
 
-// WithHTTPClient sets the HTTP client used for API and token requests.
-func WithHTTPClient(hc *http.Client) Option {
+// withHTTPClient sets the HTTP client used for API and token requests.
+func withHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
-			return errors.New("apiclient: WithHTTPClient: nil client")
+			return errors.New("apiclient: withHTTPClient: nil client")
 		}
 		c.hc = hc
 		return nil
 	}
 }
 
-// WithUserAgent sets the User-Agent header of every request.
-func WithUserAgent(ua string) Option {
+// withUserAgent sets the User-Agent header of every request.
+func withUserAgent(ua string) Option {
 	return func(c *Client) error {
 		c.userAgent = ua
 		return nil
 	}
 }
 
-// WithMaxErrorBody bounds how much of a non-2xx reply body is read (default 64 KiB).
-func WithMaxErrorBody(n int64) Option {
+// withMaxErrorBody bounds how much of a non-2xx reply body is read (default 64 KiB).
+func withMaxErrorBody(n int64) Option {
 	return func(c *Client) error {
 		if n <= 0 {
-			return fmt.Errorf("apiclient: WithMaxErrorBody(%d): must be positive", n)
+			return fmt.Errorf("apiclient: withMaxErrorBody(%d): must be positive", n)
 		}
 		c.maxBody = n
 		return nil
@@ -217,22 +217,22 @@ func WithObserver(fn func(*Response)) Option {
 	}
 }
 
-// WithTokenSource makes the client take tokens from ts (for tests). A token
+// withTokenSource makes the client take tokens from ts (for tests). A token
 // without an expiry is kept for DefaultTokenLifetime; after a 401 ts is asked
 // again.
-func WithTokenSource(ts oauth2.TokenSource) Option {
+func withTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *Client) error {
 		if ts == nil {
-			return errors.New("apiclient: WithTokenSource: nil token source")
+			return errors.New("apiclient: withTokenSource: nil token source")
 		}
 		c.tokens = newTokenCache(c, func(context.Context) (*oauth2.Token, error) { return ts.Token() })
 		return nil
 	}
 }
 
-// Stats returns the client's counters.
-func (c *Client) Stats() Stats {
-	return Stats{
+// counters returns the client's counters.
+func (c *Client) counters() counters {
+	return counters{
 		Calls:         c.stats.calls.Load(),
 		Retries:       c.stats.retries.Load(),
 		TooMany:       c.stats.tooMany.Load(),

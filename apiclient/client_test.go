@@ -65,12 +65,12 @@ func TestOptionsValidate(t *testing.T) {
 		name string
 		opt  Option
 	}{
-		{"nil http client", WithHTTPClient(nil)},
-		{"zero max body", WithMaxErrorBody(0)},
+		{"nil http client", withHTTPClient(nil)},
+		{"zero max body", withMaxErrorBody(0)},
 		{"zero page size", WithPageSize(0)},
 		{"zero attempts", WithRetry(0, time.Millisecond, time.Second)},
 		{"max below base", WithRetry(3, time.Second, time.Millisecond)},
-		{"nil token source", WithTokenSource(nil)},
+		{"nil token source", withTokenSource(nil)},
 		{"user login without password", WithUserLogin("BE1", "u", "", "cid", "sec")},
 		{"client credentials without secret", WithClientCredentials("BE1", "cid", "")},
 	}
@@ -84,7 +84,7 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 func TestNewRequest(t *testing.T) {
-	c, err := New("https://api.example.com/prefix/", WithUserAgent("encimport-test"))
+	c, err := New("https://api.example.com/prefix/", withUserAgent("encimport-test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestDoReauth(t *testing.T) {
 			} else if !IsStatus(err, tt.wantStatus) {
 				t.Fatalf("CreateUser error = %v, want status %d", err, tt.wantStatus)
 			}
-			st := c.Stats()
+			st := c.counters()
 			if ts.n.Load() != tt.wantTokenReqs || st.TokenRequests != tt.wantTokenReqs {
 				t.Errorf("token requests = %d (stats %d), want %d", ts.n.Load(), st.TokenRequests, tt.wantTokenReqs)
 			}
@@ -486,7 +486,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 			if got := len(f.requests()); got != tt.wantCalls {
 				t.Errorf("server saw %d calls, want %d", got, tt.wantCalls)
 			}
-			if st := c.Stats(); st.Retries != int64(tt.wantCalls-1) {
+			if st := c.counters(); st.Retries != int64(tt.wantCalls-1) {
 				t.Errorf("Stats.Retries = %d, want %d", st.Retries, tt.wantCalls-1)
 			}
 		})
@@ -545,7 +545,7 @@ func TestTokenRefreshedWhenExpired(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) { _, _ = w.Write([]byte(`[]`)) })
 			src := &expiringTokens{ttl: tt.ttl}
-			c, err := New(f.URL, WithTokenSource(src))
+			c, err := New(f.URL, withTokenSource(src))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -219,6 +219,3 @@ func IsStatus(err error, code int) bool {
 
 // IsNotFound reports whether err is a 404 reply.
 func IsNotFound(err error) bool { return IsStatus(err, http.StatusNotFound) }
-
-// IsConflict reports whether err is a 409 reply (e.g. the user id exists).
-func IsConflict(err error) bool { return IsStatus(err, http.StatusConflict) }

@@ -172,7 +172,7 @@ func TestDoBoundsErrorBody(t *testing.T) {
 			}
 		}
 	})
-	c, _ := newTestClient(t, f, WithMaxErrorBody(100))
+	c, _ := newTestClient(t, f, withMaxErrorBody(100))
 	_, err := c.PatchUser(ctxT(t), "a", map[string]string{})
 	var e *Error
 	if !errors.As(err, &e) || e.StatusCode != 400 {

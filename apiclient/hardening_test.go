@@ -67,7 +67,7 @@ func TestShortLivedTokensAreKept(t *testing.T) {
 	ts := oauth2.TokenSource(tokenFunc(func() (*oauth2.Token, error) {
 		return &oauth2.Token{AccessToken: fmt.Sprint("t", n.Add(1)), Expiry: time.Now().Add(3 * time.Second)}, nil
 	}))
-	c, err := New(f.URL, WithTokenSource(ts))
+	c, err := New(f.URL, withTokenSource(ts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestShortLivedTokensAreKept(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := c.Stats().TokenRequests; got != 1 {
+	if got := c.counters().TokenRequests; got != 1 {
 		t.Errorf("%d token requests for 20 calls with a 3 s token, want 1", got)
 	}
 }
@@ -182,7 +182,7 @@ func TestErrorsRedactEverySecretForm(t *testing.T) {
 	_, err = c.CreateUser(ctxT(t), "3", &encompass.User{ID: "n.u", Password: "N3w-Us3r-Pw!"})
 	check("API error echoing a create body", err)
 
-	failing, err := New(api.URL, WithUserLogin("BE1", user, password, clientID, secret), WithUserAgent("fail"), WithRetry(1, 0, 0))
+	failing, err := New(api.URL, WithUserLogin("BE1", user, password, clientID, secret), withUserAgent("fail"), WithRetry(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

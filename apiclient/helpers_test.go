@@ -60,7 +60,7 @@ func (f *fakeAPI) requests() []recorded {
 func newTestClient(t *testing.T, f *fakeAPI, opts ...Option) (*Client, *staticTokens) {
 	t.Helper()
 	ts := &staticTokens{}
-	all := append([]Option{WithTokenSource(ts), WithRetry(5, time.Millisecond, 2*time.Millisecond)}, opts...)
+	all := append([]Option{withTokenSource(ts), WithRetry(5, time.Millisecond, 2*time.Millisecond)}, opts...)
 	c, err := New(f.URL, all...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -231,8 +231,8 @@ func TestDoTakesOneSlotPerAttempt(t *testing.T) {
 				t.Fatal("an attempt waited for a slot its own call still held")
 			}
 			seen := s.calls()
-			if len(seen) != tt.attempts || int(c.Stats().Calls) != tt.attempts {
-				t.Fatalf("server saw %d calls, Stats.Calls %d, want %d", len(seen), c.Stats().Calls, tt.attempts)
+			if len(seen) != tt.attempts || int(c.counters().Calls) != tt.attempts {
+				t.Fatalf("server saw %d calls, Stats.Calls %d, want %d", len(seen), c.counters().Calls, tt.attempts)
 			}
 			for i, n := range seen {
 				if n != 1 {

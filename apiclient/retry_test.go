@@ -132,7 +132,7 @@ func TestRetryHonoursRetryAfterAndContext(t *testing.T) {
 	if time.Since(start) > 10*time.Second {
 		t.Error("the wait ignored the context")
 	}
-	if st := c.Stats(); st.TooMany != 1 {
+	if st := c.counters(); st.TooMany != 1 {
 		t.Errorf("Stats.TooMany = %d, want 1", st.TooMany)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
-	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); !apiclient.IsConflict(err) {
+	if _, err := c.CreateUser(ctx, sandbox.OrgDenverBranch, newUser); !apiclient.IsStatus(err, http.StatusConflict) {
 		t.Fatalf("second CreateUser = %v, want 409", err)
 	}
 	patch := map[string]json.RawMessage{encompass.FieldTitle: json.RawMessage(`"Senior LO"`)}
@@ -127,14 +128,14 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	if _, _, err := c.GetUser(ctx, "nobody"); !apiclient.IsNotFound(err) {
 		t.Errorf("GetUser(nobody) = %v, want 404", err)
 	}
-	if st := c.Stats(); st.TokenRequests != 1 || st.Retries != 0 {
+	if st := apiclient.Counters(c); st.TokenRequests != 1 || st.Retries != 0 {
 		t.Errorf("stats %+v: want one token request and no retries", st)
 	}
 	if err := c.RevokeToken(ctx); err != nil {
 		t.Errorf("RevokeToken: %v", err)
 	}
-	if _, _, err := c.GetUser(ctx, "me"); err != nil || c.Stats().TokenRequests != 2 {
-		t.Errorf("after RevokeToken: %v, %d token requests; want a new token", err, c.Stats().TokenRequests)
+	if _, _, err := c.GetUser(ctx, "me"); err != nil || apiclient.Counters(c).TokenRequests != 2 {
+		t.Errorf("after RevokeToken: %v, %d token requests; want a new token", err, apiclient.Counters(c).TokenRequests)
 	}
 
 	// An API user logs in with client credentials.
@@ -154,7 +155,7 @@ func testAgainstSandbox(t *testing.T, dialect string) {
 	if _, _, err := bad.GetUser(ctx, "me"); !errors.Is(err, apiclient.ErrAuth) {
 		t.Errorf("wrong password: %v, want ErrAuth", err)
 	}
-	if n := bad.Stats().TokenRequests; n != 1 {
+	if n := apiclient.Counters(bad).TokenRequests; n != 1 {
 		t.Errorf("wrong password: %d token requests, want 1", n)
 	}
 }

@@ -80,7 +80,7 @@ func TestTokenGrants(t *testing.T) {
 			if _, _, err := c.GetUser(ctxT(t), "me"); err != nil {
 				t.Fatal(err)
 			}
-			if n := c.Stats().TokenRequests; n != 1 {
+			if n := c.counters().TokenRequests; n != 1 {
 				t.Errorf("TokenRequests = %d, want 1 (token reused)", n)
 			}
 		})
@@ -233,8 +233,8 @@ func TestIntrospectAndRevoke(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("introspection/revocation calls %+v\nwant %+v", got, want)
 	}
-	if issued != 2 || c.Stats().TokenRequests != 2 {
-		t.Errorf("tokens issued %d (stats %d), want 2: a new one after the revocation", issued, c.Stats().TokenRequests)
+	if issued != 2 || c.counters().TokenRequests != 2 {
+		t.Errorf("tokens issued %d (stats %d), want 2: a new one after the revocation", issued, c.counters().TokenRequests)
 	}
 	if err := c.RevokeToken(ctx); err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestIntrospectErrorsKeepSecrets(t *testing.T) {
 	if err := c.RevokeToken(ctxT(t)); !IsStatus(err, http.StatusUnauthorized) || strings.Contains(err.Error(), "access-1") {
 		t.Errorf("RevokeToken = %v, want a 401 without the token", err)
 	}
-	if _, err := New(f.URL, WithTokenSource(&staticTokens{})); err != nil {
+	if _, err := New(f.URL, withTokenSource(&staticTokens{})); err != nil {
 		t.Fatal(err)
 	}
 	bare, _ := New(f.URL)

@@ -200,7 +200,7 @@ func TestTraceTransportError(t *testing.T) {
 	u := f.URL
 	f.Close()
 	var out syncBuffer
-	c, err := New(u, WithTokenSource(&staticTokens{}), WithTrace(&out), WithRetry(1, 0, 0))
+	c, err := New(u, withTokenSource(&staticTokens{}), WithTrace(&out), WithRetry(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

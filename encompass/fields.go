@@ -2,7 +2,6 @@ package encompass
 
 import (
 	"fmt"
-	"slices"
 )
 
 // FieldKind is the JSON type of a changeable scalar user field.
@@ -121,9 +120,6 @@ var userFieldIndex = func() map[string]int {
 	}
 	return m
 }()
-
-// UserFields returns the changeable scalar fields of the user contract.
-func UserFields() []UserField { return slices.Clone(userFields) }
 
 // LookupUserField returns the changeable scalar field of the wire name.
 func LookupUserField(name string) (UserField, bool) {

@@ -8,7 +8,7 @@ import (
 // TestUserFieldsAccessTheirWireName sets each field of the table through its
 // accessor and checks that the user's JSON carries exactly that wire name.
 func TestUserFieldsAccessTheirWireName(t *testing.T) {
-	for _, f := range UserFields() {
+	for _, f := range userFields {
 		t.Run(f.Name, func(t *testing.T) {
 			var u User
 			switch f.Kind {

@@ -59,16 +59,16 @@ func (v Violation) Error() string {
 	return v.Field + ": " + v.Message
 }
 
-// PhonePattern and EmailPattern are the documented formats as regular
+// phonePattern and emailPattern are the documented formats as regular
 // expressions. IsPhone and IsEmail match them with hand-written scanners
 // (no regexp per row when a million rows are validated); a differential
 // test and a fuzz test keep the two equal.
 const (
-	PhonePattern = `^\d{3}-\d{3}-\d{4}( \d{1,6})?$`
-	EmailPattern = `^[^\s@"<>(),;:\\\[\]]+@[^\s@"<>(),;:\\\[\]]+\.[^\s@"<>(),;:\\\[\]]+$`
+	phonePattern = `^\d{3}-\d{3}-\d{4}( \d{1,6})?$`
+	emailPattern = `^[^\s@"<>(),;:\\\[\]]+@[^\s@"<>(),;:\\\[\]]+\.[^\s@"<>(),;:\\\[\]]+$`
 )
 
-// IsPhone reports whether s matches PhonePattern: ###-###-#### with an
+// IsPhone reports whether s matches phonePattern: ###-###-#### with an
 // optional space and an extension of 1–6 digits.
 func IsPhone(s string) bool {
 	if len(s) < 12 || len(s) == 13 || len(s) > 19 {
@@ -100,7 +100,7 @@ func IsPhone(s string) bool {
 	return true
 }
 
-// emailForbidden marks the bytes EmailPattern excludes from every part:
+// emailForbidden marks the bytes emailPattern excludes from every part:
 // \s (tab, newline, form feed, carriage return, space) and @ " < > ( ) , ; : \ [ ].
 var emailForbidden = func() (t [256]bool) {
 	for _, c := range []byte("\t\n\f\r @\"<>(),;:\\[]") {
@@ -109,7 +109,7 @@ var emailForbidden = func() (t [256]bool) {
 	return t
 }()
 
-// IsEmail reports whether s matches EmailPattern: exactly one '@' with at
+// IsEmail reports whether s matches emailPattern: exactly one '@' with at
 // least one character before it, a '.' in the domain with at least one
 // character on each side, and none of the forbidden characters. (Every
 // forbidden character is ASCII, so bytes of multi-byte or invalid UTF-8

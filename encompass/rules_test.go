@@ -75,8 +75,8 @@ func TestCheckUser(t *testing.T) {
 // The regular expressions are the reference the hand-written IsPhone and
 // IsEmail must agree with.
 var (
-	phoneRE = regexp.MustCompile(PhonePattern)
-	emailRE = regexp.MustCompile(EmailPattern)
+	phoneRE = regexp.MustCompile(phonePattern)
+	emailRE = regexp.MustCompile(emailPattern)
 )
 
 var formatSamples = []string{

@@ -105,7 +105,7 @@ func TestNormalizeCellControl(t *testing.T) {
 		{ColID, "\x00abc", "", `at character 1, at the start`},
 	}
 	for _, tt := range tests {
-		v, _, p := NormalizeCell(tt.col, tt.raw)
+		v, _, p := normalize(tt.col, tt.raw)
 		if v != tt.want || (tt.problem == "") != (p == "") || !strings.Contains(p, tt.problem) {
 			t.Errorf("NormalizeCell(%s, %q) = %q, %q; want %q, a problem containing %q", tt.col, tt.raw, v, p, tt.want, tt.problem)
 		}

@@ -9,7 +9,7 @@
 //   - fileerror.go: FileError and ErrNoDataRows.
 //   - headers.go: header matching (ParseHeader, aliases) and the header row
 //     (Reader.setHeaders, column letters).
-//   - normalize.go: cell normalisers (NormalizeCell, ParseBool, ParseDate).
+//   - normalize.go: cell normalisers (normalizeCell, ParseBool, ParseDate).
 //   - control.go: control characters in cells (one scan of the bytes).
 //   - forms.go: phone numbers and dates in the forms people write.
 //   - reader.go: Open, Reader, Read/ReadAll (Result, with the file's
@@ -39,8 +39,7 @@
 //   - A file with headers but no data row is not an error for Next (it
 //     returns io.EOF): after it, Reader.NoDataRows (Result.NoDataRows for
 //     Read) is a *FileError wrapping ErrNoDataRows that says so (and, when
-//     every row was hidden, that they were), for the caller to stop on;
-//     Reader.DataRows counts the rows returned.
+//     every row was hidden, that they were), for the caller to stop on.
 //   - MaxFileSize, MaxRows (all sheets together), MaxCellLen: limits.
 //
 // Decisions worth knowing:

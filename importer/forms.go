@@ -17,7 +17,7 @@ const phoneHint = "write it as 303-555-0100, or with an extension as 303-555-010
 
 // normalizePhone reads a North American phone number into the API's form
 // ###-###-#### with an optional " " and extension of 1 to 6 digits
-// (encompass.PhonePattern). Accepted, spaces aside: an optional country code
+// (encompass.IsPhone). Accepted, spaces aside: an optional country code
 // 1 or +1; the area code, bare or in parentheses; the three groups of
 // 3, 3 and 4 digits separated by spaces, '.' or '-' or not at all; then
 // optionally an extension after "x", "ext", "ext.", "extension" or "#"

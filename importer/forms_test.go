@@ -48,7 +48,7 @@ func TestNormalizePhone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, c := range []Column{ColPhone, ColCellPhone, ColFax} {
-			v, _, p := NormalizeCell(c, tt.in)
+			v, _, p := normalize(c, tt.in)
 			if v != tt.want || (tt.problem == "") != (p == "") || !strings.Contains(p, tt.problem) {
 				t.Errorf("NormalizeCell(%s, %q) = %q, %q; want %q, a problem containing %q", c, tt.in, v, p, tt.want, tt.problem)
 			}
@@ -98,7 +98,7 @@ func TestParseDate(t *testing.T) {
 		{"12:00", "", "is not a date"},
 	}
 	for _, tt := range tests {
-		v, _, p := NormalizeCell(ColNMLSExpirationDate, tt.in)
+		v, _, p := normalize(ColNMLSExpirationDate, tt.in)
 		if v != tt.want || (tt.problem == "") != (p == "") || !strings.Contains(p, tt.problem) {
 			t.Errorf("NormalizeCell(nmlsExpirationDate, %q) = %q, %q; want %q, a problem containing %q", tt.in, v, p, tt.want, tt.problem)
 		}
@@ -120,7 +120,7 @@ func TestListCommas(t *testing.T) {
 		{ColTitle, "Officer, Loans", "Officer, Loans", ""}, // not a list
 	}
 	for _, tt := range tests {
-		v, _, p := NormalizeCell(tt.col, tt.in)
+		v, _, p := normalize(tt.col, tt.in)
 		if v != tt.want || (tt.problem == "") != (p == "") || !strings.Contains(p, tt.problem) {
 			t.Errorf("NormalizeCell(%s, %q) = %q, %q; want %q, a problem containing %q", tt.col, tt.in, v, p, tt.want, tt.problem)
 		}

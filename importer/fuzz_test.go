@@ -130,7 +130,7 @@ func FuzzNormalizeCell(f *testing.F) {
 			col = -col
 		}
 		c := Column(col % int(NumColumns))
-		v, clr, p := NormalizeCell(c, raw)
+		v, clr, p := normalize(c, raw)
 		if p != "" {
 			if v != "" || clr {
 				t.Fatalf("problem %q with value %q clear %v", p, v, clr)
@@ -150,7 +150,7 @@ func FuzzNormalizeCell(f *testing.F) {
 			t.Fatalf("boolean %q", v)
 		}
 		// Normalising a normalised value changes nothing.
-		v2, clr2, p2 := NormalizeCell(c, v)
+		v2, clr2, p2 := normalize(c, v)
 		if v2 != v || clr2 || p2 != "" {
 			t.Fatalf("not idempotent: %q -> %q -> %q (%v, %q)", raw, v, v2, clr2, p2)
 		}

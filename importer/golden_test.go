@@ -24,7 +24,7 @@ func dump(path string, opts Options) string {
 		return b.String()
 	}
 	defer r.Close()
-	fmt.Fprintf(&b, "format=%s sheet=%q headers=%q\n", r.Format(), r.Sheet(), r.Headers())
+	fmt.Fprintf(&b, "format=%s sheet=%q headers=%q\n", r.format, r.sheet, r.Headers())
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {

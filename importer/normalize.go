@@ -51,18 +51,13 @@ func isNameColumn(c Column) bool {
 	return false
 }
 
-// NormalizeCell normalises the raw text of one cell of column c (from a CSV
+// normalizeCell normalises the raw text of one cell of column c (from a CSV
 // field or an XLSX text cell) as docs/product.md describes. It returns the
 // normalised value, clear when the cell asks to remove the value
 // ("<clear>"), or a problem saying what is wrong and what to do (value and
-// clear are then zero). An empty cell returns ("", false, "").
-func NormalizeCell(c Column, raw string) (value string, clear bool, problem string) {
-	value, clear, problem, _ = normalizeCell(c, raw)
-	return value, clear, problem
-}
-
-// normalizeCell is NormalizeCell; ctrl tells that the problem is a control
-// character (the reader then names the file in it).
+// clear are then zero); ctrl tells that the problem is a control character
+// (the reader then names the file in it). An empty cell returns ("", false,
+// "", false).
 func normalizeCell(c Column, raw string) (value string, clear bool, problem string, ctrl bool) {
 	valid, c0 := scanCell(raw) // one pass over the bytes
 	if !valid {

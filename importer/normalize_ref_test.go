@@ -2,7 +2,7 @@ package importer
 
 // The reader's cell normalisation as it was before its fast paths: the
 // reference TestNormalizeCellMatchesReference and FuzzNormalizeCell hold
-// NormalizeCell to. Do not optimise this copy.
+// normalizeCell to. Do not optimise this copy.
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func refNormalizeCell(c Column, raw string) (value string, clear bool, problem s
 		}
 		return strconv.FormatBool(b), false, ""
 	case c == ColNMLSExpirationDate:
-		// ParseDate has no fast path of its own (NormalizeCell's is
+		// ParseDate has no fast path of its own (normalizeCell's is
 		// encompass.IsPlainDate); its forms are checked by TestParseDate.
 		d, ok, p := ParseDate(s)
 		if !ok {
@@ -179,12 +179,12 @@ var normalizeSamples = []string{
 	"a\x7fb", "two\r\nlines\tand a tab", "A\tB;C", "A;B\x00", "x\vy", "\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 }
 
-// TestNormalizeCellMatchesReference compares NormalizeCell with the
+// TestNormalizeCellMatchesReference compares normalizeCell with the
 // reference on every column and sample.
 func TestNormalizeCellMatchesReference(t *testing.T) {
 	for _, c := range Columns() {
 		for _, raw := range normalizeSamples {
-			v, clr, p := NormalizeCell(c, raw)
+			v, clr, p := normalize(c, raw)
 			rv, rclr, rp := refNormalizeCell(c, raw)
 			if v != rv || clr != rclr || p != rp {
 				t.Errorf("NormalizeCell(%s, %q) = %q, %v, %q; the reference says %q, %v, %q", c, raw, v, clr, p, rv, rclr, rp)
@@ -201,7 +201,7 @@ func FuzzNormalizeCellMatchesReference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, col uint8, raw string) {
 		c := Column(int(col) % int(NumColumns))
-		v, clr, p := NormalizeCell(c, raw)
+		v, clr, p := normalize(c, raw)
 		rv, rclr, rp := refNormalizeCell(c, raw)
 		if v != rv || clr != rclr || p != rp {
 			t.Errorf("NormalizeCell(%s, %q) = %q, %v, %q; the reference says %q, %v, %q", c, raw, v, clr, p, rv, rclr, rp)

@@ -5,6 +5,12 @@ import (
 	"testing"
 )
 
+// normalize is normalizeCell without its ctrl result, as the tests call it.
+func normalize(c Column, raw string) (value string, clear bool, problem string) {
+	value, clear, problem, _ = normalizeCell(c, raw)
+	return value, clear, problem
+}
+
 func TestParseHeader(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -80,7 +86,7 @@ func TestNormalizeCell(t *testing.T) {
 		{ColEmail, "a\xffb", "", false, "not valid UTF-8"},
 	}
 	for _, tt := range tests {
-		v, clr, p := NormalizeCell(tt.col, tt.raw)
+		v, clr, p := normalize(tt.col, tt.raw)
 		if v != tt.want || clr != tt.clear || (tt.problem == "") != (p == "") || !strings.Contains(p, tt.problem) {
 			t.Errorf("NormalizeCell(%s, %q) = %q, %v, %q; want %q, %v, problem containing %q", tt.col, tt.raw, v, clr, p, tt.want, tt.clear, tt.problem)
 		}

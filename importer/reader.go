@@ -20,14 +20,14 @@ type source interface {
 // Reader reads the data rows of one sheet. It is not safe for concurrent use.
 type Reader struct {
 	file     string // base name, for messages
-	format   Format
-	sheet    string
+	format   Format // detected by content
+	sheet    string // the sheet being read; the file's base name for CSV
 	headers  []string
 	cols     []Column
 	src      source
 	opts     Options
 	warnings []Problem
-	rows     int
+	rows     int // data rows returned (not blank ones nor skipped hidden ones)
 	rowsHint int // estimate of the data rows; 0 = unknown
 	date1904 bool
 	digest   string // hex SHA-256 of the file's bytes; "" until known
@@ -111,10 +111,6 @@ func isBinary(head []byte) bool {
 	return ctrl >= 4 && ctrl*16 > len(head)
 }
 
-// DataRows returns the number of data rows Next has returned so far
-// (blank rows and skipped hidden rows are not data rows).
-func (r *Reader) DataRows() int { return r.rows }
-
 // HiddenRowsSkipped returns the number of non-blank rows skipped so far
 // because Excel hides them (see Options.IncludeHidden).
 func (r *Reader) HiddenRowsSkipped() int { return r.hiddenRows }
@@ -150,13 +146,6 @@ func (r *Reader) NoDataRows() error {
 	}
 	return &FileError{File: r.file, Sheet: r.errSheet(), Msg: msg, Err: ErrNoDataRows}
 }
-
-// Format returns the detected format.
-func (r *Reader) Format() Format { return r.format }
-
-// Sheet returns the sheet read (with Options.AllSheets, the sheet being
-// read; the file's base name for CSV).
-func (r *Reader) Sheet() string { return r.sheet }
 
 // Headers returns the header row as found (trimmed; trailing empty cells dropped).
 func (r *Reader) Headers() []string { return r.headers }

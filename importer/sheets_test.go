@@ -237,8 +237,8 @@ func TestNoDataRows(t *testing.T) {
 				}
 				n++
 			}
-			if r.DataRows() != n {
-				t.Errorf("DataRows() = %d, read %d", r.DataRows(), n)
+			if r.rows != n {
+				t.Errorf("DataRows() = %d, read %d", r.rows, n)
 			}
 			err = r.NoDataRows()
 			if tt.want == "" {

@@ -312,7 +312,7 @@ func hasIDHeader(h []string) bool {
 	return false
 }
 
-// xlsxCell turns a raw XLSX cell value into the text NormalizeCell takes:
+// xlsxCell turns a raw XLSX cell value into the text normalizeCell takes:
 // a number in a date column is an Excel date serial; an integral number
 // written with an exponent or a ".0" tail becomes plain digits.
 func (r *Reader) xlsxCell(c Column, raw string) (string, string) {

@@ -15,7 +15,7 @@
 //   - status.go: the typed [Status] of plan and report rows, [Statuses] in
 //     summary order, [ActionOutcome]. The row actions are
 //     encompass.Action: the spreadsheet reader checks them too.
-//   - problems.go: [Problems] with HasErrors, Err, Warnings, Messages.
+//   - problems.go: [Problems] with HasErrors, Warnings, Messages.
 //   - message.go: a row's report message ([Plan.Message], [Plan.Describe]);
 //     report.PlanRow makes the report row from it.
 //   - summary.go: [Plan.Summary] and [Plan.Counts].

@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"errors"
-
 	"github.com/encimport/encimport/importer"
 )
 
@@ -19,18 +17,6 @@ func (ps Problems) HasErrors() bool {
 		}
 	}
 	return false
-}
-
-// Err returns the errors as one error (errors.Join of each importer.Problem),
-// or nil when there are none; warnings are left out.
-func (ps Problems) Err() error {
-	var errs []error
-	for _, p := range ps {
-		if p.Severity == importer.SeverityError {
-			errs = append(errs, p)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Warnings returns the warnings alone.

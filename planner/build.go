@@ -54,20 +54,6 @@ func Build(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) 
 	return p
 }
 
-// OfflinePlan is the plan of `validate`: every row is invalid (with all its
-// offline problems) or planned, with no server diff and no steps. The
-// Outcome of a planned row is what its action would report when it changes
-// something (empty for upsert, which depends on the server).
-func OfflinePlan(recs []*importer.Record, in plan.Input, opts plan.Options) *plan.Plan {
-	opts = normalizeOptions(opts)
-	p := &plan.Plan{Version: plan.Version, Input: in, Options: opts, Rows: make([]plan.Row, 0, len(recs))}
-	c := NewChecker(opts)
-	for _, rec := range recs {
-		p.Rows = append(p.Rows, c.Row(rec))
-	}
-	return p
-}
-
 type builder struct {
 	w         *World
 	opts      plan.Options

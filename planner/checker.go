@@ -98,10 +98,11 @@ func (x *idIndex) firstOrAdd(id string, at rowRef) (rowRef, bool) {
 	return 0, false
 }
 
-// NewChecker returns a Checker that checks rows as OfflinePlan (and so
-// `encimport validate`) does: opts.DefaultAction applies to rows with an
-// empty action cell ("" means upsert) and opts' company defaults decide
-// whether create rows may leave orgId, personas or workingFolder empty.
+// NewChecker returns a Checker that checks rows as `encimport validate`
+// does (the tests' OfflinePlan is its whole-file reference):
+// opts.DefaultAction applies to rows with an empty action cell ("" means
+// upsert) and opts' company defaults decide whether create rows may leave
+// orgId, personas or workingFolder empty.
 func NewChecker(opts plan.Options) *Checker {
 	return newChecker(opts, true)
 }
@@ -110,16 +111,16 @@ func newChecker(opts plan.Options, defaultsKnown bool) *Checker {
 	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown}
 }
 
-// Check appends to rec.Problems every offline problem of the row (as
-// CheckOffline does), keeping the reader's problems and never adding a
-// problem already there.
+// Check appends to rec.Problems every offline problem of the row (as the
+// tests' CheckOffline does), keeping the reader's problems and never adding
+// a problem already there.
 func (c *Checker) Check(rec *importer.Record) {
 	for _, p := range c.problems(rec, rowAction(rec, c.opts.DefaultAction)) {
 		rec.Problems = appendProblem(rec.Problems, p)
 	}
 }
 
-// Row returns the row of OfflinePlan for rec: invalid with the reader's
+// Row returns the row `validate` plans for rec: invalid with the reader's
 // problems and every offline problem, or planned. rec is not modified.
 func (c *Checker) Row(rec *importer.Record) plan.Row {
 	act := rowAction(rec, c.opts.DefaultAction)

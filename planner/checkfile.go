@@ -9,10 +9,10 @@ import (
 )
 
 // CheckFile reads the file at path row by row and checks each row as
-// OfflinePlan does (NewChecker(opts)), calling fn with each plan row in
-// input order; it holds a few hundred records at a time, so its memory is
-// bounded by the ids of the file. It returns the reader's file-level
-// warnings, or the first error: a *importer.FileError, fn's error or ctx's.
+// NewChecker(opts) does, calling fn with each plan row in input order; it
+// holds a few hundred records at a time, so its memory is bounded by the
+// ids of the file. It returns the reader's file-level warnings, or the
+// first error: a *importer.FileError, fn's error or ctx's.
 // This is what `encimport validate` runs.
 //
 // One goroutine reads and normalises rows while the calling goroutine

@@ -3,7 +3,7 @@
 //
 // The flow is:
 //
-//	CheckOffline(recs, action)   every rule a row can break without the server
+//	NewChecker(opts).Check(rec)  every rule a row can break without the server
 //	CheckFile(ctx, path, ...)    the same, streamed row by row (a Checker): `validate`
 //	Fetch(ctx, client)           read-only server state: caller, users, org tree, personas
 //	Build(recs, world, in, opt)  pure: rows → plan.Plan (create / patch / move / unchanged / invalid)
@@ -16,16 +16,18 @@
 // again and holds the result against the reviewed plan (Recheck).
 //
 // Files:
-//   - build.go: Build, OfflinePlan and the decision of one row (builder.row).
+//   - build.go: Build and the decision of one row (builder.row).
 //   - resolve.go: a row's references resolved (organizations, personas,
 //     groups; lists a summary read lacks); index.go: the indexes they use
 //     (organization tree, personas, loan folders, groups).
 //   - diff.go: the steps' bodies: the create body, the patch (diff with the
 //     server's user, licenses, personas) and the rules a patch would break.
-//   - offline.go: the offline row rules (CheckOffline, checkRow); fields.go:
+//   - offline.go: the offline row rules (checkRow); fields.go:
 //     spreadsheet columns ↔ the wire fields of package encompass.
 //   - checker.go: Checker, the offline checks one row at a time.
 //   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
+//   - reference_test.go: OfflinePlan and CheckOffline, the whole-file
+//     references the tests hold the Checker and CheckFile to.
 //   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
 //     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
 //     a goroutine of its own while the caller's checks the rows.

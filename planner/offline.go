@@ -20,26 +20,6 @@ func rowAction(rec *importer.Record, defaultAction encompass.Action) encompass.A
 	return encompass.ActionUpsert
 }
 
-// CheckOffline checks every rule a row can break without asking the server
-// and appends one Problem per broken rule to rec.Problems, keeping the
-// reader's problems. defaultAction applies to rows with an empty action cell
-// ("" means upsert). It is idempotent: a problem already recorded is not
-// added twice.
-//
-// CheckOffline does not know the company defaults, so it never reports a
-// missing orgId, personas or workingFolder; Build and OfflinePlan, which get
-// Options, do. Required fields are checked only for action create: whether
-// an upsert creates is known only once the server has been read (Build).
-//
-// It runs a Checker over recs; use a Checker directly to check rows while
-// they are read.
-func CheckOffline(recs []*importer.Record, defaultAction encompass.Action) {
-	c := newChecker(plan.Options{DefaultAction: defaultAction}, false)
-	for _, rec := range recs {
-		c.Check(rec)
-	}
-}
-
 // duplicates returns, per record, the earlier record with the same id
 // (compared without regard to case), or nil.
 func duplicates(recs []*importer.Record) []*importer.Record {
@@ -214,7 +194,7 @@ func offlineProblems(rec *importer.Record, act encompass.Action, dup *importer.R
 
 // checkRow is offlineProblems with the earlier row's location and the
 // user rec describes (recordUser or fillUser) given: the one implementation
-// of the offline checks, used by Build, OfflinePlan and Checker.
+// of the offline checks, used by Build and the Checker.
 func checkRow(rec *importer.Record, act encompass.Action, dup *location, u *encompass.User, opts plan.Options, defaultsKnown bool) []importer.Problem {
 	var ps []importer.Problem
 	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }

@@ -51,14 +51,6 @@ func parseDialect(d string) (vendor bool, err error) {
 	return false, fmt.Errorf("sandbox: dialect %q: use %s", d, strings.Join(Dialects, " or "))
 }
 
-// Dialect names the dialect the server speaks.
-func (s *Server) Dialect() string {
-	if s.vendor {
-		return DialectVendor
-	}
-	return DialectLegacy
-}
-
 // --- requests: accepted in both dialects ---------------------------------
 
 // idText turns a JSON number into the JSON string of its digits; anything

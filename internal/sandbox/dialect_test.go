@@ -629,7 +629,7 @@ func TestResponseSizeCap(t *testing.T) {
 func TestDialectOption(t *testing.T) {
 	for in, want := range map[string]string{"": DialectVendor, "vendor": DialectVendor, "legacy": DialectLegacy, "Legacy": DialectLegacy} {
 		s, err := New(Options{Dialect: in})
-		if err != nil || s.Dialect() != want {
+		if err != nil || s.dialect() != want {
 			t.Errorf("Dialect %q: %v, %v; want %s", in, s, err, want)
 		}
 	}

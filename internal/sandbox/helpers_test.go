@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
+	"github.com/encimport/encimport/encompass"
 )
 
 // testClient has its own transport: httptest.Server.Close closes the idle
@@ -192,4 +193,19 @@ func wireIDText(t testing.TB, dialect string, v any) string {
 	}
 	t.Errorf("%s: id %#v is neither a number nor a string", dialect, v)
 	return fmt.Sprint(v)
+}
+
+// dialect names the dialect the server speaks.
+func (s *Server) dialect() string {
+	if s.vendor {
+		return DialectVendor
+	}
+	return DialectLegacy
+}
+
+// defaults returns the world's company defaults.
+func (s *Server) defaults() encompass.Defaults {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.world.Defaults
 }

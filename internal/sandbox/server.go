@@ -306,13 +306,6 @@ func (s *Server) SetFaults(failRate, dropRate float64) {
 	s.faultMu.Unlock()
 }
 
-// Defaults returns the world's company defaults.
-func (s *Server) Defaults() encompass.Defaults {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.world.Defaults
-}
-
 // User returns the user with this id (ignoring case), as the API shows it.
 func (s *Server) User(id string) (encompass.User, bool) {
 	s.mu.RLock()

@@ -81,7 +81,7 @@ func testTokenGrants(t *testing.T, dialect string) {
 				t.Fatal(err)
 			}
 			wantExpires := 1800 // legacy; the vendor's answer has no expires_in
-			if rs.Server.Dialect() == DialectVendor {
+			if rs.Server.dialect() == DialectVendor {
 				wantExpires = 0
 			}
 			if tr.TokenType != "Bearer" || tr.ExpiresIn != wantExpires || len(tr.AccessToken) < 32 {
@@ -574,7 +574,7 @@ func TestDefaultWorld(t *testing.T) {
 	if !slices.Equal(wa.UserIndicators, []string{encompass.IndicatorAdministrator}) {
 		t.Errorf("westadmin indicators %v", wa.UserIndicators)
 	}
-	if d := s.Defaults(); d != (encompass.Defaults{}) {
+	if d := s.defaults(); d != (encompass.Defaults{}) {
 		t.Errorf("default world has company defaults %+v", d)
 	}
 	// DefaultWorld returns a fresh copy each time
