@@ -14,7 +14,8 @@
 //   - steps.go: phase 1, a row's create or patch; move.go: phase 2, the bulk
 //     moves, each call's rows a moveBatch (pending until settled).
 //   - journal.go: [Journal], the append-only record that makes a run
-//     resumable; lock_unix.go: [Lock], so two runs never overlap.
+//     resumable; lock.go with lock_unix.go (flock) and lock_other.go:
+//     [Lock], so two runs never overlap.
 //
 // # Phases
 //

@@ -18,6 +18,13 @@
 // place a report row is made from a plan row: the plan-time reports, validate,
 // the CLI and the executor's results all start from it.
 //
+// Map of the package:
+//   - row.go: [Row], the report's columns ([Header]) and [PlanRow].
+//   - write.go: [Create] and its [Writer] (streamed), [Write], the CSV and
+//     JSONL encodings, [SafeCell], [DefaultPath].
+//   - xlsx.go: the XLSX encoding (sheet, fills per status, widths).
+//   - summary.go: [Summary], [Count] and [WriteSummary].
+//
 // A report never holds a password, client secret or token: its messages come
 // only from plan problems and descriptions and from apiclient errors, all
 // of which are free of them.

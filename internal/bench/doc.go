@@ -10,6 +10,9 @@
 // user-list page plus one for the organizations, personas and the caller).
 //
 // Map of the package:
+//   - driver.go: Config, Run (every scenario in turn, into Results), the
+//     targets and the machine's load average;
+//   - explain.go: Method, how each line was measured, for BENCHMARKS.md;
 //   - gen.go: deterministic input rows, and the xlsx/csv files generated once
 //     into a cache directory (excelize StreamWriter for xlsx);
 //   - read.go: reading and validating a file (planner.CheckFile, as

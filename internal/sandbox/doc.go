@@ -8,6 +8,8 @@
 //     injected faults, dropped connections).
 //   - auth.go: the OAuth2 token, introspection and revocation endpoints and
 //     bearer tokens.
+//   - errors.go: the API errors the handlers return (one 400 for broken
+//     rules) and writeJSON.
 //   - dialect.go: the wire dialects (vendor, the default, and legacy): how
 //     answers are shaped, and the tolerant reading of request bodies.
 //   - users.go: create, update, move, get and list users, enforcing the
