@@ -20,7 +20,9 @@
 //     normalisation (computed fields and userIndicators) and copies.
 //   - orgs.go: organizations, personas and loan folders (LoanFolder and its
 //     V1 and V3 shapes).
-//   - state.go: loading and atomically persisting the world.
+//   - state.go: the --state file: a snapshot of the world written
+//     atomically and FILE.log of the changes since, replayed on load
+//     (StoredWorld) and folded into the snapshot (Flush).
 //
 // README.md beside this file lists the default world, the error codes and a
 // curl session.
