@@ -111,15 +111,6 @@ func newChecker(opts plan.Options, defaultsKnown bool) *Checker {
 	return &Checker{opts: normalizeOptions(opts), defaultsKnown: defaultsKnown}
 }
 
-// Check appends to rec.Problems every offline problem of the row (as the
-// tests' CheckOffline does), keeping the reader's problems and never adding
-// a problem already there.
-func (c *Checker) Check(rec *importer.Record) {
-	for _, p := range c.problems(rec, rowAction(rec, c.opts.DefaultAction)) {
-		rec.Problems = appendProblem(rec.Problems, p)
-	}
-}
-
 // Row returns the row `validate` plans for rec: invalid with the reader's
 // problems and every offline problem, or planned. rec is not modified.
 func (c *Checker) Row(rec *importer.Record) plan.Row {

@@ -3,7 +3,7 @@
 //
 // The flow is:
 //
-//	NewChecker(opts).Check(rec)  every rule a row can break without the server
+//	NewChecker(opts).Row(rec)    every rule a row can break without the server
 //	CheckFile(ctx, path, ...)    the same, streamed row by row (a Checker): `validate`
 //	Fetch(ctx, client)           read-only server state: caller, users, org tree, personas
 //	Build(recs, world, in, opt)  pure: rows → plan.Plan (create / patch / move / unchanged / invalid)
@@ -26,8 +26,8 @@
 //     spreadsheet columns ↔ the wire fields of package encompass.
 //   - checker.go: Checker, the offline checks one row at a time.
 //   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
-//   - reference_test.go: OfflinePlan and CheckOffline, the whole-file
-//     references the tests hold the Checker and CheckFile to.
+//   - reference_test.go: OfflinePlan, CheckOffline and Checker.Check, the
+//     references the tests hold Checker.Row and CheckFile to.
 //   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
 //     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
 //     a goroutine of its own while the caller's checks the rows.

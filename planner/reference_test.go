@@ -43,3 +43,12 @@ func CheckOffline(recs []*importer.Record, defaultAction encompass.Action) {
 		c.Check(rec)
 	}
 }
+
+// Check appends to rec.Problems every offline problem of the row (the step
+// of CheckOffline), keeping the reader's problems and never adding a problem
+// already there.
+func (c *Checker) Check(rec *importer.Record) {
+	for _, p := range c.problems(rec, rowAction(rec, c.opts.DefaultAction)) {
+		rec.Problems = appendProblem(rec.Problems, p)
+	}
+}
