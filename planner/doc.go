@@ -25,6 +25,8 @@
 //   - offline.go: the offline row rules (CheckOffline, checkRow); fields.go:
 //     spreadsheet columns ↔ the wire fields of package encompass.
 //   - checker.go: Checker, the offline checks one row at a time.
+//   - protect.go: the accounts a row must not lock out (the caller's own,
+//     the last enabled super administrator).
 //   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
 //   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
 //     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
