@@ -46,6 +46,26 @@ func HeldPersona(u *User, personaName PersonaName, names ...string) (string, boo
 	return "", false
 }
 
+// managingPersonas are the personas that let their holder manage users.
+var managingPersonas = []string{PersonaSuperAdministrator, PersonaAdministrator, PersonaOrganizationsUser}
+
+// ManagingPersonas returns the names (as personaName gives them) of u's
+// personas that let it manage users (those CanManageUsers reads), in u's
+// order; none when the right comes only from an indicator, or is missing.
+func ManagingPersonas(u *User, personaName PersonaName) []string {
+	var out []string
+	for _, r := range u.Personas {
+		pn := personaName(r)
+		for _, n := range managingPersonas {
+			if strings.EqualFold(pn, n) {
+				out = append(out, pn)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // CanManageUsers reports whether u may create, change and move users: a
 // super administrator or an administrator (by indicator or persona), or a
 // holder of the Organizations/User persona. why names what grants the right,
@@ -57,7 +77,7 @@ func CanManageUsers(u *User, personaName PersonaName) (ok bool, why string) {
 	case HasIndicator(u, IndicatorAdministrator):
 		return true, "administrator"
 	}
-	if n, ok := HeldPersona(u, personaName, PersonaSuperAdministrator, PersonaAdministrator, PersonaOrganizationsUser); ok {
+	if n, ok := HeldPersona(u, personaName, managingPersonas...); ok {
 		return true, fmt.Sprintf("persona %q", n)
 	}
 	return false, "it needs the Administrator or Super Administrator persona, or the Organizations/User persona"

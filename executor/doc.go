@@ -49,15 +49,21 @@
 //
 // A write that got no answer (connection dropped), a 5xx, or a 409 on a
 // repeated create may have taken effect. Before doing anything else the
-// executor reads the user back (GetUser): a created user that matches the
-// row's key fields (id, organization, first and last name, email) makes the
-// row created; one that differs fails the row ("exists with different
-// data"); an absent one is created again. A move is settled per user (in the
-// target organization: moved) and repeated for the others only. A patch is
-// idempotent; reading back makes sure the user still exists before it is
-// sent again. A 409 on the first create means the user existed before the
-// run: the row fails with the server's message. attempts in the report
-// counts every call made for the row, reads back included.
+// executor reads the user back (GetUser): a created user that matches every
+// field the create sets (differs: id, organization, the row's values,
+// personas, groups, licenses, ccSite) makes the row created; one that
+// differs fails the row ("exists with different data", each difference as
+// "field: server X vs row Y"); an absent one is created again. A move is
+// settled per user (in the target organization: moved) and repeated for the
+// others only. A patch is idempotent; reading back makes sure the user
+// still exists before it is sent again.
+//
+// A 409 is never a failure by itself: a 409 to a create that no write of
+// this row can have caused (another run or someone else created the user
+// since the plan) is read back too: a matching user makes the row unchanged
+// (so said in its message, and journalled so), a differing one fails it
+// with the 409's status and code and the differences named. attempts in the
+// report counts every call made for the row, reads back included.
 //
 // # Interrupts
 //

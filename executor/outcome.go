@@ -47,6 +47,7 @@ type result struct {
 	msg           string
 	fatal         error // with outcomeFatal
 	reconciled    bool  // settled by reading back
+	existed       bool  // a create answered 409 found the user as the row asks: someone else created it
 	fromJournal   bool  // an earlier run did it
 	attempts      int   // from the journal only
 }

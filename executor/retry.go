@@ -69,6 +69,8 @@ type retry struct {
 
 	uncertain     bool  // an earlier run may have made this write
 	lastUncertain bool  // the last write's answer left its effect unknown
+	everUncertain bool  // some write's answer left its effect unknown
+	conflict      bool  // checking after a 409 that no write of this step can have caused
 	writes        int   // writes sent
 	checks        int   // failed reads of the current read back
 	checkTooMany  int   // of those, 429 answers: a budget of their own
@@ -126,12 +128,13 @@ func (m *retry) wrote(a answer, cutOff bool) {
 	}
 	status := statusOf(a.resp, a.err)
 	uncertain := status == 0 || status >= 500
+	m.everUncertain = m.everUncertain || uncertain
 	if m.kind == StepCreate && status == http.StatusConflict {
-		if m.writes == 1 && !m.uncertain && !m.lastUncertain {
-			m.fail(a.err) // the user existed before this run
-			return
-		}
-		// A 409 on a repeat: did an earlier attempt create it?
+		// A 409 is never a failure by itself: read the user back. After a
+		// write whose effect was unknown (or an earlier run's) it may be
+		// this row's own user; otherwise someone else created it, and the
+		// row is unchanged when that user is what the row asks.
+		m.conflict = !m.uncertain && !m.everUncertain
 		if m.writes >= m.maxAttempts {
 			m.check(thenFail)
 		} else {
@@ -229,13 +232,24 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 	switch v {
 	case applied:
 		m.finish(outcomeOK)
-		m.res.reconciled, m.res.errorCode = true, ""
+		m.res.errorCode = ""
+		if m.conflict {
+			m.res.existed = true // not this row's doing
+		} else {
+			m.res.reconciled = true
+		}
 		return
 	case mismatch:
+		if m.conflict {
+			m.fail(m.lastErr) // the row's status and error code are the 409's
+			m.res.msg = "the create was answered 409 (the user already exists; someone else created it): " + why
+			return
+		}
 		m.finish(outcomeFailed)
 		m.res.msg = why
 		return
 	}
+	m.conflict = false
 	m.lastUncertain = false
 	switch m.then {
 	case thenFail:

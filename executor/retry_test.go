@@ -39,6 +39,10 @@ func TestRetryTransitions(t *testing.T) {
 		wait    time.Duration // pausing, checkPausing
 		outcome outcome
 		msg     string // in res.msg
+		// conflict: checking after a 409 no write of the step can have
+		// caused; existed: settled as someone else's matching user.
+		conflict, existed bool
+		http              int // res.httpStatus, when not 0
 	}
 	tests := []struct {
 		name      string
@@ -78,14 +82,21 @@ func TestRetryTransitions(t *testing.T) {
 		{name: "503 with attempts used up: read back, then fail", setup: func(m *retry) { m.writes = maxAttempts - 1 },
 			event: wroteEv(apiErr(503), true, 0), want: want{state: checking, then: thenFail}},
 		{name: "dropped, not retried: read back, then fail", event: wroteEv(dropped, false, 0), want: want{state: checking, then: thenFail}},
-		{name: "create 409 on the first write: existed before the run", kind: StepCreate, event: wroteEv(apiErr(409), false, 0),
-			want: want{state: finished, outcome: outcomeFailed, msg: "Conflict"}},
-		{name: "create 409 after an earlier run's start: read back", kind: StepCreate, uncertain: true,
+		// A 409 is never a failure by itself: the user is read back.
+		{name: "create 409 on the first write: read back, someone else's", kind: StepCreate, event: wroteEv(apiErr(409), false, 0),
+			want: want{state: checking, then: thenWrite, conflict: true}},
+		{name: "create 409 after a 429: read back, someone else's", kind: StepCreate,
+			setup: func(m *retry) { m.writes, m.tooMany = 1, 1 }, event: wroteEv(apiErr(409), false, 0), want: want{state: checking, then: thenWrite, conflict: true}},
+		{name: "create 409 after an earlier run's start: read back, maybe ours", kind: StepCreate, uncertain: true,
 			setup: func(m *retry) { m.state = writing }, event: wroteEv(apiErr(409), false, 0), want: want{state: checking, then: thenWrite}},
-		{name: "create 409 after an unanswered write: read back", kind: StepCreate,
-			setup: func(m *retry) { m.writes, m.lastUncertain = 1, true }, event: wroteEv(apiErr(409), false, 0), want: want{state: checking, then: thenWrite}},
+		{name: "create 409 after an unanswered write: read back, maybe ours", kind: StepCreate,
+			setup: func(m *retry) { m.writes, m.lastUncertain, m.everUncertain = 1, true, true }, event: wroteEv(apiErr(409), false, 0),
+			want: want{state: checking, then: thenWrite}},
+		{name: "create 409 after a write read back as not applied: read back, maybe ours", kind: StepCreate,
+			setup: func(m *retry) { m.writes, m.everUncertain = 1, true }, event: wroteEv(apiErr(409), false, 0),
+			want: want{state: checking, then: thenWrite}},
 		{name: "create 409 on the last attempt: read back, then fail", kind: StepCreate,
-			setup: func(m *retry) { m.writes = maxAttempts - 1 }, event: wroteEv(apiErr(409), false, 0), want: want{state: checking, then: thenFail}},
+			setup: func(m *retry) { m.writes = maxAttempts - 1 }, event: wroteEv(apiErr(409), false, 0), want: want{state: checking, then: thenFail, conflict: true}},
 		{name: "patch 409 is an answer like another", event: wroteEv(apiErr(409), false, 0),
 			want: want{state: finished, outcome: outcomeFailed, msg: "Conflict"}},
 
@@ -106,6 +117,18 @@ func TestRetryTransitions(t *testing.T) {
 		{name: "applied", uncertain: true, event: checkedEv(applied, nil, false, false), want: want{state: finished, outcome: outcomeOK}},
 		{name: "mismatch", uncertain: true, event: checkedEv(mismatch, nil, false, false),
 			want: want{state: finished, outcome: outcomeFailed, msg: "why: 2"}},
+		{name: "after a 409, the row's user: someone else created it", kind: StepCreate,
+			setup: func(m *retry) { m.wrote(answer{err: apiErr(409)}, false) }, event: checkedEv(applied, nil, false, false),
+			want: want{state: finished, outcome: outcomeOK, existed: true, conflict: true}},
+		{name: "after a 409, another user: failed with the 409 and the differences", kind: StepCreate,
+			setup: func(m *retry) { m.wrote(answer{err: apiErr(409)}, false) }, event: checkedEv(mismatch, nil, false, false),
+			want: want{state: finished, outcome: outcomeFailed, msg: "the create was answered 409 (the user already exists; someone else created it): why: 2", conflict: true, http: 409}},
+		{name: "after a 409, no user: write again", kind: StepCreate,
+			setup: func(m *retry) { m.wrote(answer{err: apiErr(409)}, false) }, event: checkedEv(notApplied, nil, false, false),
+			want: want{state: writing}},
+		{name: "after a 409 on the last attempt, no user: fail with the 409", kind: StepCreate,
+			setup: func(m *retry) { m.writes = maxAttempts - 1; m.wrote(answer{err: apiErr(409)}, false) }, event: checkedEv(notApplied, nil, false, false),
+			want: want{state: finished, outcome: outcomeFailed, msg: "Conflict", http: 409}},
 		{name: "not applied: write", uncertain: true, event: checkedEv(notApplied, nil, false, false), want: want{state: writing}},
 		{name: "not applied, attempts used up: fail with the write's error", setup: func(m *retry) { m.check(thenFail); m.lastErr = apiErr(502) },
 			event: checkedEv(notApplied, nil, false, false), want: want{state: finished, outcome: outcomeFailed, msg: "Bad Gateway"}},
@@ -170,6 +193,15 @@ func TestRetryTransitions(t *testing.T) {
 			}
 			if m.res.outcome == outcomeOK && tt.uncertain && !m.res.reconciled {
 				t.Errorf("settled by reading back but not marked reconciled")
+			}
+			if m.conflict != tt.want.conflict || m.res.existed != tt.want.existed {
+				t.Errorf("conflict %v existed %v, want %v %v", m.conflict, m.res.existed, tt.want.conflict, tt.want.existed)
+			}
+			if m.res.existed && m.res.reconciled {
+				t.Errorf("someone else's user reported as this row's write confirmed")
+			}
+			if tt.want.http != 0 && m.res.httpStatus != tt.want.http {
+				t.Errorf("http status %d, want %d", m.res.httpStatus, tt.want.http)
 			}
 		})
 	}

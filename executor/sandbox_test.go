@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -310,4 +311,76 @@ func TestSandboxInterruptSendsNoWaitingCall(t *testing.T) {
 	if status["created"] != 1 || status["skipped"] != 2 {
 		t.Errorf("statuses %v, want 1 created and 2 skipped", status)
 	}
+}
+
+// TestSandboxOverlappingRuns: two runs of overlapping files. The first
+// creates ovl.same (as the second's row asks) and ovl.other (with another
+// title) after the second was planned: the second's creates are answered
+// 409 and read back: the matching user is unchanged, the other failed with
+// its difference named. A disable row with a comment and an organization in
+// the same run applies all three.
+func TestSandboxOverlappingRuns(t *testing.T) { forEachDialect(t, testSandboxOverlappingRuns) }
+
+func testSandboxOverlappingRuns(t *testing.T, dialect string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e := startSandbox(t, sandbox.Options{Dialect: dialect}, 4)
+	other := func() *importer.Record {
+		r := newRec(3, "ovl.other")
+		r.Set(importer.ColTitle, "Loan Officer")
+		return r
+	}
+	recs := func() []*importer.Record {
+		return []*importer.Record{
+			newRec(2, "ovl.same"),
+			other(),
+			rec(4, "action", "disable", "id", "lo.rortiz", "comments", "Left 2025-06-30", "orgId", "Wholesale"),
+		}
+	}
+	late := e.plan(t, ctx, recs) // planned before the other run created the users
+
+	first := e.plan(t, ctx, func() []*importer.Record {
+		r := other()
+		r.Set(importer.ColTitle, "Senior Loan Officer")
+		return []*importer.Record{newRec(2, "ovl.same"), r}
+	})
+	if res := e.run(t, ctx, first, 4); res.Rows[0].Status != plan.StatusCreated || res.Rows[1].Status != plan.StatusCreated {
+		t.Fatalf("first run: %+v", res.Rows)
+	}
+	before := e.sb.Server.Stats()
+
+	res := e.run(t, ctx, late, 4)
+	if r := res.Rows[0]; r.Status != plan.StatusUnchanged || !contains(r.Message, "answered 409", "someone else created it") {
+		t.Errorf("matching user: %s %q", r.Status, r.Message)
+	}
+	if r := res.Rows[1]; r.Status != plan.StatusFailed || r.HTTPStatus != 409 ||
+		!contains(r.Message, "answered 409", `title: server "Senior Loan Officer" vs row "Loan Officer"`) {
+		t.Errorf("differing user: %s %d %q", r.Status, r.HTTPStatus, r.Message)
+	}
+	if r := res.Rows[2]; r.Status != plan.StatusDisabled {
+		t.Errorf("disable row: %s %q", r.Status, r.Message)
+	}
+	after := e.sb.Server.Stats()
+	if n := after.Creates - before.Creates; n != 0 {
+		t.Errorf("%d users created by the second run", n)
+	}
+	if n := after.Conflicts409 - before.Conflicts409; n != 2 {
+		t.Errorf("%d 409s, want 2", n)
+	}
+	if u, _ := e.sb.Server.User("ovl.other"); u.Title != "Senior Loan Officer" {
+		t.Errorf("the other run's user was changed: title %q", u.Title)
+	}
+	u, _ := e.sb.Server.User("lo.rortiz")
+	if u.AccountEnabled == nil || *u.AccountEnabled || u.Comments != "Left 2025-06-30" || u.Organization.EntityID != sandbox.OrgWholesale {
+		t.Errorf("lo.rortiz: enabled %v comments %q org %+v", u.AccountEnabled, u.Comments, u.Organization)
+	}
+}
+
+func contains(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

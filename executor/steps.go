@@ -1,9 +1,12 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +14,10 @@ import (
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/plan"
 )
+
+// msgExisted is the report message of a create answered 409 whose user,
+// read back, is what the row asks.
+const msgExisted = "the user already exists as this row asks (the create was answered 409: another run or someone else created it); nothing was changed"
 
 // phase1 runs every create and patch.
 func (e *executor) phase1(ctx context.Context) error {
@@ -38,6 +45,9 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 	k := e.key(i, spec.kind)
 	js := e.journal.lookup(k)
 	res, done := fromJournal(js)
+	if done && js.done.Outcome == plan.StatusUnchanged {
+		res.existed = true // an earlier run found the user there already
+	}
 	if !done {
 		spec.uncertain = js.started && js.done == nil
 		if e.journal != nil {
@@ -46,15 +56,22 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 		res = e.runStep(ctx, spec)
 	}
 	attempts := e.led.firstStepDone(i, res, time.Since(begin))
+	okStatus := e.okStatus(i)
+	if res.existed {
+		okStatus = plan.StatusUnchanged
+	}
 	if !done && res.outcome.settled() {
-		if err := e.journalWrite(doneRecord(k, &res, attempts, e.okStatus(i))); err != nil {
+		if err := e.journalWrite(doneRecord(k, &res, attempts, okStatus)); err != nil {
 			return e.stop(err)
 		}
 	}
 	switch res.outcome {
 	case outcomeOK:
-		if r.Move == nil {
-			e.led.finish(i, e.okStatus(i), "")
+		switch {
+		case res.existed && !done:
+			e.led.finish(i, okStatus, msgExisted)
+		case r.Move == nil:
+			e.led.finish(i, okStatus, "")
 		}
 	case outcomeFailed:
 		msg := res.msg
@@ -94,36 +111,116 @@ func (e *executor) createSpec(i int) *stepSpec {
 				return notApplied, resp, "", err
 			}
 			if diff := differs(&r.Create.User, orgID, got); len(diff) > 0 {
-				return mismatch, resp, fmt.Sprintf("user %s exists with different data (%s differ); it was not created by this row: check it in Encompass", r.ID, strings.Join(diff, ", ")), nil
+				return mismatch, resp, fmt.Sprintf("user %s exists with different data (%s); it was not created by this row: check it in Encompass, and use update or upsert to change it", r.ID, strings.Join(diff, "; ")), nil
 			}
 			return applied, resp, "", nil
 		},
 	}
 }
 
-// differs lists the key fields (id, organization, first and last name,
-// email) in which the server's user differs from the one to create.
+// differs lists, as "field: server X vs row Y", the fields the create
+// sets in which the server's user differs from the one to create: the id,
+// the organization, every value the row gives (a boolean the server leaves
+// out counts as its default; emails ignore case), the personas and groups
+// (by id), the licenses the row selects and the consumer connect site.
+// What the row leaves empty is not compared: the server fills it in.
 func differs(want *encompass.User, orgID string, got *encompass.User) []string {
-	var d []string
 	if got == nil {
-		return []string{"id"}
+		return []string{"id: none on the server"}
+	}
+	var d []string
+	add := func(field, server, row string) {
+		d = append(d, fmt.Sprintf("%s: server %s vs row %s", field, server, row))
 	}
 	if !strings.EqualFold(want.ID, got.ID) {
-		d = append(d, "id")
+		add("id", strconv.Quote(got.ID), strconv.Quote(want.ID))
 	}
 	if orgID != "" && (got.Organization == nil || got.Organization.EntityID != orgID) {
-		d = append(d, "organization")
+		server := "none"
+		if got.Organization != nil {
+			server = "id " + strconv.Quote(got.Organization.EntityID)
+		}
+		add("organization", server, "id "+strconv.Quote(orgID))
 	}
-	if want.FirstName != got.FirstName {
-		d = append(d, "firstName")
+	for _, f := range encompass.UserFields() {
+		switch {
+		case f.Name == encompass.FieldPassword:
+		case f.IsBool():
+			if w := f.GetBool(want); w != nil {
+				if g := f.GetBool(got); *w != (g == nil && f.Default || g != nil && *g) {
+					add(f.Name, strconv.FormatBool(!*w), strconv.FormatBool(*w))
+				}
+			}
+		default:
+			w, g := f.Get(want), f.Get(got)
+			if w != "" && w != g && !(f.Name == encompass.FieldEmail && strings.EqualFold(w, g)) {
+				add(f.Name, strconv.Quote(g), strconv.Quote(w))
+			}
+		}
 	}
-	if want.LastName != got.LastName {
-		d = append(d, "lastName")
+	if len(want.Personas) > 0 && !sameRefs(want.Personas, got.Personas) {
+		add(encompass.FieldPersonas, refList(got.Personas), refList(want.Personas))
 	}
-	if !strings.EqualFold(want.Email, got.Email) {
-		d = append(d, "email")
+	if len(want.Groups) > 0 && !sameRefs(want.Groups, got.Groups) {
+		add(encompass.FieldGroups, refList(got.Groups), refList(want.Groups))
+	}
+	if on, missing := selectedStates(got.Licenses), false; len(want.Licenses) > 0 {
+		for _, l := range want.Licenses {
+			missing = missing || l.Selected && !slices.Contains(on, strings.ToUpper(l.State))
+		}
+		if missing {
+			var rowOn []string
+			for _, l := range want.Licenses {
+				if l.Selected {
+					rowOn = append(rowOn, strings.ToUpper(l.State))
+				}
+			}
+			add(encompass.FieldLicenses, strconv.Quote(strings.Join(on, ";")), strconv.Quote(strings.Join(rowOn, ";")))
+		}
+	}
+	if want.CCSite != nil && want.CCSite.SiteID != "" && (got.CCSite == nil || got.CCSite.SiteID != want.CCSite.SiteID) {
+		server := `""`
+		if got.CCSite != nil {
+			server = strconv.Quote(got.CCSite.SiteID)
+		}
+		add("ccSite siteId", server, strconv.Quote(want.CCSite.SiteID))
 	}
 	return d
+}
+
+// sameRefs reports whether a and b name the same entities, by id.
+func sameRefs(a, b []encompass.EntityRef) bool {
+	ids := func(rs []encompass.EntityRef) []string {
+		out := make([]string, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, r.EntityID)
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return slices.Equal(ids(a), ids(b))
+}
+
+// refList shows references by name (id when they have none), sorted.
+func refList(rs []encompass.EntityRef) string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, cmp.Or(r.EntityName, r.EntityID))
+	}
+	slices.Sort(out)
+	return strconv.Quote(strings.Join(out, ";"))
+}
+
+// selectedStates lists the selected license states, upper case, sorted.
+func selectedStates(ls []encompass.License) []string {
+	var out []string
+	for _, l := range ls {
+		if l.Selected {
+			out = append(out, strings.ToUpper(l.State))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (e *executor) patchSpec(i int) *stepSpec {

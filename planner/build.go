@@ -65,6 +65,9 @@ type builder struct {
 	canWrite  bool   // the caller may manage users (encompass.CanManageUsers)
 	why       string // what grants that right, or what is missing
 	paths     map[string]string
+	// activeSuper counts the enabled super administrators the rows planned
+	// so far leave; -1 when the users read are not the whole instance.
+	activeSuper int
 }
 
 func newBuilder(w *World, opts plan.Options) *builder {
@@ -77,6 +80,7 @@ func newBuilder(w *World, opts plan.Options) *builder {
 		}
 	}
 	b.canWrite, b.why = encompass.CanManageUsers(&w.Caller, b.personas.name)
+	b.activeSuper = b.countActiveSuperAdmins()
 	return b
 }
 
@@ -123,7 +127,9 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	}
 
 	// Resolve references.
-	usesOrg := act == encompass.ActionCreate || act == encompass.ActionUpsert || act == encompass.ActionUpdate || act == encompass.ActionMove
+	// Every action but move takes the row's other cells, disable and enable
+	// included (a leaver's comment, a move to a "Terminated" organization).
+	usesOrg := act.Known()
 	var target, source *orgNode
 	if cell := rec.Get(importer.ColOrgID); cell != "" && usesOrg {
 		n, msg := b.orgs.resolve(cell)
@@ -161,6 +167,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	var create *plan.Create
 	var patch *plan.Patch
 	var move *plan.MoveRef
+	takesSuper := false // a planned row takes an enabled super administrator out of use
 	switch {
 	case act == encompass.ActionCreate && existing != nil:
 		// Re-running a create file must be safe: a user that already is
@@ -190,19 +197,16 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	default:
 		cur := b.currentOrg(existing)
 		switch act {
-		case encompass.ActionUpsert, encompass.ActionUpdate:
+		case encompass.ActionUpsert, encompass.ActionUpdate, encompass.ActionDisable, encompass.ActionEnable:
 			patch = b.diff(rec, existing, personas, groups, folder)
+			if act == encompass.ActionDisable || act == encompass.ActionEnable {
+				patch = withAccountEnabled(patch, existing, act == encompass.ActionEnable)
+			}
 			if patch != nil && b.opts.ResetPasswords && rec.Get(importer.ColPassword) != "" {
 				row.NeedsPassword = true
 			}
 			for _, v := range b.newViolations(rec, existing, patch) {
 				add(columnOf(v.Field), v.Message)
-			}
-		case encompass.ActionDisable, encompass.ActionEnable:
-			want := act == encompass.ActionEnable
-			if boolValue(existing.AccountEnabled, true) != want {
-				patch = &plan.Patch{Body: map[string]json.RawMessage{encompass.FieldAccountEnabled: mustJSON(want)},
-					Changes: []plan.Change{{Field: encompass.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}}}
 			}
 		}
 		// A user already where the row wants it needs no move, wherever the
@@ -210,7 +214,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 		if source != nil && cur != nil && source != cur && !(target != nil && target == cur) {
 			add(importer.ColSourceOrgID, fmt.Sprintf("the user %q is in %s, not in %s; empty the cell or correct it", existing.ID, cur.label(), source.label()))
 		}
-		if target != nil && cur != target && act != encompass.ActionDisable && act != encompass.ActionEnable {
+		if target != nil && cur != target {
 			src := ""
 			if cur != nil {
 				src = b.note(cur)
@@ -221,13 +225,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 			if b.callerOrg != nil && !target.within(b.callerOrg) {
 				add(importer.ColOrgID, fmt.Sprintf("%s is outside your organization %s; you may move users only there or below", target.label(), b.callerLabel()))
 			}
-			if strings.EqualFold(existing.ID, b.w.Caller.ID) {
-				add(importer.ColOrgID, "you cannot move your own user; let another administrator move it")
-			}
 			if b.isSuperAdmin(existing) && cur != nil && cur == b.orgs.root {
 				add(importer.ColOrgID, fmt.Sprintf("the user %q is a super administrator and cannot be moved out of the root organization %s; remove the orgId", existing.ID, cur.label()))
 			}
 		}
+		takesSuper = b.protect(act, existing, patch, move, add)
 		if (patch != nil || move != nil) && cur != nil && b.callerOrg != nil && !cur.within(b.callerOrg) {
 			add(importer.ColID, fmt.Sprintf("the user %q is in %s, outside your organization %s; ask an administrator of that organization", existing.ID, cur.label(), b.callerLabel()))
 		}
@@ -247,12 +249,16 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	default:
 		row.Status = plan.StatusPlanned
 		row.Create, row.Patch, row.Move = create, patch, move
+		if takesSuper {
+			b.activeSuper--
+		}
+		_, switches := patchBody(patch)[encompass.FieldAccountEnabled]
 		switch {
 		case create != nil:
 			row.Outcome = plan.StatusCreated
-		case act == encompass.ActionDisable:
+		case act == encompass.ActionDisable && switches:
 			row.Outcome = plan.StatusDisabled
-		case act == encompass.ActionEnable:
+		case act == encompass.ActionEnable && switches:
 			row.Outcome = plan.StatusEnabled
 		case patch != nil:
 			row.Outcome = plan.StatusUpdated
@@ -261,4 +267,31 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 		}
 	}
 	return row
+}
+
+// withAccountEnabled adds to p (nil: no change yet) the switch of a disable
+// (want false) or enable (want true) row, first among its changes, unless
+// the user already is so or the row's accountEnabled cell asks it already.
+func withAccountEnabled(p *plan.Patch, existing *encompass.User, want bool) *plan.Patch {
+	if boolValue(existing.AccountEnabled, true) == want {
+		return p
+	}
+	if p == nil {
+		p = &plan.Patch{Body: map[string]json.RawMessage{}}
+	}
+	if _, ok := p.Body[encompass.FieldAccountEnabled]; ok {
+		return p
+	}
+	p.Body[encompass.FieldAccountEnabled] = mustJSON(want)
+	c := plan.Change{Field: encompass.FieldAccountEnabled, Before: strconv.FormatBool(!want), After: strconv.FormatBool(want)}
+	p.Changes = append([]plan.Change{c}, p.Changes...)
+	return p
+}
+
+// patchBody is p's body, nil for no patch.
+func patchBody(p *plan.Patch) map[string]json.RawMessage {
+	if p == nil {
+		return nil
+	}
+	return p.Body
 }

@@ -276,17 +276,69 @@ func TestBuildRows(t *testing.T) {
 					t.Errorf("change %+v", c)
 				}
 			}},
-		{name: "disable", rec: rec(2, "action", "disable", "id", "lo.denver", "title", "ignored"), status: plan.StatusPlanned,
+		{name: "disable", rec: rec(2, "action", "disable", "id", "lo.denver"), status: plan.StatusPlanned,
 			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
 				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"accountEnabled": false}) || r.Outcome != plan.StatusDisabled {
 					t.Errorf("body %v outcome %s", got, r.Outcome)
 				}
 			}},
+		// The other cells of a disable or enable row are applied as on update.
+		{name: "disable applies the other cells", rec: rec(2, "action", "disable", "id", "lo.denver", "title", "Former Employee", "comments", "Left 2025-06-30"),
+			status: plan.StatusPlanned,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				want := map[string]any{"accountEnabled": false, "title": "Former Employee", "comments": "Left 2025-06-30"}
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, want) || r.Outcome != plan.StatusDisabled || r.Move != nil {
+					t.Errorf("body %v outcome %s move %+v", got, r.Outcome, r.Move)
+				}
+				if c := r.Patch.Changes; len(c) != 3 || c[0] != (plan.Change{Field: "accountEnabled", Before: "true", After: "false"}) {
+					t.Errorf("changes %+v", c)
+				}
+			}},
+		{name: "disable and move to a terminated organization", rec: rec(2, "action", "disable", "id", "lo.denver", "comments", "Left", "orgId", "Wholesale"),
+			status: plan.StatusPlanned,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"accountEnabled": false, "comments": "Left"}) || r.Outcome != plan.StatusDisabled {
+					t.Errorf("body %v outcome %s", got, r.Outcome)
+				}
+				if r.Move == nil || r.Move.SourceOrgID != "3" || r.Move.TargetOrgID != "7" || len(p.Moves) != 1 {
+					t.Errorf("move %+v, calls %+v", r.Move, p.Moves)
+				}
+				if s := p.Summary(); s.Disable != 1 || s.Move != 1 || s.Update != 0 {
+					t.Errorf("summary %+v", s)
+				}
+			}},
+		{name: "disable to an unknown organization", rec: rec(2, "action", "disable", "id", "lo.denver", "orgId", "Terminated"), status: plan.StatusInvalid,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) { mustProblem(t, r, "orgId", "Terminated") }},
+		{name: "disable with accountEnabled false: one change", rec: rec(2, "action", "disable", "id", "lo.denver", "accountEnabled", "false"), status: plan.StatusPlanned,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				if len(r.Patch.Changes) != 1 || r.Outcome != plan.StatusDisabled {
+					t.Errorf("changes %+v outcome %s", r.Patch.Changes, r.Outcome)
+				}
+			}},
+		{name: "disable with accountEnabled true is a contradiction", rec: rec(2, "action", "disable", "id", "lo.denver", "accountEnabled", "true", "comments", "Left"),
+			status: plan.StatusInvalid,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				mustProblem(t, r, "accountEnabled", "contradicts action disable")
+			}},
 		{name: "disable already disabled", rec: rec(2, "action", "disable", "id", "lp.denver"), status: plan.StatusUnchanged},
+		{name: "disable already disabled, a new comment: updated", rec: rec(2, "action", "disable", "id", "lp.denver", "comments", "Left"), status: plan.StatusPlanned,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"comments": "Left"}) || r.Outcome != plan.StatusUpdated {
+					t.Errorf("body %v outcome %s", got, r.Outcome)
+				}
+			}},
+		{name: "disable breaking a rule with another cell", rec: rec(2, "action", "disable", "id", "lo.denver", "email", "not-an-email"), status: plan.StatusInvalid,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) { mustProblem(t, r, "email") }},
 		{name: "enable", rec: rec(2, "action", "enable", "id", "lp.denver"), status: plan.StatusPlanned,
 			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
 				if r.Outcome != plan.StatusEnabled || string(r.Patch.Body["accountEnabled"]) != "true" {
 					t.Errorf("row %+v", r)
+				}
+			}},
+		{name: "enable with a new title and organization", rec: rec(2, "action", "enable", "id", "lp.denver", "title", "Rehired", "orgId", "Phoenix Branch"), status: plan.StatusPlanned,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				if got := body(t, r.Patch); !reflect.DeepEqual(got, map[string]any{"accountEnabled": true, "title": "Rehired"}) || r.Outcome != plan.StatusEnabled || r.Move == nil {
+					t.Errorf("body %v outcome %s move %+v", got, r.Outcome, r.Move)
 				}
 			}},
 		{name: "move", rec: rec(2, "action", "move", "id", "lo.denver", "orgId", "Phoenix Branch", "sourceOrgId", "3"), status: plan.StatusPlanned,

@@ -25,6 +25,8 @@
 //   - offline.go: the offline row rules (checkRow); fields.go:
 //     spreadsheet columns ↔ the wire fields of package encompass.
 //   - checker.go: Checker, the offline checks one row at a time.
+//   - protect.go: the accounts a row must not lock out (the caller's own,
+//     the last enabled super administrator).
 //   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
 //   - reference_test.go: OfflinePlan, CheckOffline and Checker.Check, the
 //     references the tests hold Checker.Row and CheckFile to.

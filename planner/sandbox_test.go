@@ -252,3 +252,69 @@ func testSandboxWireFidelity(t *testing.T, dialect string) {
 		}
 	}
 }
+
+// TestSandboxProtectsAccounts plans against the sandbox what would lock an
+// account out: the caller disabling, locking or moving itself, or a file
+// disabling both super administrators (admin and it.admin); and a disable
+// row whose comment and organization are applied too.
+func TestSandboxProtectsAccounts(t *testing.T) { forEachDialect(t, testSandboxProtectsAccounts) }
+
+func testSandboxProtectsAccounts(t *testing.T, dialect string) {
+	sb, ctx := startSandbox(t, dialect)
+	c := sandboxClient(t, sb, sandbox.BuiltinAdminID)
+	w, err := Fetch(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Build([]*importer.Record{
+		rec(2, "action", "disable", "id", sandbox.BuiltinAdminID, "comments", "gone"),
+		rec(3, "action", "update", "id", sandbox.BuiltinAdminID, "loginEnabled", "false"),
+		rec(4, "action", "update", "id", "it.admin", "personas", "Loan Officer"),
+		rec(5, "action", "disable", "id", "lo.dmiller", "comments", "Left 2025-06-30", "title", "Former Loan Officer", "orgId", "Wholesale"),
+	}, w, plan.Input{}, plan.Options{})
+	mustProblem(t, p.Rows[0], "action", `your own user "admin"`, "run it as another administrator")
+	mustProblem(t, p.Rows[1], "loginEnabled", "lock", "your own user")
+	if r := p.Rows[2]; r.Status != plan.StatusPlanned {
+		t.Errorf("it.admin loses its persona while admin stays: %s %+v", r.Status, r.Problems)
+	}
+	r := p.Rows[3]
+	if r.Status != plan.StatusPlanned || r.Outcome != plan.StatusDisabled || r.Patch == nil || len(r.Patch.Changes) != 3 || r.Move == nil {
+		t.Fatalf("disable with comment and organization: %s %+v %+v", r.Status, r.Patch, r.Problems)
+	}
+	if _, err := c.PatchUser(ctx, r.ID, r.Patch.Body); err != nil {
+		t.Fatal(err)
+	}
+	m := p.Moves[r.Move.Call]
+	if _, err := c.MoveUsers(ctx, m.SourceOrgID, m.TargetOrgID, m.UserIDs); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := sb.Server.User("lo.dmiller")
+	if u.AccountEnabled == nil || *u.AccountEnabled || u.Comments != "Left 2025-06-30" || u.Title != "Former Loan Officer" || u.Organization.EntityID != sandbox.OrgWholesale {
+		t.Errorf("lo.dmiller after apply: enabled %v comments %q title %q org %+v", u.AccountEnabled, u.Comments, u.Title, u.Organization)
+	}
+	if w, err = Fetch(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if r := Build([]*importer.Record{rec(5, "action", "disable", "id", "lo.dmiller", "comments", "Left 2025-06-30", "title", "Former Loan Officer", "orgId", "Wholesale")},
+		w, plan.Input{}, plan.Options{}).Rows[0]; r.Status != plan.StatusUnchanged {
+		t.Errorf("planned again: %s %+v %+v", r.Status, r.Patch, r.Problems)
+	}
+
+	// api.partner, an Administrator of the root organization, sees both
+	// super administrators: the row that would disable the second is refused.
+	w, err = Fetch(ctx, sandboxClient(t, sb, "api.partner"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = Build([]*importer.Record{
+		rec(2, "action", "disable", "id", "it.admin"),
+		rec(3, "action", "disable", "id", sandbox.BuiltinAdminID),
+	}, w, plan.Input{}, plan.Options{})
+	if r := p.Rows[0]; r.Status != plan.StatusPlanned {
+		t.Errorf("disable it.admin: %s %+v", r.Status, r.Problems)
+	}
+	mustProblem(t, p.Rows[1], "action", `the user "admin"`, "last enabled super administrator", "once the rows above are applied")
+	if st := sb.Server.Stats(); st.Patches != 1 || st.Moves != 1 || st.Creates != 0 {
+		t.Errorf("writes: %d patches, %d moves, %d creates; want only the test's own", st.Patches, st.Moves, st.Creates)
+	}
+}
