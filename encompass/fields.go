@@ -121,6 +121,10 @@ var userFieldIndex = func() map[string]int {
 	return m
 }()
 
+// UserFields lists the changeable scalar fields in the table's order; the
+// caller must not modify the slice.
+func UserFields() []UserField { return userFields }
+
 // LookupUserField returns the changeable scalar field of the wire name.
 func LookupUserField(name string) (UserField, bool) {
 	i, ok := userFieldIndex[name]
