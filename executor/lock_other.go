@@ -4,26 +4,31 @@ package executor
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 )
 
-// Lock creates dir/LockFile exclusively so two runs never overlap; it
-// returns ErrLocked when the file exists. On this platform a crashed run
-// leaves the file behind: remove it by hand. unlock removes it.
-func Lock(dir string) (unlock func() error, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock: state directory %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, LockFile)
+// tryLock creates path exclusively and writes me into it; held reports
+// that the file exists. On this platform a crashed run leaves the file
+// behind: remove it by hand. unlock removes it.
+func tryLock(path string, me Holder) (unlock func() error, held bool, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%w (%s); wait for it to finish, or remove the file if no run is active", ErrLocked, path)
+			return nil, true, nil
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, false, err
 	}
+	_, _ = f.Write(me.encode())
 	_ = f.Close()
-	return func() error { return os.Remove(path) }, nil
+	return func() error { return os.Remove(path) }, false, nil
 }
+
+// DefaultLockDir is where the instance locks live unless
+// ENCIMPORT_LOCK_DIR says otherwise: a directory under the system's
+// temporary directory, the same for every run whatever its state directory.
+func DefaultLockDir() string {
+	return filepath.Join(os.TempDir(), "encimport-locks")
+}
+
+func checkLockDir(dir string) error { return os.MkdirAll(dir, 0o700) }

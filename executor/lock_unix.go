@@ -11,29 +11,24 @@ import (
 	"syscall"
 )
 
-// Lock takes an exclusive, non-blocking lock (flock) on dir/LockFile so two
-// runs over the same state directory never overlap; it returns ErrLocked
-// (wrapped, naming the file) when another run holds it. The lock also ends
-// when the process does. unlock releases it.
-func Lock(dir string) (unlock func() error, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock: state directory %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, LockFile)
+// tryLock takes an exclusive, non-blocking flock on path and writes me into
+// the file; held reports that another process has it. The lock also ends
+// when the process does, so a crashed run never leaves it behind.
+func tryLock(path string, me Holder) (unlock func() error, held bool, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, false, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (%s); wait for it to finish", ErrLocked, path)
+			return nil, true, nil
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, false, err
 	}
-	// The pid is informative only; the flock is what excludes.
+	// The holder is informative only; the flock is what excludes.
 	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	_, _ = f.WriteAt(me.encode(), 0)
 	done := false
 	return func() error {
 		if done {
@@ -45,5 +40,34 @@ func Lock(dir string) (unlock func() error, err error) {
 			err = cerr
 		}
 		return err
-	}, nil
+	}, false, nil
+}
+
+// DefaultLockDir is where the instance locks live unless
+// ENCIMPORT_LOCK_DIR says otherwise: a directory of this user's under the
+// system's temporary directory ($TMPDIR or /tmp), the same for every run of
+// the user on this host whatever its state directory, its session
+// (cron has no $XDG_RUNTIME_DIR) or its working directory.
+func DefaultLockDir() string {
+	return filepath.Join(os.TempDir(), "encimport-locks-"+strconv.Itoa(os.Getuid()))
+}
+
+// checkLockDir makes dir (0700) and refuses one another user owns or may
+// write to: a lock there could be held, or removed, by anyone.
+func checkLockDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case ok && int(st.Uid) != os.Getuid():
+		return fmt.Errorf("%s belongs to another user (uid %d); set ENCIMPORT_LOCK_DIR to a directory of yours", dir, st.Uid)
+	}
+	return nil
 }

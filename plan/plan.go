@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/encimport/encimport/encompass"
 )
@@ -14,10 +15,13 @@ const Version = 1
 // apply. It never holds a password: those live only in Row.Password, which is
 // not serialised and is filled again from the input file on `apply --plan`.
 type Plan struct {
-	Version  int       `json:"version"`
-	Input    Input     `json:"input"`
-	Options  Options   `json:"options"`
-	Caller   string    `json:"caller,omitempty"`
+	Version int     `json:"version"`
+	Input   Input   `json:"input"`
+	Options Options `json:"options"`
+	Caller  string  `json:"caller,omitempty"`
+	// Target is the Encompass the plan was made against; apply --plan
+	// refuses another. Nil in plans of encimport before it was recorded.
+	Target   *Target   `json:"target,omitempty"`
 	Rows     []Row     `json:"rows"`            // one per data row, input order
 	Moves    []Move    `json:"moves,omitempty"` // bulk-move calls, in execution order
 	Reads    ReadStats `json:"reads"`
@@ -27,11 +31,48 @@ type Plan struct {
 	OrgPaths map[string]string `json:"orgPaths,omitempty"`
 }
 
-// Input identifies the file a plan was made from.
+// Input identifies the file a plan was made from and how it was read.
 type Input struct {
+	// Path is the file as named on the command line; in a saved plan,
+	// relative to the plan file's folder when the file is below it
+	// (apply --plan resolves it from there).
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Sheet  string `json:"sheet,omitempty"`
+	// AllSheets and IncludeHidden are the reader's options (--all-sheets,
+	// --include-hidden): apply --plan reads the file as the plan did.
+	AllSheets     bool `json:"allSheets,omitempty"`
+	IncludeHidden bool `json:"includeHidden,omitempty"`
+}
+
+// Target is the Encompass a plan was made against: the API URL and the
+// instance id ("sandbox:…" names an in-process sandbox's world).
+type Target struct {
+	APIURL     string `json:"apiUrl"`
+	InstanceID string `json:"instanceId"`
+}
+
+// Key is the target's identity: the API URL without a trailing slash, its
+// scheme and host in lower case, and the instance id in upper case. Two
+// targets with the same key are the same Encompass instance.
+func (t Target) Key() string {
+	u := strings.TrimRight(strings.TrimSpace(t.APIURL), "/")
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
+		host, path, _ := strings.Cut(rest, "/")
+		u = strings.ToLower(scheme) + "://" + strings.ToLower(host)
+		if path != "" {
+			u += "/" + path
+		}
+	}
+	return u + "\x00" + strings.ToUpper(strings.TrimSpace(t.InstanceID))
+}
+
+// String names the target for people: "instance BE11111111 at https://…".
+func (t Target) String() string {
+	if t.InstanceID == "" {
+		return t.APIURL
+	}
+	return "instance " + t.InstanceID + " at " + t.APIURL
 }
 
 // Options are the flags that change what the plan decides.

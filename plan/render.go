@@ -30,6 +30,9 @@ func WritePlan(w io.Writer, p *Plan) error {
 	if p.Caller != "" {
 		fmt.Fprintf(bw, " as %s", p.Caller)
 	}
+	if p.Target != nil {
+		fmt.Fprintf(bw, " on %s", p.Target)
+	}
 	fmt.Fprintln(bw)
 	calls := "calls"
 	if s.MoveCalls == 1 {

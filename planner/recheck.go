@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/plan"
@@ -17,7 +19,14 @@ import (
 //     fewer because an earlier run already did some) keeps the fresh steps;
 //     with none left it is unchanged;
 //   - a row the fresh plan would do differently (the server changed in a way
-//     nobody reviewed) is invalid, with a problem saying to plan again.
+//     nobody reviewed) is invalid, with a problem saying to plan again;
+//   - so is a row whose steps are the reviewed ones but whose before-value
+//     changed (the reviewer saw title "A" → "B", someone set "C" since):
+//     the problem shows both ("title reviewed: "A", now: "C"").
+//
+// A patch whose fields are some of the reviewed ones (the others already
+// hold their reviewed value) keeps its fields, each with the reviewed
+// before-value.
 //
 // Moves are batched again over the rows kept. Rows are matched by position;
 // both plans must come from the same file (same digest).
@@ -43,18 +52,23 @@ func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
 		case fr.Status == plan.StatusUnchanged:
 			fr.Outcome = ""
 			out.Rows[i] = fr
-		case fr.Status == plan.StatusPlanned && reviewedSteps(rv, &fr):
+		case fr.Status == plan.StatusPlanned && reviewedSteps(rv, &fr) && len(changedBefore(reviewed, fresh, rv, &fr)) == 0:
 			fr.Outcome = rv.Outcome
 			out.Rows[i] = fr
 		default:
-			now := "find problems"
-			if fr.Status == plan.StatusPlanned {
-				now = fresh.Describe(&fr)
+			msg := ""
+			if drift := changedBefore(reviewed, fresh, rv, &fr); len(drift) > 0 && fr.Status == plan.StatusPlanned {
+				msg = fmt.Sprintf("the server changed since the plan was reviewed: %s; run plan again and review it", strings.Join(drift, "; "))
+			} else {
+				now := "find problems"
+				if fr.Status == plan.StatusPlanned {
+					now = fresh.Describe(&fr)
+				}
+				msg = fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s; a plan made now would %s; run plan again and review it",
+					reviewed.Describe(rv), now)
 			}
 			bad := plan.Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: plan.StatusInvalid,
-				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(),
-					Message: fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s; a plan made now would %s; run plan again and review it",
-						reviewed.Describe(rv), now)})}
+				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(), Message: msg})}
 			out.Rows[i] = bad
 		}
 		if out.Rows[i].Move != nil {
@@ -71,8 +85,21 @@ func reviewedSteps(rv, fresh *plan.Row) bool {
 	if fresh.Create != nil && (rv.Create == nil || !sameJSON(rv.Create, fresh.Create)) {
 		return false
 	}
-	if fresh.Patch != nil && (rv.Patch == nil || !sameJSON(rv.Patch.Body, fresh.Patch.Body)) {
-		return false
+	if fresh.Patch != nil {
+		if rv.Patch == nil {
+			return false
+		}
+		// Every field sent was reviewed with the value sent.
+		for k, v := range fresh.Patch.Body {
+			if rvv, ok := rv.Patch.Body[k]; !ok || !sameJSON(rvv, v) {
+				return false
+			}
+		}
+		for _, c := range fresh.Patch.Changes {
+			if reviewedChange(rv.Patch, c) == nil {
+				return false
+			}
+		}
 	}
 	if fresh.Move != nil && (rv.Move == nil || rv.Move.SourceOrgID != fresh.Move.SourceOrgID || rv.Move.TargetOrgID != fresh.Move.TargetOrgID) {
 		return false
@@ -84,4 +111,44 @@ func sameJSON(a, b any) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// reviewedChange is the change of p to the same field and value as c, or nil.
+func reviewedChange(p *plan.Patch, c plan.Change) *plan.Change {
+	for i := range p.Changes {
+		if p.Changes[i].Field == c.Field && p.Changes[i].After == c.After {
+			return &p.Changes[i]
+		}
+	}
+	return nil
+}
+
+// changedBefore lists, for people, the before-values of fresh's steps that
+// differ from what the reviewer saw in rv: a field's value, or the
+// organization a move takes the user from. The steps themselves may be
+// the reviewed ones: the value they overwrite is not.
+func changedBefore(reviewed, freshPlan *plan.Plan, rv, fresh *plan.Row) []string {
+	var out []string
+	if fresh.Patch != nil && rv.Patch != nil {
+		for _, c := range fresh.Patch.Changes {
+			if r := reviewedChange(rv.Patch, c); r != nil && r.Before != c.Before {
+				out = append(out, fmt.Sprintf("%s reviewed: %s, now: %s", c.Field, r.Before, c.Before))
+			}
+		}
+	}
+	if fresh.Move != nil && rv.Move != nil && fresh.Move.SourceOrgID != rv.Move.SourceOrgID {
+		out = append(out, fmt.Sprintf("organization reviewed: %s, now: %s",
+			orgLabel(reviewed, rv.Move.SourceOrgID), orgLabel(freshPlan, fresh.Move.SourceOrgID)))
+	}
+	return out
+}
+
+func orgLabel(p *plan.Plan, id string) string {
+	if path := p.OrgPaths[id]; path != "" {
+		return strconv.Quote(path)
+	}
+	if id == "" {
+		return "no organization"
+	}
+	return "organization " + id
 }

@@ -80,3 +80,74 @@ func TestRecheck(t *testing.T) {
 		}
 	})
 }
+
+// Issue 12 item 4: a row whose steps are the reviewed ones but whose
+// before-value changed since review is refused with both values shown; a
+// patch left with some of the reviewed fields keeps them.
+func TestRecheckBeforeValues(t *testing.T) {
+	in := plan.Input{Path: "people.csv", SHA256: "abc123abc123"}
+	recs := []*importer.Record{
+		rec(2, "action", "update", "id", "lo.denver", "title", "Loan Officer II", "phone", "303-555-0199"),
+		rec(3, "action", "move", "id", "lo.phoenix", "orgId", "Denver Branch"),
+		rec(4, "action", "disable", "id", "lo.denver2"),
+	}
+	w := testWorld()
+	w.Users["lo.denver2"] = &encompass.User{ID: "lo.denver2", Organization: &encompass.EntityRef{EntityID: "3"}}
+	reviewed := Build(recs, w, in, plan.Options{})
+	for i, r := range reviewed.Rows {
+		if r.Status != plan.StatusPlanned {
+			t.Fatalf("reviewed row %d: %s %v", i, r.Status, r.Problems)
+		}
+	}
+	if c := reviewed.Rows[2].Patch.Changes; len(c) != 1 || c[0].Before != "true" || c[0].After != "false" {
+		t.Errorf("disable row's change %+v: the enabled flag's before-value is recorded", c)
+	}
+	if m := reviewed.Rows[1].Move; m == nil || m.SourceOrgID != "4" {
+		t.Errorf("move row's source %+v: the source organization is recorded", m)
+	}
+
+	t.Run("title set by someone else since: refused, both values shown", func(t *testing.T) {
+		w := testWorld()
+		w.Users["lo.denver2"] = &encompass.User{ID: "lo.denver2", Organization: &encompass.EntityRef{EntityID: "3"}}
+		w.Users["lo.denver"].Title = "Regional VP"
+		p, err := Recheck(reviewed, Build(recs, w, in, plan.Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := p.Rows[0]
+		msg := strings.Join(r.Problems.Messages(), "; ")
+		if r.Status != plan.StatusInvalid || r.Patch != nil || !strings.Contains(msg, `title reviewed: "Loan Officer", now: "Regional VP"`) || !strings.Contains(msg, "run plan again") {
+			t.Errorf("row 2: %s %q", r.Status, msg)
+		}
+		if p.Rows[1].Status != plan.StatusPlanned || p.Rows[2].Status != plan.StatusPlanned {
+			t.Errorf("the other rows: %+v", p.Rows[1:])
+		}
+	})
+
+	t.Run("one reviewed field already set: the other is kept", func(t *testing.T) {
+		w := testWorld()
+		w.Users["lo.denver2"] = &encompass.User{ID: "lo.denver2", Organization: &encompass.EntityRef{EntityID: "3"}}
+		w.Users["lo.denver"].Phone = "303-555-0199"
+		p, err := Recheck(reviewed, Build(recs, w, in, plan.Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := p.Rows[0]; r.Status != plan.StatusPlanned || r.Patch == nil || len(r.Patch.Body) != 1 || r.Patch.Body["title"] == nil {
+			t.Errorf("row 2: %s %+v %v", r.Status, r.Patch, r.Problems)
+		}
+	})
+
+	t.Run("user moved elsewhere since: both organizations named", func(t *testing.T) {
+		w := testWorld()
+		w.Users["lo.denver2"] = &encompass.User{ID: "lo.denver2", Organization: &encompass.EntityRef{EntityID: "3"}}
+		w.Users["lo.phoenix"].Organization = &encompass.EntityRef{EntityID: "7"}
+		p, err := Recheck(reviewed, Build(recs, w, in, plan.Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := strings.Join(p.Rows[1].Problems.Messages(), "; ")
+		if p.Rows[1].Status != plan.StatusInvalid || !strings.Contains(msg, "organization reviewed:") || !strings.Contains(msg, "Phoenix Branch") || !strings.Contains(msg, "Wholesale") {
+			t.Errorf("row 3: %s %q", p.Rows[1].Status, msg)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/report"
@@ -19,6 +20,7 @@ type applyOptions struct {
 	file     string // "" with planFile: the input the plan names
 	planFile string // --plan FILE: execute the reviewed plan
 	dryRun   bool   // --dry-run: only plan, exactly `encimport plan`
+	wait     time.Duration
 }
 
 func (o *applyOptions) flags(fs *flag.FlagSet) {
@@ -26,6 +28,7 @@ func (o *applyOptions) flags(fs *flag.FlagSet) {
 	o.conn.flags(fs)
 	fs.StringVar(&o.planFile, "plan", "", "execute the reviewed plan in `FILE` (from 'plan -o')")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "only plan: exactly 'encimport plan'")
+	fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` (e.g. 30m) for another run against the same instance to finish (default: do not wait)")
 }
 
 func (o *applyOptions) args(files []string) error {
@@ -42,6 +45,9 @@ func (o *applyOptions) args(files []string) error {
 	if len(files) == 1 {
 		o.file = files[0]
 	}
+	if o.wait < 0 {
+		return usagef("--wait %s: give a duration of at least 0, e.g. 30m", o.wait)
+	}
 	return nil
 }
 
@@ -54,7 +60,7 @@ func (o *applyOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Input, cfg.PlanFile = o.file, o.planFile
+	cfg.Input, cfg.PlanFile, cfg.Wait = o.file, o.planFile, o.wait
 	prog := newProgress(o.IO, o.log, o.quiet)
 	env := o.env()
 	env.Progress = prog.update

@@ -50,12 +50,13 @@ Usage:
   encimport validate FILE            offline: read and check every row, no network
   encimport plan FILE [-o plan.json] read-only calls: what would change, row by row
   encimport apply FILE               plan, then execute (--dry-run: only plan)
-  encimport apply --plan plan.json   execute a reviewed plan (refused if the file changed)
-  encimport template [--format xlsx|csv] [-o FILE]
+  encimport apply --plan plan.json   execute a reviewed plan (refused for another file, instance or caller)
+  encimport template [-o FILE.xlsx|FILE.csv] [--force]
   encimport check                    read-only probe: token, instance, the caller's rights and scope
 
 Run 'encimport COMMAND -h' for the flags of a command. Exit codes: 0 done,
-1 fatal, 2 usage, 3 some rows invalid or failed, 4 locked, 130 interrupted.
+1 fatal, 2 usage, 3 some rows invalid or failed (or no data rows), 4 locked,
+130 interrupted.
 `
 
 // Main runs encimport with args (without the program name) and returns the

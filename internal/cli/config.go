@@ -45,7 +45,7 @@ func resolve(getenv func(string) string, configFile string, in *inputOptions, co
 			APIURL: s.APIURL, InstanceID: s.InstanceID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 			Username: s.Username, Password: s.Password,
 		}
-		cfg.Concurrency, cfg.Rate, cfg.StateDir = s.Concurrency, s.Rate, s.StateDir
+		cfg.Concurrency, cfg.Rate, cfg.StateDir, cfg.LockDir = s.Concurrency, s.Rate, s.StateDir, s.LockDir
 	}
 	if in == nil {
 		return cfg, nil
@@ -66,6 +66,7 @@ func resolve(getenv func(string) string, configFile string, in *inputOptions, co
 		s.DefaultWorkingFolder = s.DefaultWorkingFolder || d.WorkingFolder != ""
 	}
 	cfg.Sheet, cfg.Report = in.sheet, in.report
+	cfg.AllSheets, cfg.IncludeHidden = in.allSheets, in.includeHidden
 	cfg.Planner = plan.Options{
 		DefaultAction:        encompass.Action(in.action),
 		MergePersonas:        in.mergePersonas,
@@ -93,6 +94,7 @@ type settings struct {
 	Concurrency int
 	Rate        float64
 	StateDir    string
+	LockDir     string // the instance locks ("": executor.DefaultLockDir)
 	// Company defaults configured on the server (the API cannot read them).
 	DefaultOrg, DefaultPersona, DefaultWorkingFolder bool
 }
@@ -125,6 +127,7 @@ var configKeys = map[string]func(c *settings, v string) error{
 		return nil
 	},
 	"ENCIMPORT_STATE_DIR":        func(c *settings, v string) error { c.StateDir = v; return nil },
+	"ENCIMPORT_LOCK_DIR":         func(c *settings, v string) error { c.LockDir = v; return nil },
 	"ENCIMPORT_COMPANY_DEFAULTS": func(c *settings, v string) error { return c.setCompanyDefaults(v) },
 }
 

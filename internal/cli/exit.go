@@ -8,15 +8,16 @@ import (
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/job"
 )
 
 // Exit codes (docs/product.md, README "Exit codes").
 const (
 	ExitOK          = 0   // every row done, or nothing to do
-	ExitFatal       = 1   // bad config, auth refused, unreadable file
-	ExitUsage       = 2   // bad command line
-	ExitRowProblems = 3   // finished, but some rows invalid or failed
+	ExitFatal       = 1   // bad config, auth refused, unreadable file, no rights, an output not writable, a reviewed plan for another instance, caller or file
+	ExitUsage       = 2   // bad command line, an output that is an input, an unknown report format
+	ExitRowProblems = 3   // finished, but some rows invalid or failed; or the input has no data rows
 	ExitLocked      = 4   // another run holds the lock
 	ExitInterrupted = 130 // interrupted; the report is still written
 )
@@ -34,11 +35,19 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 // exitCode is the one place that maps an error to the process's exit code.
 func exitCode(err error) int {
 	var ue *usageError
+	var oe *job.OutputError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.As(err, &oe):
+		if oe.Usage {
+			return ExitUsage
+		}
+		return ExitFatal
+	case errors.Is(err, importer.ErrNoDataRows):
+		return ExitRowProblems
 	case errors.Is(err, job.ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.Is(err, executor.ErrLocked):

@@ -16,11 +16,14 @@ type inputOptions struct {
 
 	mergePersonas, exactLicenses, resetPasswords bool
 	moveBatchSize                                int
+	allSheets, includeHidden                     bool
 }
 
 func (o *inputOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default <input>-report-<time>.csv)")
 	fs.StringVar(&o.sheet, "sheet", "", "sheet `NAME` to read (default: the first sheet with an id column)")
+	fs.BoolVar(&o.allSheets, "all-sheets", false, "read every sheet with an id column, in the workbook's order")
+	fs.BoolVar(&o.includeHidden, "include-hidden", false, "read the rows hidden in Excel too (by default they are skipped with a warning)")
 	fs.StringVar(&o.action, "action", "upsert", "action for rows whose action cell is empty")
 	configFlag(fs, &o.config)
 	fs.BoolVar(&o.mergePersonas, "merge-personas", false, "add the row's personas to the user's current set instead of replacing it")
@@ -37,6 +40,9 @@ func (o *inputOptions) check() error {
 	}
 	if o.moveBatchSize < 1 {
 		return usagef("--move-batch-size must be at least 1")
+	}
+	if o.allSheets && o.sheet != "" {
+		return usagef("--sheet and --all-sheets exclude each other: name one sheet, or read them all")
 	}
 	return nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 
-	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
 )
@@ -44,18 +42,15 @@ func (o *planOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Input, cfg.PlanFile = o.file, o.planFile
+	cfg.Input, cfg.PlanFile, cfg.PlanOut = o.file, o.planFile, o.out
 	res, err := job.Plan(ctx, cfg, o.env())
 	if res != nil && res.Plan != nil {
 		if err := plan.WritePlan(o.IO.Out, res.Plan); err != nil {
 			return err
 		}
-		if o.out != "" {
-			if err := atomicfile.Write(o.out, 0o600, func(w io.Writer) error { return plan.Save(w, res.Plan) }); err != nil {
-				return fmt.Errorf("writing the plan: %w", err)
-			}
-			fmt.Fprintf(o.IO.Err, "Plan: %s\n", o.out)
-		}
+	}
+	if res != nil && res.PlanFile != "" {
+		fmt.Fprintf(o.IO.Err, "Plan: %s\n", res.PlanFile)
 	}
 	if res != nil && res.Report != "" {
 		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)

@@ -2,51 +2,78 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/templates"
 )
 
 // templateOptions are the options of `encimport template`: the blank
-// spreadsheet, as xlsx or csv.
+// spreadsheet, as xlsx or csv. The format is the -o file's extension; an
+// existing file is kept unless --force.
 type templateOptions struct {
 	*base
-	format string // --format xlsx|csv
+	format string // --format xlsx|csv; "" from -o's extension (default xlsx)
 	out    string // -o FILE; "-" for standard output
+	force  bool   // --force: replace an existing file
 }
 
 func (o *templateOptions) flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "xlsx", "xlsx or csv")
-	fs.StringVar(&o.out, "o", "", "output `FILE` (default encimport-template.<format>; - for standard output)")
+	fs.StringVar(&o.format, "format", "", "xlsx or csv (default: the -o file's extension, else xlsx)")
+	fs.StringVar(&o.out, "o", "", "output `FILE`, .xlsx or .csv (default encimport-template.<format>; - for standard output)")
+	fs.BoolVar(&o.force, "force", false, "replace the -o file if it exists")
 }
 
 func (o *templateOptions) args(files []string) error {
 	if len(files) > 0 {
 		return usagef("template takes no file argument; use -o FILE")
 	}
-	if o.format != "xlsx" && o.format != "csv" {
+	if o.format != "" && o.format != "xlsx" && o.format != "csv" {
 		return usagef("--format %q: use xlsx or csv", o.format)
 	}
+	if o.out == "" || o.out == "-" {
+		if o.format == "" {
+			o.format = "xlsx"
+		}
+		if o.out == "" {
+			o.out = "encimport-template." + o.format
+		}
+		return nil
+	}
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(o.out)), ".")
+	switch {
+	case ext != "xlsx" && ext != "csv":
+		return usagef("-o %s: name the template .xlsx or .csv (its format is the extension)", o.out)
+	case o.format != "" && o.format != ext:
+		return usagef("-o %s is a .%s file but --format is %s; drop --format (the extension decides) or rename the file", o.out, ext, o.format)
+	}
+	o.format = ext
 	return nil
 }
 
 func (o *templateOptions) run(context.Context) error {
-	out := o.out
-	if out == "" {
-		out = "encimport-template." + o.format
-	}
 	write := templates.WriteXLSX
 	if o.format == "csv" {
 		write = templates.WriteCSV
 	}
-	if out == "-" {
+	if o.out == "-" {
 		return write(o.IO.Out)
 	}
-	if err := atomicfile.Write(out, 0o600, write); err != nil {
+	if !o.force {
+		if _, err := os.Lstat(o.out); err == nil {
+			return fmt.Errorf("%s exists (it may be a filled-in template) and was left as it is; give --force to replace it, or another -o FILE", o.out)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := atomicfile.Write(o.out, 0o600, write); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Err, "Template: %s\n", out)
+	fmt.Fprintf(o.IO.Err, "Template: %s\n", o.out)
 	return nil
 }

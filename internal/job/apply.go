@@ -2,9 +2,10 @@ package job
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/plan"
@@ -37,7 +38,8 @@ func (a *Applied) Unfinished() int {
 	return n
 }
 
-// Apply is the one wiring of a run that changes Encompass: lock the state
+// Apply is the one wiring of a run that changes Encompass: check the
+// outputs and read the input (prepare), lock the instance and the state
 // directory, connect, plan (as Plan does), open the journal, execute, write
 // the report. A run whose every row reached its end removes its journal; a
 // rerun of the same file plans afresh and finds the rows unchanged.
@@ -47,15 +49,14 @@ func (a *Applied) Unfinished() int {
 func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 	res := &Applied{}
 	log := env.log()
+	pr, err := prepare(cfg, env, true)
+	res.Planned = *pr.result()
+	if err != nil {
+		return res, err
+	}
 	if cfg.StateDir != "" {
-		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-			return res, fmt.Errorf("state directory: %w", err)
-		}
-		unlock, err := executor.Lock(cfg.StateDir)
+		unlock, err := lock(ctx, cfg, env, pr.input)
 		if err != nil {
-			if errors.Is(err, executor.ErrLocked) {
-				return res, fmt.Errorf("another encimport run holds the lock in %s: %w", cfg.StateDir, err)
-			}
 			return res, err
 		}
 		defer unlock()
@@ -66,7 +67,7 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		return res, err
 	}
 	defer s.Close()
-	pl, err := makePlan(ctx, cfg, env, s)
+	pl, err := pr.makePlan(ctx, cfg, env, s)
 	if pl != nil {
 		res.Planned = *pl
 	}
@@ -100,7 +101,7 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		env.Executed(out)
 	}
 	res.Run = out
-	if res.Report, err = cfg.writeReport(res.Input, out.Rows); err != nil {
+	if res.Report, err = writeReport(pr.report, out.Rows); err != nil {
 		return res, err
 	}
 	runSum := out.Summary()
@@ -121,4 +122,44 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		}
 	}
 	return res, nil
+}
+
+// lock takes the run's locks: the instance's (executor.LockInstance, in
+// cfg.LockDir), so two runs against one Encompass never overlap whatever
+// their state directories, then the state directory's, so two runs never
+// share a journal. Each is waited for up to cfg.Wait. An in-process sandbox
+// without a state file has a world of its own: only the state directory
+// is locked.
+func lock(ctx context.Context, cfg Config, env Env, input string) (unlock func(), err error) {
+	id := cfg.Target.Identity()
+	opts := executor.LockOptions{
+		Wait: cfg.Wait,
+		What: fmt.Sprintf("encimport apply %s on %s", input, id),
+		Waiting: func(h executor.Holder) {
+			env.log().Info("waiting for the lock held by another run", "pid", h.PID, "host", h.Host,
+				"started", h.Started.Local().Format(time.DateTime), "what", h.What, "wait", cfg.Wait)
+		},
+	}
+	var unlocks []func() error
+	unlock = func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			_ = unlocks[i]()
+		}
+	}
+	if !(cfg.Target.Sandbox && cfg.Target.SandboxState == "") {
+		opts.For = id.String()
+		u, err := executor.LockInstance(ctx, cfg.LockDir, id.Key(), id.String(), opts)
+		if err != nil {
+			return nil, err
+		}
+		unlocks = append(unlocks, u)
+	}
+	opts.For = "the state directory " + cfg.StateDir
+	u, err := executor.LockPath(ctx, filepath.Join(cfg.StateDir, executor.LockFile), opts)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	unlocks = append(unlocks, u)
+	return unlock, nil
 }

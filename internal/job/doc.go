@@ -3,9 +3,13 @@
 // returns what it did for the caller to render. The CLI (internal/cli) and
 // the benchmarks (internal/bench) both call it; neither wires a run itself.
 //
-//	Validate: read and check row by row (planner.CheckFile) → report
-//	Plan:     connect → read → fetch → build (or a reviewed plan rechecked) → report
-//	Apply:    lock → connect → read → fetch → build → journal → run → report
+//	Validate: outputs checked → read and check row by row (planner.CheckFile) → report
+//	Plan:     prepare → connect → fetch → rights → build (or a reviewed plan rechecked) → report, plan -o
+//	Apply:    prepare → lock → connect → fetch → rights → build → journal → run → report
+//
+// prepare is everything before the first call: a reviewed plan loaded and
+// held to the run's target, the outputs checked (outputs.go), the input read
+// (no data rows stops here) and held to the reviewed plan's digest.
 //
 // Map of the package:
 //   - job.go: [Config] (the run's settings, never changed by the run),
@@ -15,7 +19,11 @@
 //     or real Encompass, the trace file, the client's pacing) and [Session],
 //     whose Close revokes the run's token;
 //   - validate.go: [Validate], offline and streaming;
-//   - plan.go: [Plan], and the planning Apply shares (read, fetch, build,
-//     the reviewed plan of apply --plan, the report of an interrupted fetch);
-//   - apply.go: [Apply], the lock, the journal, the executor, the report.
+//   - plan.go: [Plan], and the planning Apply shares (prepare, read, fetch,
+//     the caller's rights, build, the reviewed plan of apply --plan bound to
+//     its target, caller and file, the report of an interrupted fetch);
+//   - outputs.go: [OutputError], checkOutputs and sameFile: every file a
+//     run writes checked before its first call;
+//   - apply.go: [Apply], the locks (the instance's, the state directory's),
+//     the journal, the executor, the report.
 package job

@@ -9,6 +9,7 @@ import (
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
@@ -59,7 +60,21 @@ type Config struct {
 	// generated rows): nothing is read from Input.
 	Records []*importer.Record
 	Sheet   string // sheet to read ("": the first with an id column)
-	Planner plan.Options
+	// AllSheets reads every sheet with an id column (--all-sheets);
+	// IncludeHidden reads the rows hidden in Excel too (--include-hidden).
+	AllSheets, IncludeHidden bool
+	Planner                  plan.Options
+
+	// PlanOut is where Plan also saves the plan as JSON (plan -o; "":
+	// nowhere). The input's path in it is relative to its folder when the
+	// input is there or below.
+	PlanOut string
+
+	// Wait is how long Apply waits for a lock another run holds (--wait;
+	// 0: it does not wait). LockDir holds the instance locks ("":
+	// executor.DefaultLockDir).
+	Wait    time.Duration
+	LockDir string
 
 	// Report is the per-row report file; "" names one beside the input
 	// (report.DefaultPath) when it is written. NoReport writes none: the
@@ -99,18 +114,42 @@ func (c Config) concurrency() int {
 	return c.Concurrency
 }
 
-// writeReport writes rows to the run's report file and returns its path
-// ("" with NoReport).
-func (c Config) writeReport(input string, rows []report.Row) (string, error) {
-	if c.NoReport {
-		return "", nil
+// reportPath is the report file of a run of input: Report, or one beside
+// the input named for the time now; "" with NoReport. A run computes it
+// once, before it starts, and checks it can be written (checkOutputs).
+func (c Config) reportPath(input string) string {
+	switch {
+	case c.NoReport:
+		return ""
+	case c.Report != "":
+		return c.Report
 	}
-	path := c.Report
+	return report.DefaultPath(input, time.Now())
+}
+
+// writeReport writes rows to path, the run's report file ("": none) and
+// returns path.
+func writeReport(path string, rows []report.Row) (string, error) {
 	if path == "" {
-		path = report.DefaultPath(input, time.Now())
+		return "", nil
 	}
 	if err := report.Write(path, rows); err != nil {
 		return "", fmt.Errorf("writing the report: %w", err)
 	}
 	return path, nil
+}
+
+// Identity is the Encompass t names, as a plan records it and as the
+// instance lock is keyed: the API URL and the instance id; for the
+// in-process sandbox, "sandbox:" and its world's file (or "default world",
+// a world of the run's own).
+func (t Target) Identity() plan.Target {
+	if t.Sandbox {
+		w := "default world"
+		if t.SandboxState != "" {
+			w = absPath(t.SandboxState)
+		}
+		return plan.Target{APIURL: "sandbox:" + w, InstanceID: sandbox.DefaultInstanceID}
+	}
+	return plan.Target{APIURL: t.APIURL, InstanceID: t.InstanceID}
 }

@@ -2,11 +2,16 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
+	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
@@ -14,21 +19,36 @@ import (
 
 // Planned is a plan made for a run.
 type Planned struct {
-	Plan   *plan.Plan // nil when planning did not finish
-	Input  string     // the input file the plan was made from
-	Report string     // the report written ("" none, or NoReport)
+	Plan     *plan.Plan // nil when planning did not finish
+	Input    string     // the input file the plan was made from
+	Report   string     // the report written ("" none, or NoReport)
+	PlanFile string     // the plan saved (Config.PlanOut), once saved
 }
 
-// Plan makes the plan of cfg with read-only calls and writes its report. It
-// takes no lock: it changes nothing. Interrupted while reading the server,
-// it still writes the report (every row skipped) and returns ErrInterrupted.
+// ErrNoRights says the calling user may not manage users: the run stopped
+// after its read calls, before planning a row.
+var ErrNoRights = errors.New("the calling user may not manage users")
+
+// ErrPlanBinding says a reviewed plan (apply --plan) was made for another
+// Encompass, caller or file, or does not say which: nothing was done.
+var ErrPlanBinding = errors.New("the reviewed plan does not match this run")
+
+// Plan makes the plan of cfg with read-only calls, writes its report and,
+// with cfg.PlanOut, saves it. It takes no lock: it changes nothing. The
+// outputs are checked and the input read before the first call.
+// Interrupted while reading the server, it still writes the report (every
+// row skipped) and returns ErrInterrupted.
 func Plan(ctx context.Context, cfg Config, env Env) (*Planned, error) {
+	pr, err := prepare(cfg, env, false)
+	if err != nil {
+		return pr.result(), err
+	}
 	s, err := Connect(cfg, env)
 	if err != nil {
-		return nil, err
+		return pr.result(), err
 	}
 	defer s.Close()
-	res, err := makePlan(ctx, cfg, env, s)
+	res, err := pr.makePlan(ctx, cfg, env, s)
 	if err != nil {
 		return res, err
 	}
@@ -37,55 +57,156 @@ func Plan(ctx context.Context, cfg Config, env Env) (*Planned, error) {
 			return res, err
 		}
 	}
-	res.Report, err = cfg.writeReport(res.Input, report.PlanRows(res.Plan))
-	return res, err
-}
-
-// makePlan reads the input and the server and decides every row (read →
-// fetch → build). With cfg.PlanFile it holds the reviewed plan against the
-// server as it is now (planner.Recheck): the input must be the very bytes the
-// plan was made from; what was done since is not done again, and what the
-// server changed unreviewed is refused for those rows.
-func makePlan(ctx context.Context, cfg Config, env Env, s *Session) (*Planned, error) {
-	input, sheet, opts := cfg.Input, cfg.Sheet, cfg.Planner
-	var reviewed *plan.Plan
-	if cfg.PlanFile != "" {
-		var err error
-		if reviewed, err = loadPlan(cfg.PlanFile); err != nil {
-			return nil, err
-		}
-		if input == "" {
-			input = reviewed.Input.Path
-		}
-		sheet, opts = reviewed.Input.Sheet, reviewed.Options
-	}
-	res := &Planned{Input: input}
-	recs, warns, in, err := read(cfg, env, input, sheet)
-	if err != nil {
+	if res.Report, err = writeReport(pr.report, report.PlanRows(res.Plan)); err != nil {
 		return res, err
 	}
-	if reviewed != nil && in.SHA256 != reviewed.Input.SHA256 {
-		return res, fmt.Errorf("%s changed since the plan %s was made; run 'encimport plan' again and review the new plan", input, cfg.PlanFile)
+	if cfg.PlanOut != "" {
+		if err := savePlan(cfg.PlanOut, res.Plan); err != nil {
+			return res, err
+		}
+		res.PlanFile = cfg.PlanOut
 	}
+	return res, nil
+}
+
+// prepared is what a run resolves before its first call: the input (the
+// reviewed plan's, with apply --plan), how to read and plan it, the report's
+// path, and the rows read.
+type prepared struct {
+	input    string
+	in       plan.Input // how to read the input; its digest once read
+	opts     plan.Options
+	reviewed *plan.Plan // apply --plan
+	report   string     // "" none
+	recs     []*importer.Record
+	warns    []importer.Problem
+}
+
+func (pr *prepared) result() *Planned {
+	if pr == nil {
+		return &Planned{}
+	}
+	return &Planned{Input: pr.input}
+}
+
+// prepare does, before any call to the server, everything a run can do
+// without one: load a reviewed plan and hold it against the run's target,
+// check the outputs (checkOutputs), read the input (a file without data rows
+// stops here) and hold its digest against the reviewed plan's.
+func prepare(cfg Config, env Env, apply bool) (*prepared, error) {
+	pr := &prepared{input: cfg.Input, opts: cfg.Planner,
+		in: plan.Input{Sheet: cfg.Sheet, AllSheets: cfg.AllSheets, IncludeHidden: cfg.IncludeHidden}}
+	var planInput string // the reviewed plan's input, resolved from the plan's folder
+	if cfg.PlanFile != "" {
+		rv, err := loadPlan(cfg.PlanFile)
+		if err != nil {
+			return pr, err
+		}
+		if err := checkTarget(cfg, rv); err != nil {
+			return pr, err
+		}
+		pr.reviewed, pr.opts = rv, rv.Options
+		pr.in = plan.Input{Sheet: rv.Input.Sheet, AllSheets: rv.Input.AllSheets, IncludeHidden: rv.Input.IncludeHidden}
+		planInput = rv.Input.Path
+		if planInput != "" && !filepath.IsAbs(planInput) {
+			planInput = filepath.Join(filepath.Dir(cfg.PlanFile), planInput)
+		}
+		if pr.input == "" {
+			pr.input = planInput
+		}
+	}
+	pr.report = cfg.reportPath(pr.input)
+	if err := checkOutputs(cfg, pr.input, pr.report, apply); err != nil {
+		return pr, err
+	}
+	var err error
+	if pr.recs, pr.warns, pr.in, err = read(cfg, env, pr.input, pr.in); err != nil {
+		return pr, err
+	}
+	if rv := pr.reviewed; rv != nil && pr.in.SHA256 != rv.Input.SHA256 {
+		if planInput != "" && !sameFile(pr.input, planInput) {
+			return pr, fmt.Errorf("%w: %s was made for %s (sha256 %.12s), not for %s (sha256 %.12s); give the plan's file, or run 'encimport plan %s -o PLAN' and review that plan",
+				ErrPlanBinding, cfg.PlanFile, planInput, rv.Input.SHA256, pr.input, pr.in.SHA256, pr.input)
+		}
+		return pr, fmt.Errorf("%w: %s changed since the plan %s was made (sha256 %.12s then, %.12s now); run 'encimport plan' again and review the new plan",
+			ErrPlanBinding, pr.input, cfg.PlanFile, rv.Input.SHA256, pr.in.SHA256)
+	}
+	return pr, nil
+}
+
+// checkTarget refuses a reviewed plan made against another Encompass than
+// cfg's, or one that does not say which (a plan of an encimport before plans
+// recorded it): applying it could change an instance nobody reviewed.
+func checkTarget(cfg Config, rv *plan.Plan) error {
+	now := cfg.Target.Identity()
+	if rv.Target == nil {
+		return fmt.Errorf("%w: %s does not record the Encompass it was made against (it was made by an earlier encimport), so it cannot be held to %s; run 'encimport plan -o' again and review the new plan",
+			ErrPlanBinding, cfg.PlanFile, now)
+	}
+	if rv.Target.Key() != now.Key() {
+		return fmt.Errorf("%w: %s was made against %s, but this run is configured for %s; apply it with the settings it was made with, or plan again against %s and review that plan",
+			ErrPlanBinding, cfg.PlanFile, rv.Target, now, now)
+	}
+	return nil
+}
+
+// makePlan reads the server and decides every row (fetch → rights → build).
+// With a reviewed plan it holds it against the server as it is now
+// (planner.Recheck): the caller must be the reviewed plan's; what was done
+// since is not done again, and what the server changed unreviewed (a
+// before-value included) is refused for those rows.
+func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Session) (*Planned, error) {
+	res := pr.result()
 	w, err := planner.Fetch(ctx, s.Client)
 	if err != nil {
 		if ctx.Err() == nil {
 			return res, fmt.Errorf("reading users, organizations and personas: %w", err)
 		}
-		if res.Report, err = cfg.writeReport(input, notPlanned(recs, cfg.Planner.DefaultAction)); err != nil {
+		if res.Report, err = writeReport(pr.report, notPlanned(pr.recs, pr.opts.DefaultAction)); err != nil {
 			return res, err
 		}
 		return res, ErrInterrupted
 	}
-	p := planner.Build(recs, w, in, opts)
-	p.Warnings = append(p.Warnings, warns...)
-	if reviewed != nil {
-		if p, err = planner.Recheck(reviewed, p); err != nil {
-			return res, err
+	if rv := pr.reviewed; rv != nil && !strings.EqualFold(rv.Caller, w.Caller.ID) {
+		return res, fmt.Errorf("%w: %s was reviewed for the calling user %q, but this run is signed in as %q; apply it as %q, or plan again as %q and review that plan",
+			ErrPlanBinding, cfg.PlanFile, rv.Caller, w.Caller.ID, rv.Caller, w.Caller.ID)
+	}
+	if acc := w.CallerAccess(); !acc.CanManage {
+		has := "no persona"
+		if len(acc.Personas) > 0 {
+			has = "the personas " + strings.Join(acc.Personas, ", ")
+		}
+		return res, fmt.Errorf("%w: %q (on %s) has %s and no administrator rights: %s; nothing was planned or changed; run encimport as an administrator ('encimport check' shows the caller's rights)",
+			ErrNoRights, w.Caller.ID, cfg.Target.Identity(), has, acc.Why)
+	}
+	p := planner.Build(pr.recs, w, pr.in, pr.opts)
+	p.Warnings = append(p.Warnings, pr.warns...)
+	id := cfg.Target.Identity()
+	p.Target = &id
+	if pr.reviewed != nil {
+		if p, err = planner.Recheck(pr.reviewed, p); err != nil {
+			return res, fmt.Errorf("%w: %w", ErrPlanBinding, err)
 		}
 	}
 	res.Plan = p
 	return res, nil
+}
+
+// savePlan writes p to path (plan -o), the input's path relative to the
+// plan's folder when the input is there or below, so the two can move
+// together (apply --plan resolves it from the plan's folder).
+func savePlan(path string, p *plan.Plan) error {
+	cp := *p
+	if in := cp.Input.Path; in != "" {
+		cp.Input.Path = absPath(in)
+		if rel, err := filepath.Rel(filepath.Dir(absPath(path)), cp.Input.Path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			cp.Input.Path = rel
+		}
+	}
+	if err := atomicfile.Write(path, 0o600, func(w io.Writer) error { return plan.Save(w, &cp) }); err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	return nil
 }
 
 func loadPlan(path string) (*plan.Plan, error) {
@@ -101,23 +222,28 @@ func loadPlan(path string) (*plan.Plan, error) {
 	return p, nil
 }
 
-// read reads the input file: every record, and the plan's Input with the
-// digest of the very bytes read. cfg.Records, when set, are the rows.
-func read(cfg Config, env Env, path, sheet string) ([]*importer.Record, []importer.Problem, plan.Input, error) {
-	in := plan.Input{Path: path, Sheet: sheet}
+// read reads the input file as in says (sheet, all sheets, hidden rows):
+// every record, and in with the digest of the very bytes read (and, when
+// one sheet was read, its name). cfg.Records, when set, are the rows. A
+// file without data rows is an error wrapping importer.ErrNoDataRows.
+func read(cfg Config, env Env, path string, in plan.Input) ([]*importer.Record, []importer.Problem, plan.Input, error) {
+	in.Path = path
 	if cfg.Records != nil {
 		return cfg.Records, nil, in, nil
 	}
-	res, err := importer.Read(path, importer.Options{Sheet: sheet, MaxRows: PlanMaxRows})
+	res, err := importer.Read(path, importer.Options{Sheet: in.Sheet, AllSheets: in.AllSheets, IncludeHidden: in.IncludeHidden, MaxRows: PlanMaxRows})
 	if err != nil {
 		return nil, nil, in, err
 	}
-	in.SHA256 = res.SHA256
-	if in.Sheet == "" && len(res.Records) > 0 {
-		in.Sheet = res.Records[0].Sheet
-	}
 	for _, w := range res.Warnings {
 		env.log().Warn(w.Error())
+	}
+	if res.NoDataRows != nil {
+		return nil, res.Warnings, in, res.NoDataRows
+	}
+	in.SHA256 = res.SHA256
+	if in.Sheet == "" && !in.AllSheets && len(res.Records) > 0 {
+		in.Sheet = res.Records[0].Sheet
 	}
 	return res.Records, res.Warnings, in, nil
 }

@@ -2,7 +2,7 @@ package job
 
 import (
 	"context"
-	"time"
+	"io"
 
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/plan"
@@ -24,12 +24,12 @@ func Validate(ctx context.Context, cfg Config, env Env, onRow func(plan.Row)) (*
 	// The report is started with the first row, so an unreadable input
 	// is reported as such, not as a report that could not be created.
 	var rep *report.Writer
-	repPath := cfg.Report
-	if repPath == "" {
-		repPath = report.DefaultPath(cfg.Input, time.Now())
+	repPath := cfg.reportPath(cfg.Input)
+	if err := checkOutputs(cfg, cfg.Input, repPath, false); err != nil {
+		return nil, err
 	}
 	start := func() (err error) {
-		if rep == nil && !cfg.NoReport {
+		if rep == nil && repPath != "" {
 			rep, err = report.Create(repPath)
 		}
 		return err
@@ -40,7 +40,8 @@ func Validate(ctx context.Context, cfg Config, env Env, onRow func(plan.Row)) (*
 		}
 	}()
 	res := &Validated{}
-	warns, err := planner.CheckFile(ctx, cfg.Input, importer.Options{Sheet: cfg.Sheet}, cfg.Planner, func(r plan.Row) error {
+	ropts := importer.Options{Sheet: cfg.Sheet, AllSheets: cfg.AllSheets, IncludeHidden: cfg.IncludeHidden}
+	warns, err := planner.CheckFile(ctx, cfg.Input, ropts, cfg.Planner, func(r plan.Row) error {
 		res.Rows++
 		if r.Status == plan.StatusInvalid {
 			res.Invalid++
@@ -59,6 +60,9 @@ func Validate(ctx context.Context, cfg Config, env Env, onRow func(plan.Row)) (*
 	if err != nil {
 		return nil, err
 	}
+	if res.Rows == 0 {
+		return nil, noDataRows(cfg.Input, ropts)
+	}
 	if err := start(); err != nil {
 		return nil, err
 	}
@@ -69,4 +73,25 @@ func Validate(ctx context.Context, cfg Config, env Env, onRow func(plan.Row)) (*
 		res.Report = repPath
 	}
 	return res, nil
+}
+
+// noDataRows is the importer's error for a file without data rows, read
+// again to the end for its words (the file has no rows: a short read).
+func noDataRows(path string, ropts importer.Options) error {
+	r, err := importer.Open(path, ropts)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for {
+		if _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := r.NoDataRows(); err != nil {
+		return err
+	}
+	return &importer.FileError{File: path, Msg: "the file has no data rows", Err: importer.ErrNoDataRows}
 }
