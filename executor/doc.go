@@ -15,7 +15,8 @@
 //     moves, each call's rows a moveBatch (pending until settled).
 //   - journal.go: [Journal], the append-only record that makes a run
 //     resumable; lock.go with lock_unix.go (flock) and lock_other.go:
-//     [Lock], so two runs never overlap.
+//     the lock files ([Holder]: pid, host, start), so two runs never overlap
+//     (the job takes one per instance and one per state folder).
 //
 // # Phases
 //
