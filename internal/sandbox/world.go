@@ -100,13 +100,14 @@ type seedUser struct {
 	phone, cell, nmls, nmlsExp  string
 	states                      []string
 	apiUser, disabled           bool
+	client                      string // with apiUser: the oAuthClientId
 }
 
 var defaultUsers = []seedUser{
 	{id: "admin", first: "Sandbox", last: "Administrator", org: OrgAdministration, title: "System Administrator", personas: []string{PersonaIDSuperAdministrator}},
 	{id: "it.admin", first: "Irene", last: "Tate", org: OrgAdministration, title: "IT Director", personas: []string{PersonaIDSuperAdministrator}, phone: "303-555-0101"},
 	{id: "ops.analyst", first: "Olivia", last: "Grant", org: OrgAdministration, title: "Operations Analyst", personas: []string{PersonaIDLoanProcessor}},
-	{id: "api.partner", first: "Partner", last: "Integration", org: OrgAdministration, title: "API Partner", personas: []string{PersonaIDAdministrator}, apiUser: true},
+	{id: "api.partner", first: "Partner", last: "Integration", org: OrgAdministration, title: "API Partner", personas: []string{PersonaIDAdministrator}, apiUser: true, client: "partner-client"},
 	{id: "retail.mgr", first: "Monica", last: "Hill", org: OrgRetail, title: "Retail Manager", personas: []string{PersonaIDLoanOfficer}, phone: "303-555-0110"},
 	{id: "uw.retail", first: "Victor", last: "Lee", org: OrgRetail, title: "Senior Underwriter", personas: []string{PersonaIDUnderwriter}},
 	{id: "westadmin", first: "Wendy", last: "Adams", org: OrgWestRegion, title: "West Region Administrator", personas: []string{PersonaIDAdministrator}, phone: "303-555-0120"},
@@ -118,6 +119,7 @@ var defaultUsers = []seedUser{
 	{id: "lo.rortiz", first: "Rosa", last: "Ortiz", org: OrgDenverBranch, title: "Loan Officer", personas: []string{PersonaIDLoanOfficer}, cell: "720-555-0134"},
 	{id: "lp.denver", first: "Priya", last: "Shah", org: OrgDenverBranch, title: "Loan Processor", personas: []string{PersonaIDLoanProcessor}, phone: "303-555-0135"},
 	{id: "uw.denver", first: "Marcus", last: "Green", org: OrgDenverBranch, title: "Underwriter", personas: []string{PersonaIDUnderwriter}},
+	{id: "api.pricing", first: "Pricing", last: "Engine", org: OrgDenverBranch, title: "Pricing Integration", personas: []string{PersonaIDLoanProcessor}, apiUser: true, client: "pricing-client"},
 	{id: "lo.former", first: "Frank", last: "Morris", org: OrgDenverBranch, title: "Loan Officer", personas: []string{PersonaIDLoanOfficer}, disabled: true},
 	{id: "lo.phoenix", first: "Paul", last: "Navarro", org: OrgPhoenixBranch, title: "Branch Manager", personas: []string{PersonaIDLoanOfficer}, phone: "602-555-0140", nmls: "100401", states: []string{"AZ"}},
 	{id: "lo.kwhite", first: "Kim", last: "White", org: OrgPhoenixBranch, title: "Loan Officer", personas: []string{PersonaIDLoanOfficer}, nmls: "100402", nmlsExp: "2026-06-30", states: []string{"AZ", "NM"}},
@@ -196,7 +198,7 @@ func DefaultWorld() *World {
 			u.Licenses = append(u.Licenses, encompass.License{State: st, Selected: true, License: st + "-" + s.nmls})
 		}
 		if s.apiUser {
-			u.APIUser, u.OAuthClientID = ptr(true), "partner-client"
+			u.APIUser, u.OAuthClientID = ptr(true), s.client
 		}
 		w.Users = append(w.Users, u)
 	}
