@@ -22,6 +22,9 @@ func (p *Plan) Message(r *Row) string {
 // Describe says in a few words what a planned row will do; "" for a row
 // without steps.
 func (p *Plan) Describe(r *Row) string {
+	if r.NotInFile != nil {
+		return p.describeNotInFile(r)
+	}
 	var parts []string
 	if r.Create != nil {
 		org := "the default organization"

@@ -29,6 +29,9 @@ type Plan struct {
 	// OrgPaths names every organization the plan refers to: id → path from
 	// the root ("Administration/Retail/West Region"), for people to read.
 	OrgPaths map[string]string `json:"orgPaths,omitempty"`
+	// Sync is what --sync found (nil without it): the rows it added come
+	// after the file's (sheet SheetNotInFile), a refused plan must not run.
+	Sync *Sync `json:"sync,omitempty"`
 }
 
 // Input identifies the file a plan was made from and how it was read.
@@ -88,6 +91,9 @@ type Options struct {
 	DefaultOrg           bool `json:"defaultOrg,omitempty"`
 	DefaultPersona       bool `json:"defaultPersona,omitempty"`
 	DefaultWorkingFolder bool `json:"defaultWorkingFolder,omitempty"`
+	// Sync makes the file the source of truth for a scope (--sync): nil
+	// without it.
+	Sync *SyncOptions `json:"sync,omitempty"`
 }
 
 // ReadStats counts the read-only calls made to build the plan.
@@ -124,6 +130,10 @@ type Row struct {
 	// the row's password cell, which the executor takes from Password.
 	NeedsPassword bool   `json:"needsPassword,omitempty"`
 	Password      string `json:"-"`
+
+	// NotInFile is set on the rows --sync adds (sheet SheetNotInFile): the
+	// user's name and organization.
+	NotInFile *NotInFile `json:"notInFile,omitempty"`
 }
 
 // Create is a POST /encompass/v3/users?orgId=OrgID. User.Password is always

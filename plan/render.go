@@ -41,6 +41,8 @@ func WritePlan(w io.Writer, p *Plan) error {
 	fmt.Fprintf(bw, "Plan: %d to create, %d to update, %d to move (%d %s), %d to disable, %d to enable, %d unchanged, %d invalid\n",
 		s.Create, s.Update, s.Move, s.MoveCalls, calls, s.Disable, s.Enable, s.Unchanged, s.Invalid)
 
+	writeSync(bw, p)
+
 	first := true
 	section := func() {
 		if first {
@@ -69,7 +71,11 @@ func WritePlan(w io.Writer, p *Plan) error {
 			case StatusEnabled:
 				verb = "enable"
 			}
-			fmt.Fprintf(bw, "  ~ %s %s  [%s]\n", verb, r.ID, rowLabel(r.Sheet, r.Row))
+			who := r.ID
+			if r.NotInFile != nil {
+				who += p.notInFileWho(r)
+			}
+			fmt.Fprintf(bw, "  ~ %s %s  [%s]\n", verb, who, rowLabel(r.Sheet, r.Row))
 			for _, c := range r.Patch.Changes {
 				fmt.Fprintf(bw, "      %s: %s → %s\n", c.Field, c.Before, c.After)
 			}
@@ -106,6 +112,9 @@ func WritePlan(w io.Writer, p *Plan) error {
 }
 
 func rowLabel(sheet string, row int) string {
+	if sheet == SheetNotInFile {
+		return "not in file"
+	}
 	if sheet == "" {
 		return fmt.Sprintf("row %d", row)
 	}

@@ -47,6 +47,7 @@ func Build(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) 
 	for i, rec := range recs {
 		p.Rows = append(p.Rows, b.row(rec, dups[i]))
 	}
+	b.sync(p, recs) // --sync: the rows not in the file, after the file's
 	p.Moves = batchMoves(p.Rows, opts.MoveBatchSize)
 	if len(b.paths) > 0 {
 		p.OrgPaths = b.paths
@@ -189,6 +190,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	case existing == nil:
 		switch {
 		case !act.Known() || id == "":
+		case act == encompass.ActionDisable && !b.scoped():
+			// Offboarding is idempotent: the account the row wants gone is gone.
+			w := problem(rec, importer.ColID, fmt.Sprintf("no user %q exists on the server: nothing to disable", id))
+			w.Severity = importer.SeverityWarning
+			probs = appendProblem(probs, w)
 		case b.scoped():
 			add(importer.ColID, fmt.Sprintf("no user %q is in your organization %s or below (the only users you can see); to change a user elsewhere ask an administrator of its organization, to add one use create or upsert", id, b.callerLabel()))
 		default:

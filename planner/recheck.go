@@ -29,16 +29,18 @@ import (
 // before-value.
 //
 // Moves are batched again over the rows kept. Rows are matched by position;
-// both plans must come from the same file (same digest).
+// both plans must come from the same file (same digest). The rows --sync
+// added after the file's are matched by user id (recheckNotInFile).
 func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
-	if reviewed.Input.SHA256 != fresh.Input.SHA256 || len(reviewed.Rows) != len(fresh.Rows) {
+	nr, nf := plan.FileRows(reviewed.Rows), plan.FileRows(fresh.Rows)
+	if reviewed.Input.SHA256 != fresh.Input.SHA256 || nr != nf {
 		return nil, fmt.Errorf("the reviewed plan was made from another file (digest %.12s, %d rows) than %s (digest %.12s, %d rows); run plan again",
-			reviewed.Input.SHA256, len(reviewed.Rows), fresh.Input.Path, fresh.Input.SHA256, len(fresh.Rows))
+			reviewed.Input.SHA256, nr, fresh.Input.Path, fresh.Input.SHA256, nf)
 	}
 	out := *fresh
 	out.Options = reviewed.Options
-	out.Rows = make([]plan.Row, len(fresh.Rows))
-	for i := range fresh.Rows {
+	out.Rows = make([]plan.Row, nf, len(fresh.Rows))
+	for i := range fresh.Rows[:nf] {
 		rv, fr := &reviewed.Rows[i], fresh.Rows[i]
 		if rv.Sheet != fr.Sheet || rv.Row != fr.Row || rv.ID != fr.ID {
 			return nil, fmt.Errorf("row %d of the reviewed plan is %s row %d (%s), the file has %s row %d (%s); run plan again",
@@ -76,6 +78,7 @@ func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
 			out.Rows[i].Move = &m
 		}
 	}
+	out.Rows = append(out.Rows, recheckNotInFile(reviewed, reviewed.Rows[nr:], fresh.Rows[nf:])...)
 	out.Moves = batchMoves(out.Rows, out.Options.MoveBatchSize)
 	return &out, nil
 }
