@@ -17,6 +17,7 @@ type applyOptions struct {
 	*base
 	in       inputOptions
 	conn     connOptions
+	sync     syncOptions
 	file     string // "" with planFile: the input the plan names
 	planFile string // --plan FILE: execute the reviewed plan
 	dryRun   bool   // --dry-run: only plan, exactly `encimport plan`
@@ -26,6 +27,7 @@ type applyOptions struct {
 func (o *applyOptions) flags(fs *flag.FlagSet) {
 	o.in.flags(fs)
 	o.conn.flags(fs)
+	o.sync.flags(fs)
 	fs.StringVar(&o.planFile, "plan", "", "execute the reviewed plan in `FILE` (from 'plan -o')")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "only plan: exactly 'encimport plan'")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` (e.g. 30m) for another run against the same instance to finish (default: do not wait)")
@@ -34,6 +36,12 @@ func (o *applyOptions) flags(fs *flag.FlagSet) {
 func (o *applyOptions) args(files []string) error {
 	if err := o.in.check(); err != nil {
 		return err
+	}
+	if err := o.sync.check(); err != nil {
+		return err
+	}
+	if o.planFile != "" && o.sync.given() {
+		return usagef("apply --plan runs the reviewed plan with the --sync it was made with; give --sync to plan")
 	}
 	if o.planFile == "" {
 		if err := oneFile("apply", files); err != nil {
@@ -53,7 +61,7 @@ func (o *applyOptions) args(files []string) error {
 
 func (o *applyOptions) run(ctx context.Context) error {
 	if o.dryRun {
-		p := &planOptions{base: o.base, in: o.in, conn: o.conn, file: o.file, planFile: o.planFile}
+		p := &planOptions{base: o.base, in: o.in, conn: o.conn, sync: o.sync, file: o.file, planFile: o.planFile}
 		return p.run(ctx)
 	}
 	cfg, err := resolve(o.Getenv, o.in.config, &o.in, &o.conn)
@@ -61,6 +69,9 @@ func (o *applyOptions) run(ctx context.Context) error {
 		return err
 	}
 	cfg.Input, cfg.PlanFile, cfg.Wait = o.file, o.planFile, o.wait
+	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
+		return err
+	}
 	prog := newProgress(o.IO, o.log, o.quiet)
 	env := o.env()
 	env.Progress = prog.update

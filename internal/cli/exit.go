@@ -10,12 +10,13 @@ import (
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/plan"
 )
 
 // Exit codes (docs/product.md, README "Exit codes").
 const (
 	ExitOK          = 0   // every row done, or nothing to do
-	ExitFatal       = 1   // bad config, auth refused, unreadable file, no rights, an output not writable, a reviewed plan for another instance, caller or file
+	ExitFatal       = 1   // bad config, auth refused, unreadable file, no rights, an output not writable, a reviewed plan for another instance, caller or file, a refused --sync plan
 	ExitUsage       = 2   // bad command line, an output that is an input, an unknown report format
 	ExitRowProblems = 3   // finished, but some rows invalid or failed; or the input has no data rows
 	ExitLocked      = 4   // another run holds the lock
@@ -46,6 +47,8 @@ func exitCode(err error) int {
 			return ExitUsage
 		}
 		return ExitFatal
+	case errors.Is(err, plan.ErrSyncRefused):
+		return ExitFatal // nothing was done: an empty feed too, with --sync
 	case errors.Is(err, importer.ErrNoDataRows):
 		return ExitRowProblems
 	case errors.Is(err, job.ErrInterrupted), errors.Is(err, context.Canceled):

@@ -3,9 +3,13 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/encimport/encimport/encompass"
+	"github.com/encimport/encimport/plan"
 )
 
 // inputOptions are the flags of the commands that read an input file
@@ -122,4 +126,94 @@ func checkAction(a string) error {
 		return nil
 	}
 	return usagef("--action %q: use %s", a, encompass.ActionNames(", ", " or "))
+}
+
+// syncOptions are the flags of --sync (plan, apply): the file as the source
+// of truth for the users of a scope, with its guard rails.
+type syncOptions struct {
+	scopes      listFlag // --sync SCOPE: repeated or comma-separated
+	protect     listFlag // --protect ID,...
+	protectFile string
+	maxDisable  string
+}
+
+func (o *syncOptions) flags(fs *flag.FlagSet) {
+	fs.Var(&o.scopes, "sync", "disable every enabled user of `SCOPE` (organization paths, names or ids, comma-separated or repeated; each with everything below it) the file does not name")
+	fs.Var(&o.protect, "protect", "with --sync: user `IDS` (comma-separated or repeated) sync never disables")
+	fs.StringVar(&o.protectFile, "protect-file", "", "with --sync: `FILE` of user ids sync never disables, one a line, # comments")
+	fs.StringVar(&o.maxDisable, "max-disable", "", "with --sync: refuse to disable more than `N` users or N% of the enabled users in scope (default 10%, at least 3, at most 50)")
+}
+
+// check refuses --sync's flags without --sync and a bad --max-disable.
+func (o *syncOptions) check() error {
+	if len(o.scopes) == 0 {
+		if len(o.protect) > 0 || o.protectFile != "" || o.maxDisable != "" {
+			return usagef("--protect, --protect-file and --max-disable go with --sync")
+		}
+		return nil
+	}
+	if _, err := plan.ParseMaxDisable(o.maxDisable); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+func (o *syncOptions) given() bool { return len(o.scopes) > 0 }
+
+// options returns the plan's sync options (nil without --sync), the
+// protect file read.
+func (o *syncOptions) options() (*plan.SyncOptions, error) {
+	if !o.given() {
+		return nil, nil
+	}
+	so := &plan.SyncOptions{Scopes: slices.Clone(o.scopes), Protect: slices.Clone(o.protect), MaxDisable: strings.TrimSpace(o.maxDisable)}
+	if o.protectFile != "" {
+		ids, err := readProtectFile(o.protectFile)
+		if err != nil {
+			return nil, err
+		}
+		so.Protect = append(so.Protect, ids...)
+	}
+	return so, nil
+}
+
+// readProtectFile reads user ids, one a line; blank lines and everything
+// from a # on are ignored.
+func readProtectFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--protect-file: %w", err)
+	}
+	var ids []string
+	for line := range strings.Lines(string(b)) {
+		line, _, _ = strings.Cut(line, "#")
+		if id := strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// listFlag is a flag that may be repeated and takes comma-separated values.
+type listFlag []string
+
+func (f *listFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return strings.Join(*f, ",")
+}
+
+func (f *listFlag) Set(s string) error {
+	n := 0
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*f = append(*f, v)
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("%q: give at least one value", s)
+	}
+	return nil
 }

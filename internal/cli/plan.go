@@ -15,6 +15,7 @@ type planOptions struct {
 	*base
 	in       inputOptions
 	conn     connOptions
+	sync     syncOptions
 	file     string // "" with planFile: the input the plan names
 	planFile string // apply --dry-run --plan: show the reviewed plan held against the server
 	out      string // -o FILE: also save the plan as JSON
@@ -23,11 +24,15 @@ type planOptions struct {
 func (o *planOptions) flags(fs *flag.FlagSet) {
 	o.in.flags(fs)
 	o.conn.flags(fs)
+	o.sync.flags(fs)
 	fs.StringVar(&o.out, "o", "", "write the plan as JSON to `FILE`")
 }
 
 func (o *planOptions) args(files []string) error {
 	if err := o.in.check(); err != nil {
+		return err
+	}
+	if err := o.sync.check(); err != nil {
 		return err
 	}
 	if err := oneFile("plan", files); err != nil {
@@ -43,6 +48,9 @@ func (o *planOptions) run(ctx context.Context) error {
 		return err
 	}
 	cfg.Input, cfg.PlanFile, cfg.PlanOut = o.file, o.planFile, o.out
+	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
+		return err
+	}
 	res, err := job.Plan(ctx, cfg, o.env())
 	if res != nil && res.Plan != nil {
 		if err := plan.WritePlan(o.IO.Out, res.Plan); err != nil {

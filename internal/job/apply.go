@@ -75,6 +75,9 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		return res, err
 	}
 	p := res.Plan
+	if err := p.Refusal(); err != nil {
+		return res, err // --sync over its threshold: nothing is run
+	}
 	sum := p.Summary()
 	log.Info("plan", "create", sum.Create, "update", sum.Update, "move", sum.Move, "moveCalls", sum.MoveCalls,
 		"disable", sum.Disable, "enable", sum.Enable, "unchanged", sum.Unchanged, "invalid", sum.Invalid, "readCalls", sum.Reads.Total())

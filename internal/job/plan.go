@@ -35,7 +35,8 @@ var ErrPlanBinding = errors.New("the reviewed plan does not match this run")
 
 // Plan makes the plan of cfg with read-only calls, writes its report and,
 // with cfg.PlanOut, saves it. It takes no lock: it changes nothing. The
-// outputs are checked and the input read before the first call.
+// outputs are checked and the input read before the first call. A refused
+// --sync plan is returned with an error wrapping plan.ErrSyncRefused.
 // Interrupted while reading the server, it still writes the report (every
 // row skipped) and returns ErrInterrupted.
 func Plan(ctx context.Context, cfg Config, env Env) (*Planned, error) {
@@ -58,6 +59,11 @@ func Plan(ctx context.Context, cfg Config, env Env) (*Planned, error) {
 		}
 	}
 	if res.Report, err = writeReport(pr.report, report.PlanRows(res.Plan)); err != nil {
+		return res, err
+	}
+	// A refused --sync plan is shown and reported, not saved, and fails the
+	// run, so a cron dry run alerts as the apply would.
+	if err := res.Plan.Refusal(); err != nil {
 		return res, err
 	}
 	if cfg.PlanOut != "" {
@@ -121,7 +127,7 @@ func prepare(cfg Config, env Env, apply bool) (*prepared, error) {
 	}
 	var err error
 	if pr.recs, pr.warns, pr.in, err = read(cfg, env, pr.input, pr.in); err != nil {
-		return pr, err
+		return pr, syncRefusesEmpty(pr.opts, err)
 	}
 	if rv := pr.reviewed; rv != nil && pr.in.SHA256 != rv.Input.SHA256 {
 		if planInput != "" && !sameFile(pr.input, planInput) {
