@@ -74,7 +74,7 @@ func (m MaxDisable) Limit(enabled int) (int, string) {
 	case !m.Set:
 		n := enabled * DefaultMaxDisablePercent / 100
 		n = min(max(n, MinDefaultMaxDisable), MaxDefaultMaxDisable)
-		return n, fmt.Sprintf("the default: %d%% of the %d enabled %s in scope, at least %d, at most %d",
+		return n, fmt.Sprintf("default %d%% of the %d enabled %s in scope, at least %d, at most %d",
 			DefaultMaxDisablePercent, enabled, plural(enabled, "user", "users"), MinDefaultMaxDisable, MaxDefaultMaxDisable)
 	case m.Percent:
 		n := int(math.Floor(m.N * float64(enabled) / 100))

@@ -37,9 +37,10 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 	}
 	s := &plan.Sync{}
 	p.Sync = s
+	refuse := func(format string, args ...any) { s.Refused = fmt.Sprintf(format, args...) + "; nothing was changed" }
 	limit, err := plan.ParseMaxDisable(so.MaxDisable)
 	if err != nil {
-		s.Refused = err.Error()
+		refuse("%v", err)
 		return
 	}
 
@@ -48,11 +49,11 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 	for _, cell := range so.Scopes {
 		n, msg := b.orgs.resolve(cell)
 		if msg != "" {
-			s.Refused = fmt.Sprintf("--sync %q: %s", importer.Clip(cell), msg)
+			refuse("--sync %q: %s", importer.Clip(cell), msg)
 			return
 		}
 		if b.callerOrg != nil && !n.within(b.callerOrg) {
-			s.Refused = fmt.Sprintf("--sync %q: %s is outside your organization %s, and you see only the users there and below; sync %s or an organization below it",
+			refuse("--sync %q: %s is outside your organization %s, and you see only the users there and below; sync %s or an organization below it",
 				importer.Clip(cell), n.label(), b.callerLabel(), b.callerLabel())
 			return
 		}
@@ -62,7 +63,7 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 		}
 	}
 	if len(scopes) == 0 {
-		s.Refused = "--sync names no organization"
+		refuse("--sync names no organization")
 		return
 	}
 	inScope := func(u *encompass.User) *orgNode {
@@ -156,12 +157,13 @@ func refusal(s *plan.Sync, recs []*importer.Record, leavers []plan.Row) string {
 	who := leaverNames(leavers)
 	switch {
 	case len(recs) == 0:
-		return fmt.Sprintf("the file has no data rows, so --sync would disable every one of the %d %s it manages in scope%s; nothing was changed. "+
-			"Check the HR export: an empty feed is never taken as everyone leaving", s.Managed, plural(s.Managed, "user", "users"), who)
+		return fmt.Sprintf("the file has no data rows, so --sync would disable every one of the %d %s it manages in scope (threshold %d)%s; nothing was changed. "+
+			"Check the HR export: an empty feed is never taken as everyone leaving, whatever --max-disable says", s.Managed, plural(s.Managed, "user", "users"), s.MaxDisable, who)
 	case s.Managed > 0 && s.InFile*2 < s.Managed:
-		return fmt.Sprintf("the file names only %d of the %d enabled users in scope that sync manages (fewer than half: a truncated export?), so --sync would disable %d%s; nothing was changed. "+
-			"Check the HR export; if that many people really left, disable them with rows of action disable (as samples/offboarding.csv does) and apply that file, or narrow --sync",
-			s.InFile, s.Managed, n, who)
+		return fmt.Sprintf("the file names only %d of the %d enabled users in scope that sync manages (fewer than half: a truncated export?), so --sync would disable %d (threshold %d)%s; nothing was changed. "+
+			"Check the HR export (--max-disable does not lift this); review with 'encimport plan' and the same flags; if that many people really left, "+
+			"disable them with rows of action disable (as samples/offboarding.csv does) and apply that file, or narrow --sync",
+			s.InFile, s.Managed, n, s.MaxDisable, who)
 	case n > s.MaxDisable:
 		return fmt.Sprintf("--sync would disable %d %s not in the file, more than the threshold of %d (%s)%s; nothing was changed. "+
 			"Review them with 'encimport plan' and the same flags; if they really left, run again with --max-disable %d (or a percentage of the %d enabled users in scope)",
