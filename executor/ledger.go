@@ -2,6 +2,7 @@ package executor
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,10 @@ func newLedger(p *plan.Plan, j *Journal) *ledger {
 			st.final = true
 		case plan.StatusPlanned:
 			st.warnings = problemsMessage(r.Problems, true)
+			if r.NotInFile != nil {
+				// A row --sync added: the report says who it is, as no file row does.
+				st.warnings = strings.Join(slices.DeleteFunc([]string{p.Describe(r), st.warnings}, func(s string) bool { return s == "" }), "; ")
+			}
 			if r.Create != nil || r.Patch != nil || r.Move != nil {
 				st.work = true
 				l.total++

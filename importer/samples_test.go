@@ -19,6 +19,7 @@ func TestSamples(t *testing.T) {
 		{"onboarding.xlsx", 40, 2, nil, nil},
 		{"reorg.csv", 15, 2, nil, nil},
 		{"offboarding.csv", 8, 2, nil, nil},
+		{"hr-feed.csv", 20, 2, nil, nil},
 		{"mixed.xlsx", 18, 2, map[int]string{6: "phone", 7: "nmlsExpirationDate", 8: "accountEnabled", 9: "action", 11: "title"}, []string{"Badge Color"}},
 	}
 	for _, tt := range tests {

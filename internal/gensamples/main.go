@@ -10,8 +10,12 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/encimport/encimport/internal/sandbox"
 )
 
 var cols = []string{"action", "id", "firstName", "lastName", "email", "password", "title", "phone", "cellPhone",
@@ -42,6 +46,12 @@ func run(dir string) error {
 		return err
 	}
 	if err := writeCSV(filepath.Join(dir, "offboarding.csv"), offboarding()); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "hr-feed.csv"), hrFeed()); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "protect.txt"), []byte(protectFile), 0o644); err != nil {
 		return err
 	}
 	return mixed(filepath.Join(dir, "mixed.xlsx"))
@@ -104,6 +114,55 @@ func offboarding() [][]string {
 	rows := [][]string{{"action", "id", "comments"}}
 	for _, id := range []string{"lo.east", "lo.jrossi", "lp.west", "lp.wholesale", "uw.retail", "ae.wholesale2", "ops.analyst", "lo.west"} {
 		rows = append(rows, []string{"disable", id, "left the company"})
+	}
+	return rows
+}
+
+// The nightly sync's worked example (samples/README.md "hr-feed.csv"):
+// everyone of Retail in the HR export but three leavers, the API user (not
+// a person, never in an HR export) and uw.retail, on leave and protected.
+var (
+	hrLeavers   = []string{"lo.rortiz", "lp.phoenix", "lo.mobrien"}
+	hrProtected = "uw.retail"
+	retailOrgs  = []string{sandbox.OrgRetail, sandbox.OrgWestRegion, sandbox.OrgDenverBranch, sandbox.OrgPhoenixBranch,
+		sandbox.OrgEastRegion, sandbox.OrgBostonBranch}
+)
+
+const protectFile = `# Never disabled by encimport apply --sync, whatever the HR feed says:
+# one user id a line; everything after a # is a comment.
+uw.retail    # on leave: out of the HR export until 2026-09
+# break-glass accounts would go here too
+`
+
+// hrFeed: the HR export of Retail, as `encimport apply --sync Retail` takes it.
+func hrFeed() [][]string {
+	w := sandbox.DefaultWorld()
+	personas := map[string]string{}
+	for _, p := range w.Personas {
+		personas[p.ID] = p.Name
+	}
+	paths := map[string]string{}
+	var walk func(o sandbox.Org, path string)
+	walk = func(o sandbox.Org, path string) {
+		path += o.Name
+		paths[o.ID] = path
+		for _, c := range o.Children {
+			walk(c, path+"/")
+		}
+	}
+	walk(w.Organizations, "")
+	rows := [][]string{{"id", "firstName", "lastName", "email", "title", "personas", "orgId"}}
+	for _, u := range w.Users {
+		org := u.Organization.EntityID
+		if !slices.Contains(retailOrgs, org) || !*u.AccountEnabled || (u.APIUser != nil && *u.APIUser) ||
+			slices.Contains(hrLeavers, u.ID) || u.ID == hrProtected {
+			continue
+		}
+		var ps []string
+		for _, p := range u.Personas {
+			ps = append(ps, personas[p.EntityID])
+		}
+		rows = append(rows, []string{u.ID, u.FirstName, u.LastName, u.Email, u.Title, strings.Join(ps, ";"), paths[org]})
 	}
 	return rows
 }

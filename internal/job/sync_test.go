@@ -88,7 +88,7 @@ func TestSyncDisablesLeaversAndRerunsUnchanged(t *testing.T) {
 		for _, r := range res.Run.Rows {
 			if r.Sheet == plan.SheetNotInFile {
 				got = append(got, r.ID)
-				if r.Status != plan.StatusDisabled || r.Action != "disable" {
+				if r.Status != plan.StatusDisabled || r.Action != "disable" || !strings.Contains(r.Message, "not in the file (") || !strings.Contains(r.Message, "Branch (id ") {
 					t.Errorf("%s: %s %s", r.ID, r.Status, r.Message)
 				}
 			} else if r.Status != plan.StatusUnchanged {
