@@ -20,6 +20,10 @@
 //     report.PlanRow makes the report row from it.
 //   - summary.go: [Plan.Summary] and [Plan.Counts].
 //   - render.go: [WritePlan], the plan printed for people.
+//   - sync.go: --sync as data: [SyncOptions], [Sync] (scope, counts,
+//     [LeftAlone], the refusal: [Plan.Refusal], [ErrSyncRefused]), the rows
+//     sync adds ([SheetNotInFile], [NotInFile], [FileRows]) and
+//     [ParseMaxDisable].
 //   - store.go: [Save] and [Load], the JSON form of `plan -o` (version
 //     [Version]; files written before the move to this package load as is).
 package plan

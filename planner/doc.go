@@ -30,6 +30,10 @@
 //   - moves.go: bulk-move batching; recheck.go: Recheck; access.go: CallerAccess.
 //   - reference_test.go: OfflinePlan, CheckOffline and Checker.Check, the
 //     references the tests hold Checker.Row and CheckFile to.
+//   - sync.go: --sync (Options.Sync): the disable rows of the users of the
+//     scope the file does not name, who is left alone and why, the
+//     refusals (deletion threshold, empty or truncated file), the warnings
+//     on rows of disabled users, and Recheck of the rows sync added.
 //   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
 //     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
 //     a goroutine of its own while the caller's checks the rows.

@@ -9,7 +9,7 @@
 //     does its work with the I/O it holds, so tests drive it with buffers
 //     (cli/cli's pkg/cmd pattern): validate.go, plan.go, apply.go (apply
 //     --dry-run is plan), check.go, template.go;
-//   - flags.go: the flag groups commands share (input, connection);
+//   - flags.go: the flag groups commands share (input, connection, sync);
 //   - config.go: resolve, which computes a run's job.Config before it starts
 //     (flag > environment > config file, the sandbox world's company
 //     defaults included); nothing changes it afterwards;
