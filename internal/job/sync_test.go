@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 )
@@ -199,8 +200,12 @@ func TestSyncRefusedPlansWriteNothing(t *testing.T) {
 					t.Error("the executor ran")
 				}
 				pl, err := Plan(ctx, cfg, Env{})
-				if !errors.Is(err, plan.ErrSyncRefused) || pl == nil || pl.Plan == nil || pl.Report == "" {
+				// An empty file stops before any call, with no plan to show.
+				if !errors.Is(err, plan.ErrSyncRefused) || pl == nil || (pl.Plan == nil || pl.Report == "") != tt.empty {
 					t.Errorf("plan: %v, %+v", err, pl)
+				}
+				if tt.empty && errors.Is(err, importer.ErrNoDataRows) {
+					t.Errorf("an empty feed with --sync wraps ErrNoDataRows (exit 3, not 1): %v", err)
 				}
 				if n := writes(run); n != 0 {
 					t.Errorf("%d writes: %+v", n, run.Server.Stats())
