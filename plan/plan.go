@@ -134,6 +134,34 @@ type Row struct {
 	// NotInFile is set on the rows --sync adds (sheet SheetNotInFile): the
 	// user's name and organization.
 	NotInFile *NotInFile `json:"notInFile,omitempty"`
+
+	// Person is who the row is about, for people to read (the HTML page,
+	// the report's name columns, the plan text); nothing is decided by it.
+	// Like Password it is not saved: the planner fills it again from the
+	// input and the server, so a plan file holds no more personal data
+	// than its steps need.
+	Person Person `json:"-"`
+}
+
+// Person names a row's user as a reviewer knows it: the row's names and
+// email (the server's where the row leaves them empty) and the path of the
+// organization the user is in now ("" for a user not yet created).
+type Person struct {
+	FirstName string
+	LastName  string
+	Email     string
+	OrgPath   string
+}
+
+// Name is "First Last", or whichever of the two is known.
+func (p Person) Name() string {
+	switch {
+	case p.FirstName == "":
+		return p.LastName
+	case p.LastName == "":
+		return p.FirstName
+	}
+	return p.FirstName + " " + p.LastName
 }
 
 // Create is a POST /encompass/v3/users?orgId=OrgID. User.Password is always

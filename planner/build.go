@@ -245,6 +245,11 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	}
 
 	row.Problems = probs
+	var cur *orgNode
+	if existing != nil {
+		cur = b.currentOrg(existing)
+	}
+	row.Person = person(rec, existing, cur)
 	switch {
 	case plan.Problems(probs).HasErrors():
 		row.Status = plan.StatusInvalid

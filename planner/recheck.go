@@ -50,6 +50,7 @@ func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
 		case rv.Status != plan.StatusPlanned:
 			r := *rv
 			r.Password, r.NeedsPassword = "", false
+			r.Person = fr.Person // not saved in the plan file
 			out.Rows[i] = r
 		case fr.Status == plan.StatusUnchanged:
 			fr.Outcome = ""
@@ -69,7 +70,7 @@ func Recheck(reviewed, fresh *plan.Plan) (*plan.Plan, error) {
 				msg = fmt.Sprintf("the server changed since the plan was reviewed: the reviewed plan would %s; a plan made now would %s; run plan again and review it",
 					reviewed.Describe(rv), now)
 			}
-			bad := plan.Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: plan.StatusInvalid,
+			bad := plan.Row{Sheet: fr.Sheet, Row: fr.Row, ID: fr.ID, Action: fr.Action, Status: plan.StatusInvalid, Person: fr.Person,
 				Problems: append(fr.Problems, importer.Problem{Sheet: fr.Sheet, Row: fr.Row, Column: importer.ColID.String(), Message: msg})}
 			out.Rows[i] = bad
 		}
