@@ -144,11 +144,11 @@ func parseReport(path string) ([]report.Row, error) {
 			return nil, err
 		}
 		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, errors.New("no sheet")
+		// Every column is on the details sheet; the first is for people.
+		if idx, _ := f.GetSheetIndex(report.DetailsSheet); idx < 0 {
+			return nil, errors.New("no sheet " + report.DetailsSheet)
 		}
-		table, err = f.GetRows(sheets[0])
+		table, err = f.GetRows(report.DetailsSheet)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +170,7 @@ func parseReport(path string) ([]report.Row, error) {
 	for i, h := range table[0] {
 		col[h] = i
 	}
-	for _, h := range report.Header {
+	for _, h := range report.TechnicalHeader {
 		if _, ok := col[h]; !ok {
 			return nil, fmt.Errorf("header %v lacks column %q", table[0], h)
 		}

@@ -293,8 +293,10 @@ func TestPassthroughAndOutcomes(t *testing.T) {
 		{Sheet: "People", Row: 2, ID: "bad", Action: "create", Status: "invalid",
 			Message: "email: not an address; write it as name@example.com; phone: use ###-###-####"},
 		{Sheet: "People", Row: 3, ID: "same", Action: "upsert", Status: "unchanged"},
-		{Sheet: "People", Row: 4, ID: "u1", Action: "update", Status: "enabled", HTTPStatus: 204, Attempts: 1},
-		{Sheet: "People", Row: 5, ID: "newbie", Action: "create", Status: "created", HTTPStatus: 201, Attempts: 1},
+		{Sheet: "People", Row: 4, ID: "u1", Action: "update", Status: "enabled", HTTPStatus: 204, Attempts: 1,
+			Review: report.Review{Steps: "enable"}},
+		{Sheet: "People", Row: 5, ID: "newbie", Action: "create", Status: "created", HTTPStatus: 201, Attempts: 1,
+			Review: report.Review{NewOrganization: "organization 5", Steps: "create"}},
 	}
 	for i := range want {
 		got := res.Rows[i]

@@ -46,6 +46,18 @@ func (p *Plan) Describe(r *Row) string {
 	return strings.Join(parts, ", then ")
 }
 
+// OrgPath names an organization for people: its path from the root when
+// the plan knows it ("Administration/Retail/West Region"), else
+// "organization <id>". p may be nil.
+func (p *Plan) OrgPath(id string) string {
+	if p != nil {
+		if path, ok := p.OrgPaths[id]; ok {
+			return path
+		}
+	}
+	return "organization " + id
+}
+
 // orgLabel names an organization by path and id when the plan knows its path.
 func (p *Plan) orgLabel(id string) string {
 	if p != nil {

@@ -2,17 +2,22 @@
 // printed at the end.
 //
 // The report has one line per data row of the input, in input order, with
-// the columns in Header. Write picks the format from the file's extension:
-// .csv (encoding/csv), .xlsx (excelize stream writer: frozen header, one fill
-// colour per status, column widths) or .jsonl (one JSON object per line).
+// the columns in Header (the technical columns, then the Review columns for
+// people: names, email, organization before and after, steps). Write picks
+// the format from the file's extension: .csv (encoding/csv), .xlsx
+// (excelize stream writers: a People sheet for reviewers, a Details sheet
+// with the technical columns, a Summary sheet; frozen headers, autofilters,
+// wrapped messages, one fill colour per status) or .jsonl (one JSON object
+// per line).
 // Every file is written atomically (internal/atomicfile: a temporary file in
 // the same directory, synced, renamed, the directory synced), so a cron job
 // never sees half a report.
 //
-// Text cells of CSV and XLSX reports are neutralised for spreadsheets: a value
-// that starts with =, +, -, @, a tab or a carriage return is prefixed with a
-// single quote so Excel does not evaluate it (see SafeCell). JSONL keeps the
-// values raw.
+// Text cells of CSV reports are neutralised for spreadsheets: a value that
+// starts with =, +, -, @, a tab or a carriage return is prefixed with a
+// single quote so Excel does not evaluate it (see SafeCell). XLSX text is
+// written as inline strings, which are never formulas, so it is left as it
+// is. JSONL keeps the values raw.
 //
 // The status column is the typed plan.Status. PlanRow (row.go) is the one
 // place a report row is made from a plan row: the plan-time reports, validate,

@@ -1,9 +1,11 @@
 package report
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,8 +22,10 @@ import (
 // formula triggers, quotes, commas, line breaks, non-ASCII.
 func sampleRows() []Row {
 	return []Row{
-		{Sheet: "People", Row: 2, ID: "jdoe", Action: "create", Status: "created", HTTPStatus: 201, CorrelationID: "c-1", Attempts: 1, DurationMS: 12},
-		{Sheet: "People", Row: 3, ID: "asmith", Action: "update", Status: "updated", HTTPStatus: 204, CorrelationID: "c-2", Attempts: 3, DurationMS: 1500},
+		{Sheet: "People", Row: 2, ID: "jdoe", Action: "create", Status: "created", HTTPStatus: 201, CorrelationID: "c-1", Attempts: 1, DurationMS: 12,
+			Review: Review{FirstName: "Jane", LastName: "Doe", Email: "jane@example.com", NewOrganization: "Administration/Retail", Steps: "create"}},
+		{Sheet: "People", Row: 3, ID: "asmith", Action: "update", Status: "updated", HTTPStatus: 204, CorrelationID: "c-2", Attempts: 3, DurationMS: 1500,
+			Review: Review{FirstName: "=1+2", LastName: "Smith, Jr.", Email: "a@example.com", Organization: "Administration/Retail", NewOrganization: "Administration/Wholesale", Steps: "update + move"}},
 		{Sheet: "People", Row: 4, ID: "bjones", Action: "move", Status: "moved", HTTPStatus: 204, Attempts: 1, DurationMS: 40},
 		{Sheet: "People", Row: 5, ID: "=HYPERLINK(\"http://x\")", Action: "create", Status: "invalid", Message: "column id: the user id \"=HYPERLINK(\"http://x\")\" contains \"; remove it"},
 		{Sheet: "People", Row: 6, ID: "cwu", Action: "create", Status: "failed", HTTPStatus: 400, ErrorCode: "EBS-404", Message: "Bad Request: phone: use ###-###-####, e.g. 303-555-0100", CorrelationID: "c-3", Attempts: 1, DurationMS: 8},
@@ -106,49 +110,103 @@ func TestWriteXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) != 1 || got[0] != SheetName {
-		t.Fatalf("sheets %v, want [%s]", got, SheetName)
+	if got := f.GetSheetList(); strings.Join(got, ",") != SheetName+","+DetailsSheet+","+SummarySheet {
+		t.Fatalf("sheets %v, want [%s %s %s]", got, SheetName, DetailsSheet, SummarySheet)
 	}
-	got, err := f.GetRows(SheetName)
-	if err != nil {
-		t.Fatal(err)
+	if f.GetActiveSheetIndex() != 0 {
+		t.Errorf("the workbook opens on sheet %d, want the people sheet", f.GetActiveSheetIndex())
 	}
-	want := [][]string{Header}
-	for _, r := range rows {
-		rec := record(r)
-		// GetRows drops trailing empty cells; record never ends with one
-		// (duration_ms is always present).
-		want = append(want, rec)
+	cellText := func(v any) string {
+		switch v := v.(type) {
+		case nil:
+			return ""
+		case string:
+			return v
+		}
+		return fmt.Sprint(v)
 	}
-	if len(got) != len(want) {
-		t.Fatalf("%d rows, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
-			t.Errorf("row %d = %q, want %q", i+1, got[i], want[i])
+	check := func(sheet string, header []string, cells func(Row) []any) {
+		t.Helper()
+		got, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]string{header}
+		for _, r := range rows {
+			var rec []string
+			for _, c := range cells(r) {
+				rec = append(rec, cellText(c))
+			}
+			for len(rec) > 0 && rec[len(rec)-1] == "" { // GetRows drops trailing empty cells
+				rec = rec[:len(rec)-1]
+			}
+			want = append(want, rec)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d rows, want %d", sheet, len(got), len(want))
+		}
+		for i := range want {
+			if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+				t.Errorf("%s row %d = %q, want %q", sheet, i+1, got[i], want[i])
+			}
 		}
 	}
-	// Excel-safe: the formula-looking id is text with a leading quote, not a formula.
-	if v, _ := f.GetCellValue(SheetName, "C5"); v != `'=HYPERLINK("http://x")` {
-		t.Errorf("C5 = %q", v)
+	check(SheetName, PeopleHeader, peopleCells)
+	check(DetailsSheet, TechnicalHeader, detailCells)
+
+	// The people view: names, email and the organization change beside
+	// every step the row took; no technical column.
+	for _, h := range []string{"http_status", "correlation_id", "attempts", "duration_ms"} {
+		for _, ph := range PeopleHeader {
+			if strings.EqualFold(ph, h) {
+				t.Errorf("the people sheet has the technical column %q", h)
+			}
+		}
 	}
-	if fm, _ := f.GetCellFormula(SheetName, "C5"); fm != "" {
-		t.Errorf("C5 has formula %q", fm)
+	if v, _ := f.GetCellValue(SheetName, "E3"); v != "updated + moved" {
+		t.Errorf("status of a patched and moved row = %q, want every step", v)
+	}
+	if v, _ := f.GetCellValue(SheetName, "G3"); v != "Administration/Wholesale" {
+		t.Errorf("new organization = %q", v)
+	}
+	// Text is text: no Excel-safe prefix, and never a formula.
+	for _, c := range []struct{ sheet, cell, want string }{
+		{SheetName, "B3", "=1+2"}, {SheetName, "I5", `=HYPERLINK("http://x")`}, {DetailsSheet, "C5", `=HYPERLINK("http://x")`}, {DetailsSheet, "C7", "+plus"},
+	} {
+		if v, _ := f.GetCellValue(c.sheet, c.cell); v != c.want {
+			t.Errorf("%s!%s = %q, want %q", c.sheet, c.cell, v, c.want)
+		}
+		if fm, _ := f.GetCellFormula(c.sheet, c.cell); fm != "" {
+			t.Errorf("%s!%s has formula %q", c.sheet, c.cell, fm)
+		}
 	}
 	// Numbers are numbers.
-	if typ, _ := f.GetCellType(SheetName, "B2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
-		t.Errorf("B2 type %v, want number", typ)
+	for _, c := range []string{SheetName + "!A2", DetailsSheet + "!B2", DetailsSheet + "!F2"} {
+		sheet, cell, _ := strings.Cut(c, "!")
+		if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+			t.Errorf("%s type %v, want number", c, typ)
+		}
 	}
-	panes, err := f.GetPanes(SheetName)
-	if err != nil {
-		t.Fatal(err)
+	// Autofilter over every row, header frozen, messages wrapped.
+	xml := zipMember(t, path, "xl/worksheets/sheet1.xml")
+	if !strings.Contains(xml, `<autoFilter ref="$A$1:$K$11"`) {
+		t.Errorf("people sheet has no autofilter over A1:K11")
 	}
-	if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
-		t.Errorf("panes %+v, want the header row frozen", panes)
+	if !strings.Contains(zipMember(t, path, "xl/worksheets/sheet2.xml"), `<autoFilter ref="$A$1:$K$11"`) {
+		t.Errorf("details sheet has no autofilter over A1:K11")
 	}
-	fillOf := func(cell string) string {
+	for _, sheet := range []string{SheetName, DetailsSheet} {
+		panes, err := f.GetPanes(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
+			t.Errorf("%s panes %+v, want the header row frozen", sheet, panes)
+		}
+	}
+	styleOf := func(sheet, cell string) *excelize.Style {
 		t.Helper()
-		id, err := f.GetCellStyle(SheetName, cell)
+		id, err := f.GetCellStyle(sheet, cell)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,6 +214,10 @@ func TestWriteXLSX(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		return st
+	}
+	fillOf := func(sheet, cell string) string {
+		st := styleOf(sheet, cell)
 		if len(st.Fill.Color) == 0 {
 			return ""
 		}
@@ -165,19 +227,35 @@ func TestWriteXLSX(t *testing.T) {
 		}
 		return c
 	}
-	if got := fillOf("A1"); got != HeaderFill {
+	if st := styleOf(SheetName, "H6"); st.Alignment == nil || !st.Alignment.WrapText {
+		t.Errorf("people message cell not wrapped: %+v", st.Alignment)
+	}
+	if st := styleOf(DetailsSheet, "H6"); st.Alignment == nil || !st.Alignment.WrapText {
+		t.Errorf("details message cell not wrapped: %+v", st.Alignment)
+	}
+	if got := fillOf(SheetName, "A1"); got != HeaderFill {
 		t.Errorf("header fill %q, want %q", got, HeaderFill)
 	}
 	for i, r := range rows {
 		for _, col := range []string{"A", "E", "K"} {
 			cell := col + strconv.Itoa(i+2)
-			if got, want := fillOf(cell), StatusFills[r.Status]; got != want {
-				t.Errorf("%s (status %s) fill %q, want %q", cell, r.Status, got, want)
+			for _, sheet := range []string{SheetName, DetailsSheet} {
+				if got, want := fillOf(sheet, cell), StatusFills[r.Status]; got != want {
+					t.Errorf("%s!%s (status %s) fill %q, want %q", sheet, cell, r.Status, got, want)
+				}
 			}
 		}
 	}
 	if w, _ := f.GetColWidth(SheetName, "H"); w < 40 {
 		t.Errorf("message column width %v, want a wide column", w)
+	}
+	// The summary counts rows by status, by action and by steps taken.
+	sum, _ := f.GetRows(SummarySheet)
+	text := fmt.Sprint(sum)
+	for _, want := range []string{"[Rows 10]", "[created 1]", "[failed 1]", "[create 4]", "[updated + moved 1]"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary %v lacks %s", sum, want)
+		}
 	}
 	// Every status has its own colour.
 	seen := map[string]plan.Status{}
@@ -186,6 +264,47 @@ func TestWriteXLSX(t *testing.T) {
 			t.Errorf("statuses %s and %s share fill %s", st, other, c)
 		}
 		seen[c] = st
+	}
+}
+
+func zipMember(t *testing.T, path, name string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, _ := io.ReadAll(rc)
+			return string(b)
+		}
+	}
+	t.Fatalf("%s has no %s", path, name)
+	return ""
+}
+
+func TestTook(t *testing.T) {
+	for _, tc := range []struct {
+		status plan.Status
+		steps  string
+		want   string
+	}{
+		{"updated", "update + move", "updated + moved"},
+		{"created", "create", "created"},
+		{"disabled", "disable", "disabled"},
+		{"failed", "update + move", "failed"},
+		{"unchanged", "", "unchanged"},
+		{"created", "", "created"},
+	} {
+		if got := (Row{Status: tc.status, Review: Review{Steps: tc.steps}}).Took(); got != tc.want {
+			t.Errorf("Took(%s, %q) = %q, want %q", tc.status, tc.steps, got, tc.want)
+		}
 	}
 }
 

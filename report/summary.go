@@ -72,3 +72,12 @@ func WriteSummary(w io.Writer, s Summary) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -181,6 +181,12 @@ func record(r Row) []string {
 		SafeCell(r.CorrelationID),
 		strconv.Itoa(r.Attempts),
 		strconv.FormatInt(r.DurationMS, 10),
+		SafeCell(r.FirstName),
+		SafeCell(r.LastName),
+		SafeCell(r.Email),
+		SafeCell(r.Organization),
+		SafeCell(r.NewOrganization),
+		SafeCell(r.Steps),
 	}
 }
 
