@@ -19,6 +19,16 @@
 // written as inline strings, which are never formulas, so it is left as it
 // is. JSONL keeps the values raw.
 //
+// html.go (with the embedded html.tmpl) makes one self-contained page per
+// plan or run: counts by status and action, the moves grouped by (from, to),
+// then one row per person (name, email, organization from → to, every field
+// before → after, personas and licenses added and removed, problems in
+// words), problems first, with a status and action filter and a search
+// box. It loads nothing (no network: inline CSS, a little inline JS, a
+// Content-Security-Policy that allows nothing else); html/template escapes
+// every value; passwords never reach it (the plan's are masked, Row.Password
+// is not read).
+//
 // The status column is the typed plan.Status. PlanRow (row.go) is the one
 // place a report row is made from a plan row: the plan-time reports, validate,
 // the CLI and the executor's results all start from it.

@@ -52,6 +52,9 @@ type Writer struct {
 // (.csv, .xlsx or .jsonl, case-insensitive).
 func Create(path string) (*Writer, error) {
 	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ExtHTML {
+		return nil, fmt.Errorf("report %s: an .html page shows a plan or a run: plan and apply write it; name this report .csv, .xlsx or .jsonl", path)
+	}
 	if ext != ExtCSV && ext != ExtJSONL && ext != ExtXLSX {
 		return nil, fmt.Errorf("report %s: unknown format %q; name the report .csv, .xlsx or .jsonl", path, ext)
 	}
@@ -189,6 +192,10 @@ func record(r Row) []string {
 		SafeCell(r.Steps),
 	}
 }
+
+// IsHTML reports whether path names an HTML page (WriteHTML), not a
+// row-by-row report (Write).
+func IsHTML(path string) bool { return strings.EqualFold(filepath.Ext(path), ExtHTML) }
 
 // DefaultPath is the report path used when --report is not given:
 // <input-without-ext>-report-<20060102-150405>.csv beside the input.
