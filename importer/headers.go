@@ -71,7 +71,13 @@ const IDHeaderHint = `"id" (also accepted: "User ID", "UserID", "Login", "Userna
 const (
 	colUnknown  Column = -1 // header not recognised (warned)
 	colNoHeader Column = -2 // empty header
+	colErrorCol Column = -3 // ErrorColumn: the re-upload file's note, ignored without a warning
 )
+
+// ErrorColumn is the header of the column the re-upload file of failed rows
+// adds (what was wrong with the row). Reading that file again ignores the
+// column, without the unknown-column warning.
+const ErrorColumn = "error"
 
 // setHeaders maps the header row to columns; it fails on a missing or
 // duplicate column.
@@ -110,6 +116,10 @@ func (r *Reader) setHeaders(headers []string) error {
 			continue
 		}
 		c, ok := ParseHeader(h)
+		if !ok && normHeader(h) == ErrorColumn {
+			r.cols[i] = colErrorCol
+			continue
+		}
 		if !ok {
 			r.cols[i] = colUnknown
 			r.warn(1, Clip(h), fmt.Sprintf("unknown column %q (column %s) is ignored; rename it to a column of the template or delete it", Clip(h), colLetter(i)))

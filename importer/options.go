@@ -54,6 +54,11 @@ type Options struct {
 	// hand or by a filter) too; without it they are skipped with a warning
 	// naming them. Ignored for CSV.
 	IncludeHidden bool
+	// KeepCells keeps each row's cells as the file has them in
+	// Record.Cells (parallel to Reader.Headers), for writing rows back
+	// (the re-upload file of failed rows). Off by default: plan and apply
+	// hold every row, and the cells would double their memory.
+	KeepCells bool
 }
 
 func (o Options) withDefaults() Options {

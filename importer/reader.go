@@ -150,6 +150,12 @@ func (r *Reader) NoDataRows() error {
 // Headers returns the header row as found (trimmed; trailing empty cells dropped).
 func (r *Reader) Headers() []string { return r.headers }
 
+// Format returns the detected format (the re-upload file is written in it).
+func (r *Reader) Format() Format { return r.format }
+
+// Sheet returns the sheet being read (the file's base name for CSV).
+func (r *Reader) Sheet() string { return r.sheet }
+
 // RowsHint estimates the number of data rows, for sizing: the CSV file's
 // line count less the header (blank lines and cells spanning lines make it
 // an overestimate), at most Options.MaxRows; 0 when unknown (XLSX, or a
@@ -222,6 +228,11 @@ func isBlankRow(cells []string) bool {
 // record fills rec with the Record of one data row.
 func (r *Reader) record(rec *Record, cells []string, row int) {
 	*rec = Record{Sheet: r.sheet, Row: row, Problems: rec.Problems[:0]}
+	if r.opts.KeepCells {
+		// A fresh slice: the CSV reader reuses its own (the strings are not shared).
+		rec.Cells = make([]string, len(r.headers))
+		copy(rec.Cells, cells)
+	}
 	for i, raw := range cells {
 		if i >= len(r.cols) {
 			if !r.warnedBeyond && trimCell(raw) != "" {
@@ -247,6 +258,9 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 			if raw, p = r.xlsxCell(c, raw); p != "" {
 				rec.AddProblem(c, p)
 				continue
+			}
+			if rec.Cells != nil && i < len(rec.Cells) {
+				rec.Cells[i] = raw // a date as yyyy-MM-dd, not its serial
 			}
 		}
 		v, clr, p, ctrl := normalizeCell(c, raw)

@@ -147,6 +147,9 @@ type Record struct {
 	Values   [NumColumns]string
 	clear    uint64
 	Problems []Problem
+	// Cells are the row's cells as the file has them, one per header
+	// (Reader.Headers), only with Options.KeepCells.
+	Cells []string
 }
 
 // Get returns the normalised value of column c ("" when empty or cleared).
