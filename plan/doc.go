@@ -19,7 +19,9 @@
 //   - message.go: a row's report message ([Plan.Message], [Plan.Describe]);
 //     report.PlanRow makes the report row from it.
 //   - summary.go: [Plan.Summary] and [Plan.Counts].
-//   - render.go: [WritePlan], the plan printed for people.
+//   - render.go: [WritePlan], the plan printed for people (names, emails,
+//     organization paths, before → after); [WritePlanWith] Verbose adds the
+//     digest, organization ids, move calls and read calls.
 //   - sync.go: --sync as data: [SyncOptions], [Sync] (scope, counts,
 //     [LeftAlone], the refusal: [Plan.Refusal], [ErrSyncRefused]), the rows
 //     sync adds ([SheetNotInFile], [NotInFile], [FileRows]) and

@@ -4,27 +4,45 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/encimport/encimport/importer"
 )
 
-// WritePlan prints the plan for people, terraform-like and deterministic:
-// a header with the input and its digest, the counts per action, every
-// create, update (field: before → after; passwords masked), disable and
-// enable, every move call with its users, the problems, and the read calls.
-func WritePlan(w io.Writer, p *Plan) error {
+// RenderOptions tune WritePlanWith.
+type RenderOptions struct {
+	// Verbose adds what support and engineers read: the input's digest,
+	// organization ids beside their paths, the bulk-move calls one by one
+	// and the read calls made to plan.
+	Verbose bool
+}
+
+// WritePlan prints the plan for people (WritePlanWith without Verbose).
+func WritePlan(w io.Writer, p *Plan) error { return WritePlanWith(w, p, RenderOptions{}) }
+
+// WritePlanWith prints the plan, terraform-like and deterministic: a header
+// with the input, the counts per action, every create (name, email,
+// organization path, personas, licenses), update (field: before → after;
+// passwords masked; the organization change), disable and enable, the
+// moves grouped by (from, to) with the people moved, and the problems.
+// Organizations are named by path; opts.Verbose adds the digest, the ids,
+// the move calls and the read calls.
+func WritePlanWith(w io.Writer, p *Plan, opts RenderOptions) error {
 	bw := bufio.NewWriter(w)
 	s := p.Summary()
-	digest := p.Input.SHA256
-	if len(digest) > 12 {
-		digest = digest[:12]
+	org := p.OrgPath
+	if opts.Verbose {
+		org = p.orgLabel
 	}
 	fmt.Fprintf(bw, "encimport plan for %s", p.Input.Path)
 	if p.Input.Sheet != "" {
 		fmt.Fprintf(bw, " (sheet %s)", p.Input.Sheet)
 	}
-	if digest != "" {
+	if digest := p.Input.SHA256; opts.Verbose && digest != "" {
+		if len(digest) > 12 {
+			digest = digest[:12]
+		}
 		fmt.Fprintf(bw, " sha256 %s", digest)
 	}
 	if p.Caller != "" {
@@ -34,12 +52,12 @@ func WritePlan(w io.Writer, p *Plan) error {
 		fmt.Fprintf(bw, " on %s", p.Target)
 	}
 	fmt.Fprintln(bw)
-	calls := "calls"
-	if s.MoveCalls == 1 {
-		calls = "call"
+	moves := ""
+	if opts.Verbose {
+		moves = fmt.Sprintf(" (%d %s)", s.MoveCalls, plural(s.MoveCalls, "call", "calls"))
 	}
-	fmt.Fprintf(bw, "Plan: %d to create, %d to update, %d to move (%d %s), %d to disable, %d to enable, %d unchanged, %d invalid\n",
-		s.Create, s.Update, s.Move, s.MoveCalls, calls, s.Disable, s.Enable, s.Unchanged, s.Invalid)
+	fmt.Fprintf(bw, "Plan: %d to create, %d to update, %d to move%s, %d to disable, %d to enable, %d unchanged, %d invalid\n",
+		s.Create, s.Update, s.Move, moves, s.Disable, s.Enable, s.Unchanged, s.Invalid)
 
 	writeSync(bw, p)
 
@@ -58,11 +76,31 @@ func WritePlan(w io.Writer, p *Plan) error {
 		section()
 		switch {
 		case r.Create != nil:
-			org := "the default organization"
+			where := "the default organization"
 			if r.Create.OrgID != "" {
-				org = p.orgLabel(r.Create.OrgID)
+				where = org(r.Create.OrgID)
 			}
-			fmt.Fprintf(bw, "  + create %s in %s  [%s]\n", r.ID, org, rowLabel(r.Sheet, r.Row))
+			fmt.Fprintf(bw, "  + create %s in %s  [%s]\n", who(r), where, rowLabel(r.Sheet, r.Row))
+			u := &r.Create.User
+			if len(u.Personas) > 0 {
+				names := make([]string, len(u.Personas))
+				for i, ref := range u.Personas {
+					names[i] = ref.EntityName
+					if names[i] == "" {
+						names[i] = ref.EntityID
+					}
+				}
+				fmt.Fprintf(bw, "      personas: %s\n", strings.Join(names, ", "))
+			}
+			var states []string
+			for _, l := range u.Licenses {
+				if l.Selected {
+					states = append(states, l.State)
+				}
+			}
+			if len(states) > 0 {
+				fmt.Fprintf(bw, "      licenses: %s\n", strings.Join(states, ", "))
+			}
 		default:
 			verb := "update"
 			switch r.Outcome {
@@ -71,23 +109,35 @@ func WritePlan(w io.Writer, p *Plan) error {
 			case StatusEnabled:
 				verb = "enable"
 			}
-			who := r.ID
-			if r.NotInFile != nil {
-				who += p.notInFileWho(r)
+			name := who(r)
+			if r.NotInFile != nil { // a user --sync disables: as sync names it
+				name = r.ID + p.notInFileWho(r)
 			}
-			fmt.Fprintf(bw, "  ~ %s %s  [%s]\n", verb, who, rowLabel(r.Sheet, r.Row))
+			fmt.Fprintf(bw, "  ~ %s %s  [%s]\n", verb, name, rowLabel(r.Sheet, r.Row))
 			for _, c := range r.Patch.Changes {
 				fmt.Fprintf(bw, "      %s: %s → %s\n", c.Field, c.Before, c.After)
 			}
 			if r.Move != nil {
-				fmt.Fprintf(bw, "      then moved by move call %d\n", r.Move.Call+1)
+				if opts.Verbose {
+					fmt.Fprintf(bw, "      then moved by move call %d\n", r.Move.Call+1)
+				} else {
+					fmt.Fprintf(bw, "      organization: %s → %s\n", org(r.Move.SourceOrgID), org(r.Move.TargetOrgID))
+				}
 			}
 		}
 	}
-	for i, m := range p.Moves {
-		section()
-		fmt.Fprintf(bw, "  > move call %d: %s → %s, %d %s: %s\n", i+1, p.orgLabel(m.SourceOrgID), p.orgLabel(m.TargetOrgID),
-			len(m.UserIDs), plural(len(m.UserIDs), "user", "users"), strings.Join(m.UserIDs, ", "))
+	if opts.Verbose {
+		for i, m := range p.Moves {
+			section()
+			fmt.Fprintf(bw, "  > move call %d: %s → %s, %d %s: %s\n", i+1, org(m.SourceOrgID), org(m.TargetOrgID),
+				len(m.UserIDs), plural(len(m.UserIDs), "user", "users"), strings.Join(m.UserIDs, ", "))
+		}
+	} else {
+		for _, g := range p.moveGroups() {
+			section()
+			fmt.Fprintf(bw, "  > move %d %s from %s → %s: %s\n", len(g.rows), plural(len(g.rows), "user", "users"),
+				org(g.from), org(g.to), strings.Join(g.people(p), ", "))
+		}
 	}
 
 	var probs Problems
@@ -105,10 +155,76 @@ func WritePlan(w io.Writer, p *Plan) error {
 			fmt.Fprintf(bw, "  %s%s\n", prefix, pr.Error())
 		}
 	}
-	r := p.Reads
-	fmt.Fprintf(bw, "\nRead calls: %d user-list %s + %d organization + %d persona (+%d me) = %d\n",
-		r.UserPages, plural(r.UserPages, "page", "pages"), r.OrgCalls, r.PersonaCalls, r.OtherCalls, r.Total())
+	if opts.Verbose {
+		r := p.Reads
+		fmt.Fprintf(bw, "\nRead calls: %d user-list %s + %d organization + %d persona (+%d me) = %d\n",
+			r.UserPages, plural(r.UserPages, "page", "pages"), r.OrgCalls, r.PersonaCalls, r.OtherCalls, r.Total())
+	}
 	return bw.Flush()
+}
+
+// who names a row's user for people: "Jane Doe <jane@example.com> (jdoe)",
+// or the id alone when the plan knows no name or email.
+func who(r *Row) string {
+	name, email := r.Person.Name(), r.Person.Email
+	var b strings.Builder
+	b.WriteString(name)
+	if email != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("<" + email + ">")
+	}
+	if b.Len() == 0 {
+		return r.ID
+	}
+	b.WriteString(" (" + r.ID + ")")
+	return b.String()
+}
+
+// moveGroup is the plan's moves from one organization to another, its
+// batches merged.
+type moveGroup struct {
+	from, to string
+	rows     []int
+}
+
+func (g moveGroup) people(p *Plan) []string {
+	out := make([]string, 0, len(g.rows))
+	for _, i := range g.rows {
+		r := &p.Rows[i]
+		if n := r.Person.Name(); n != "" {
+			out = append(out, n+" ("+r.ID+")")
+		} else {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// moveGroups merges the move calls by (from, to), in the order of their
+// first call; each group's rows in input order.
+func (p *Plan) moveGroups() []moveGroup {
+	idx := map[[2]string]int{}
+	var out []moveGroup
+	for _, m := range p.Moves {
+		k := [2]string{m.SourceOrgID, m.TargetOrgID}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, moveGroup{from: m.SourceOrgID, to: m.TargetOrgID})
+		}
+		for _, ri := range m.Rows {
+			if ri >= 0 && ri < len(p.Rows) {
+				out[i].rows = append(out[i].rows, ri)
+			}
+		}
+	}
+	for i := range out {
+		sort.Ints(out[i].rows)
+	}
+	return out
 }
 
 func rowLabel(sheet string, row int) string {
