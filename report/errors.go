@@ -28,6 +28,8 @@ type ErrorsInput struct {
 	Path   string // the input file
 	Sheet  string // the sheet read ("" the first with an id column; ignored for CSV)
 	SHA256 string // the digest of the bytes the run read ("": not checked)
+	// IncludeHidden reads the file as the run did (--include-hidden).
+	IncludeHidden bool
 }
 
 // NeedsErrorsFile reports whether rows hold a row to fix: invalid or failed.
@@ -65,7 +67,7 @@ func WriteErrors(path string, in ErrorsInput, rows []Row) (string, int, error) {
 	msgs := map[string]map[int]string{}
 	n := 0
 	for _, r := range rows {
-		if !needsFix(r.Status) {
+		if !needsFix(r.Status) || r.Sheet == plan.SheetNotInFile { // --sync's rows are in no file
 			continue
 		}
 		if msgs[r.Sheet] == nil {
@@ -81,7 +83,7 @@ func WriteErrors(path string, in ErrorsInput, rows []Row) (string, int, error) {
 	if n == 0 {
 		return "", 0, nil
 	}
-	rd, err := importer.Open(in.Path, importer.Options{Sheet: in.Sheet, KeepCells: true})
+	rd, err := importer.Open(in.Path, importer.Options{Sheet: in.Sheet, IncludeHidden: in.IncludeHidden, KeepCells: true})
 	if err != nil {
 		return "", 0, fmt.Errorf("errors file: reading %s again: %w", in.Path, err)
 	}

@@ -398,3 +398,14 @@ func WriteHTML(path string, p *plan.Plan, results []Row, sum *Summary) error {
 	}
 	return nil
 }
+
+// WriteHTMLRows writes the page of report rows alone, when no plan was made
+// (a run interrupted while reading the server): every row with its status
+// and message.
+func WriteHTMLRows(path, input string, rows []Row) error {
+	p := &plan.Plan{Input: plan.Input{Path: input}, Rows: make([]plan.Row, len(rows))}
+	for i, r := range rows {
+		p.Rows[i] = plan.Row{Sheet: r.Sheet, Row: r.Row, ID: r.ID, Action: r.Action, Status: r.Status}
+	}
+	return WriteHTML(path, p, rows, nil)
+}

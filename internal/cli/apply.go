@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/encimport/encimport/internal/job"
-	"github.com/encimport/encimport/report"
 )
 
 // applyOptions are the options of `encimport apply FILE` and `encimport
@@ -22,6 +21,7 @@ type applyOptions struct {
 	planFile string // --plan FILE: execute the reviewed plan
 	dryRun   bool   // --dry-run: only plan, exactly `encimport plan`
 	wait     time.Duration
+	outputs  outputOptions
 }
 
 func (o *applyOptions) flags(fs *flag.FlagSet) {
@@ -31,6 +31,7 @@ func (o *applyOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.planFile, "plan", "", "execute the reviewed plan in `FILE` (from 'plan -o')")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "only plan: exactly 'encimport plan'")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` (e.g. 30m) for another run against the same instance to finish (default: do not wait)")
+	o.outputs.flags(fs, true)
 }
 
 func (o *applyOptions) args(files []string) error {
@@ -61,7 +62,7 @@ func (o *applyOptions) args(files []string) error {
 
 func (o *applyOptions) run(ctx context.Context) error {
 	if o.dryRun {
-		p := &planOptions{base: o.base, in: o.in, conn: o.conn, sync: o.sync, file: o.file, planFile: o.planFile}
+		p := &planOptions{base: o.base, in: o.in, conn: o.conn, sync: o.sync, file: o.file, planFile: o.planFile, outputs: o.outputs}
 		return p.run(ctx)
 	}
 	cfg, err := resolve(o.Getenv, o.in.config, &o.in, &o.conn)
@@ -72,16 +73,25 @@ func (o *applyOptions) run(ctx context.Context) error {
 	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
 		return err
 	}
-	prog := newProgress(o.IO, o.log, o.quiet)
+	o.outputs.configure(&cfg)
+	streams := o.IO
+	streams.IsTerminal = streams.IsTerminal && !o.jsonLog() // JSON lines only: no bar
+	prog := newProgress(streams, o.log, o.quiet)
 	env := o.env()
 	env.Progress = prog.update
 	res, err := job.Apply(ctx, cfg, env)
 	prog.finish()
-	if res.Report != "" {
-		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	if res.Run != nil {
+		o.printProblems(res.Run.Rows, res.Report)
 	}
+	o.printFiles("", res.Report, res.Pages)
 	if res.Summary != nil {
-		_ = report.WriteSummary(o.IO.Err, *res.Summary)
+		o.printSummary(res.Summary, res.Report, res.Pages)
+	}
+	if o.outputs.summaryJSON != "" {
+		if werr := writeSummaryJSON(o.outputs.summaryJSON, res.Summary, res.Report, res.Pages); werr != nil && err == nil {
+			err = fmt.Errorf("--summary-json: %w", werr)
+		}
 	}
 	if err != nil {
 		return err

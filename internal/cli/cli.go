@@ -62,15 +62,19 @@ Run 'encimport COMMAND -h' for the flags of a command. Exit codes: 0 done,
 // Main runs encimport with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, streams IO, getenv func(string) string) int {
-	err := run(ctx, args, streams, getenv)
+	b := &base{IO: streams, Getenv: getenv}
+	err := run(ctx, args, b)
 	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errRowProblems) {
-		fmt.Fprintf(streams.Err, "encimport: %v\n", err)
+		if b.log != nil && b.jsonLog() {
+			b.log.Error(err.Error(), "exit", exitCode(err)) // JSON lines only on stderr
+		} else {
+			fmt.Fprintf(streams.Err, "encimport: %v\n", err)
+		}
 	}
 	return exitCode(err)
 }
 
-func run(ctx context.Context, args []string, streams IO, getenv func(string) string) error {
-	b := &base{IO: streams, Getenv: getenv}
+func run(ctx context.Context, args []string, b *base) error {
 	cmd, err := parseArgs(args, b)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ type inputOptions struct {
 }
 
 func (o *inputOptions) flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default <input>-report-<time>.csv)")
+	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; plan and apply also .html, the page; default <input>-report-<time>.csv)")
 	fs.StringVar(&o.sheet, "sheet", "", "sheet `NAME` to read (default: the first sheet with an id column)")
 	fs.BoolVar(&o.allSheets, "all-sheets", false, "read every sheet with an id column, in the workbook's order")
 	fs.BoolVar(&o.includeHidden, "include-hidden", false, "read the rows hidden in Excel too (by default they are skipped with a warning)")

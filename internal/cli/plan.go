@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
@@ -19,6 +18,7 @@ type planOptions struct {
 	file     string // "" with planFile: the input the plan names
 	planFile string // apply --dry-run --plan: show the reviewed plan held against the server
 	out      string // -o FILE: also save the plan as JSON
+	outputs  outputOptions
 }
 
 func (o *planOptions) flags(fs *flag.FlagSet) {
@@ -26,6 +26,7 @@ func (o *planOptions) flags(fs *flag.FlagSet) {
 	o.conn.flags(fs)
 	o.sync.flags(fs)
 	fs.StringVar(&o.out, "o", "", "write the plan as JSON to `FILE`")
+	o.outputs.flags(fs, false)
 }
 
 func (o *planOptions) args(files []string) error {
@@ -51,17 +52,15 @@ func (o *planOptions) run(ctx context.Context) error {
 	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
 		return err
 	}
+	o.outputs.configure(&cfg)
 	res, err := job.Plan(ctx, cfg, o.env())
 	if res != nil && res.Plan != nil {
-		if err := plan.WritePlan(o.IO.Out, res.Plan); err != nil {
+		if err := plan.WritePlanWith(o.IO.Out, res.Plan, plan.RenderOptions{Verbose: o.outputs.verbose}); err != nil {
 			return err
 		}
 	}
-	if res != nil && res.PlanFile != "" {
-		fmt.Fprintf(o.IO.Err, "Plan: %s\n", res.PlanFile)
-	}
-	if res != nil && res.Report != "" {
-		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	if res != nil {
+		o.printFiles(res.PlanFile, res.Report, res.Pages)
 	}
 	if err != nil {
 		return err

@@ -104,11 +104,11 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		env.Executed(out)
 	}
 	res.Run = out
-	if res.Report, err = writeReport(pr.report, out.Rows); err != nil {
-		return res, err
-	}
 	runSum := out.Summary()
 	runSum.ReadCalls += sum.Reads.Total()
+	if res.Report, res.Pages, err = cfg.writeOutputs(env, pr.report, res.Input, p, out.Rows, &runSum); err != nil {
+		return res, err
+	}
 	res.Summary = &runSum
 	switch {
 	case runErr != nil:

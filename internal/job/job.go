@@ -81,6 +81,12 @@ type Config struct {
 	// rows are only returned.
 	Report   string
 	NoReport bool
+	// HTML is the HTML page of the plan or run ("": none, unless Report is
+	// named .html). Errors is the re-upload file of the invalid and failed
+	// rows ("": <input>-errors-<time>.xlsx|csv beside the input, written
+	// only when there are such rows). Neither is written with NoReport.
+	HTML   string
+	Errors string
 }
 
 // Env is what a run reports to. The zero value is usable.
@@ -133,7 +139,13 @@ func writeReport(path string, rows []report.Row) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if err := report.Write(path, rows); err != nil {
+	write := report.Write
+	if report.IsHTML(path) {
+		// No plan was made (interrupted while reading the server): the
+		// rows alone, each with its status and message.
+		write = func(path string, rows []report.Row) error { return report.WriteHTMLRows(path, "", rows) }
+	}
+	if err := write(path, rows); err != nil {
 		return "", fmt.Errorf("writing the report: %w", err)
 	}
 	return path, nil

@@ -43,6 +43,9 @@ func checkOutputs(cfg Config, input, reportPath string, apply bool) error {
 		outputs = append(outputs, named{what, reportPath})
 	}
 	outputs = append(outputs, named{"the plan (-o)", cfg.PlanOut}, named{"the trace (--trace)", cfg.Target.Trace})
+	if !cfg.NoReport {
+		outputs = append(outputs, named{"the HTML page (--html)", cfg.HTML}, named{"the file of rows to fix (--errors)", cfg.Errors})
+	}
 
 	var seen []named
 	for _, out := range outputs {
@@ -61,8 +64,13 @@ func checkOutputs(cfg Config, input, reportPath string, apply bool) error {
 		}
 		seen = append(seen, out)
 		if out.path == reportPath {
-			if ext := strings.ToLower(filepath.Ext(out.path)); ext != report.ExtCSV && ext != report.ExtXLSX && ext != report.ExtJSONL {
-				return &OutputError{Usage: true, Msg: fmt.Sprintf("%s %s: unknown format %q; name the report .csv, .xlsx or .jsonl", out.what, out.path, ext)}
+			if ext := strings.ToLower(filepath.Ext(out.path)); ext != report.ExtCSV && ext != report.ExtXLSX && ext != report.ExtJSONL && ext != report.ExtHTML {
+				return &OutputError{Usage: true, Msg: fmt.Sprintf("%s %s: unknown format %q; name the report .csv, .xlsx, .jsonl or .html", out.what, out.path, ext)}
+			}
+		}
+		if out.path == cfg.Errors {
+			if ext := strings.ToLower(filepath.Ext(out.path)); ext != report.ExtCSV && ext != report.ExtXLSX {
+				return &OutputError{Usage: true, Msg: fmt.Sprintf("%s %s: unknown format %q; name it .csv or .xlsx", out.what, out.path, ext)}
 			}
 		}
 		if err := writable(out.path); err != nil {

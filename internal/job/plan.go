@@ -23,6 +23,7 @@ type Planned struct {
 	Input    string     // the input file the plan was made from
 	Report   string     // the report written ("" none, or NoReport)
 	PlanFile string     // the plan saved (Config.PlanOut), once saved
+	Pages               // the HTML page and the file of rows to fix, when written
 }
 
 // ErrNoRights says the calling user may not manage users: the run stopped
@@ -58,7 +59,7 @@ func Plan(ctx context.Context, cfg Config, env Env) (*Planned, error) {
 			return res, err
 		}
 	}
-	if res.Report, err = writeReport(pr.report, report.PlanRows(res.Plan)); err != nil {
+	if res.Report, res.Pages, err = cfg.writeOutputs(env, pr.report, res.Input, res.Plan, nil, nil); err != nil {
 		return res, err
 	}
 	// A refused --sync plan is shown and reported, not saved, and fails the
