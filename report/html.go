@@ -112,6 +112,9 @@ func NewPage(p *plan.Plan, results []Row, sum *Summary, now time.Time) *Page {
 	if pg.Run {
 		pg.Title = "encimport run: " + pg.Input
 	}
+	if pg.Sheet == pg.Input {
+		pg.Sheet = "" // a CSV file's sheet is the file
+	}
 	for _, w := range p.Warnings {
 		pg.Warnings = append(pg.Warnings, w.Error())
 	}
@@ -138,6 +141,9 @@ func NewPage(p *plan.Plan, results []Row, sum *Summary, now time.Time) *Page {
 			}
 		}
 		person := newPerson(p, pr, row, pg.Run)
+		if person.Sheet == pg.Input {
+			person.Sheet = ""
+		}
 		statusN[person.Status]++
 		if person.Bad {
 			pg.Problems++
@@ -288,8 +294,10 @@ func createChanges(u *encompass.User) ([]Change, Delta, Delta) {
 	if json.Unmarshal(b, &m) != nil {
 		return nil, personas, licenses
 	}
+	// The names and email are in the person's column already.
 	skip := map[string]bool{"id": true, encompass.FieldPassword: true, encompass.FieldPersonas: true,
-		encompass.FieldLicenses: true, encompass.FieldOrganization: true}
+		encompass.FieldLicenses: true, encompass.FieldOrganization: true,
+		encompass.FieldFirstName: true, encompass.FieldLastName: true, encompass.FieldEmail: true}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		if !skip[k] {
