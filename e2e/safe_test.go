@@ -75,7 +75,7 @@ func TestSafeByConstruction(t *testing.T) {
 	t.Run("apply --report t-report.json", func(t *testing.T) {
 		run.Server.ResetStats()
 		r := exe(0, env, "apply", input, "--report", filepath.Join(dir, "t-report.json"), "--state-dir", filepath.Join(dir, "state"))
-		if r.code != 2 || run.Server.Stats().Requests != 0 || !strings.Contains(r.stderr, "name the report .csv, .xlsx or .jsonl") {
+		if r.code != 2 || run.Server.Stats().Requests != 0 || !strings.Contains(r.stderr, "name the report .csv, .xlsx, .jsonl or .html") {
 			t.Errorf("%s; %d requests", r, run.Server.Stats().Requests)
 		}
 	})

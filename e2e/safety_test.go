@@ -150,7 +150,7 @@ func testDisableWithComment(t *testing.T, dialect string) {
 	input := writeFile(t, dir, "leavers.csv", "action,id,comments,orgId\n"+
 		"disable,lo.tnguyen,Left 2025-06-30,Wholesale\n")
 	p := runCLI(ctx, env, "plan", input, "--state-dir", filepath.Join(dir, "state"))
-	if p.code != 0 || !strings.Contains(p.stdout, "~ disable lo.tnguyen") || !strings.Contains(p.stdout, `comments: "" → "Left 2025-06-30"`) ||
+	if p.code != 0 || !strings.Contains(p.stdout, "~ disable Tran Nguyen <tran.nguyen@sandbox.example.com> (lo.tnguyen)") || !strings.Contains(p.stdout, `comments: "" → "Left 2025-06-30"`) ||
 		!strings.Contains(p.stdout, "lo.tnguyen") || !strings.Contains(p.stdout, "Wholesale") {
 		t.Errorf("plan: %s", p)
 	}
