@@ -37,7 +37,10 @@
 //   - row.go: [Row], the report's columns ([Header]) and [PlanRow].
 //   - write.go: [Create] and its [Writer] (streamed), [Write], the CSV and
 //     JSONL encodings, [SafeCell], [DefaultPath].
-//   - xlsx.go: the XLSX encoding (sheet, fills per status, widths).
+//   - xlsx.go: the XLSX encoding (People, Details and Summary sheets, fills
+//     per status, widths, autofilters).
+//   - html.go, html.tmpl: [NewPage], [WriteHTML], the page of a plan or run.
+//   - errors.go: [WriteErrors], the re-upload file of the rows to fix.
 //   - summary.go: [Summary], [Count] and [WriteSummary].
 //
 // A report never holds a password, client secret or token: its messages come

@@ -14,7 +14,10 @@
 //     (flag > environment > config file, the sandbox world's company
 //     defaults included); nothing changes it afterwards;
 //   - exit.go: the exit codes and exitCode, the one map from error to code;
-//   - progress.go: apply's progress bar or log lines.
+//   - progress.go: apply's progress bar or log lines;
+//   - outputs.go: the --html, --errors, --verbose and --summary-json flags,
+//     the files, problems and summary printed (JSON events with
+//     --log-format json).
 package cli
 
 import (

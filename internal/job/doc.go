@@ -24,6 +24,8 @@
 //     its target, caller and file, the report of an interrupted fetch);
 //   - outputs.go: [OutputError], checkOutputs and sameFile: every file a
 //     run writes checked before its first call;
+//   - pages.go: [Pages], writeOutputs: the report, the HTML page and the
+//     re-upload file of the rows to fix;
 //   - apply.go: [Apply], the locks (the instance's, the state directory's),
 //     the journal, the executor, the report.
 package job
