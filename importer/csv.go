@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -33,26 +34,26 @@ type csvSource struct {
 	digest  *string // set from hash at the end of the file
 }
 
-// openCSV detects the encoding and delimiter and reads the header row.
-func (r *Reader) openCSV(path string) error {
+// openCSV detects the encoding and delimiter and reads the header row of
+// the file f (opened by Open, which checked it is a regular file; both
+// passes read f itself, never the path again). It closes f on failure;
+// the source closes it otherwise.
+func (r *Reader) openCSV(f *os.File) error {
 	r.sheet = r.file
 	fail := func(format string, a ...any) error {
 		return &FileError{File: r.file, Msg: fmt.Sprintf(format, a...)}
 	}
-	enc, lines, err := sniffEncoding(path)
+	enc, lines, err := sniffEncoding(io.NewSectionReader(f, 0, math.MaxInt64))
 	if lines > 0 {
 		r.rowsHint = lines - 1 // the header
 	}
 	if err != nil {
-		return fail("cannot read the file (%v); check its permissions", unwrapPath(err))
-	}
-	f, err := os.Open(path)
-	if err != nil {
+		_ = f.Close()
 		return fail("cannot read the file (%v); check its permissions", unwrapPath(err))
 	}
 	// Every byte parsed goes through the digest.
 	h := sha256.New()
-	in := io.TeeReader(f, h)
+	in := io.TeeReader(io.NewSectionReader(f, 0, math.MaxInt64), h)
 	switch enc {
 	case encUTF8BOM:
 		var bom [3]byte
@@ -137,12 +138,7 @@ const (
 // otherwise the file is UTF-8 (broken cells are problems on their rows).
 // lines is the number of line feeds when the whole file was scanned (0
 // when it was not), or one more when the last line has none.
-func sniffEncoding(path string) (enc csvEncoding, lines int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return encUTF8, 0, err
-	}
-	defer f.Close()
+func sniffEncoding(f io.Reader) (enc csvEncoding, lines int, err error) {
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(3)
 	switch {

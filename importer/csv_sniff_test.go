@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,13 +28,8 @@ func TestSniffEncoding(t *testing.T) {
 		{"utf16", "\xff\xfei\x00d\x00", encUTF16, 0},
 		{"odd tail", "id,name\nx,ab\xc3", encWindows1252, 2},
 	}
-	dir := t.TempDir()
 	for _, tt := range tests {
-		p := filepath.Join(dir, "f.csv")
-		if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, lines, err := sniffEncoding(p)
+		got, lines, err := sniffEncoding(strings.NewReader(tt.content))
 		if err != nil || got != tt.want || lines != tt.lines {
 			t.Errorf("%s: sniffEncoding = %v, %d lines, %v; want %v, %d lines", tt.name, got, lines, err, tt.want, tt.lines)
 		}

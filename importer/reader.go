@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/encimport/encimport/internal/regfile"
 )
 
 // source yields the rows of one sheet: cells as text and the row number a
@@ -50,24 +53,33 @@ func Open(path string, opts Options) (*Reader, error) {
 	fail := func(format string, a ...any) error {
 		return &FileError{File: r.file, Msg: fmt.Sprintf(format, a...)}
 	}
-	st, err := os.Stat(path)
+	// Only a regular file (links resolved) is opened: a FIFO, a device,
+	// a folder or a broken link is refused here, before any read that
+	// could block or never end.
+	f, st, err := regfile.Open(path)
+	var re *regfile.Error
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist) && errors.As(err, &re) && re.What == "does not exist":
 		return nil, fail("the file does not exist; check the path")
+	case errors.As(err, &re) && st == nil && strings.HasPrefix(re.What, "is a folder"):
+		return nil, fail("this is a folder, not a file; give the spreadsheet's path")
+	case errors.As(err, &re):
+		return nil, fail("the path %s; give the path of the spreadsheet itself (an .xlsx or .csv file)", re.What)
 	case err != nil:
 		return nil, fail("cannot read the file (%v); check the path and its permissions", unwrapPath(err))
-	case st.IsDir():
-		return nil, fail("this is a folder, not a file; give the spreadsheet's path")
+	}
+	keep := false // the CSV reader keeps f open
+	defer func() {
+		if !keep {
+			_ = f.Close()
+		}
+	}()
+	switch {
 	case st.Size() > opts.MaxFileSize:
 		return nil, fail("the file is %s, more than the limit of %s; split it into smaller files", sizeText(st.Size()), sizeText(opts.MaxFileSize))
 	case st.Size() == 0:
 		return nil, fail("the file is empty; row 1 must hold the headers (see `encimport template`)")
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fail("cannot read the file (%v); check its permissions", unwrapPath(err))
-	}
-	defer f.Close()
 	head := make([]byte, 8192)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
@@ -83,7 +95,8 @@ func Open(path string, opts Options) (*Reader, error) {
 		return nil, fail("this is not a spreadsheet (binary content); save the people list as .xlsx or CSV UTF-8")
 	default:
 		r.format = FormatCSV
-		err = r.openCSV(path)
+		keep = true // openCSV owns f from here
+		err = r.openCSV(f)
 	}
 	if err != nil {
 		return nil, err

@@ -1,15 +1,19 @@
 package cli
 
 import (
-	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/encimport/encimport/encompass"
+	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/internal/regfile"
 	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 )
@@ -150,37 +154,41 @@ func (c *settings) setCompanyDefaults(v string) error {
 	return nil
 }
 
+// maxConfigFile bounds the config file: a few KEY=VALUE lines.
+const maxConfigFile = 1 << 20
+
 // loadConfigFile reads KEY=VALUE lines ('#' comments, optional quotes).
-// Keys are the environment variable names, case-insensitive.
+// Keys are the environment variable names, case-insensitive. The file must
+// be a regular file (links resolved): a FIFO, a device or a folder is
+// refused at once, never read.
 func loadConfigFile(path string, c *settings) error {
-	f, err := os.Open(path)
+	data, err := regfile.ReadFile(context.Background(), path, maxConfigFile)
 	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return fmt.Errorf("config file %w; give --config the path of a text file of KEY=VALUE lines (see README), or leave --config out", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return fmt.Errorf("config file %s is not a text file; give --config the path of a text file of KEY=VALUE lines (see README)", path)
+	}
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return fmt.Errorf("config file %s, line %d: expected KEY=VALUE", path, n)
+			return fmt.Errorf("config file %s, line %d: expected KEY=VALUE; fix the line or make it a comment starting with #", path, n+1)
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
 		v = unquote(strings.TrimSpace(v))
 		set, ok := configKeys[k]
 		if !ok {
-			return fmt.Errorf("config file %s, line %d: unknown key %s; known keys are the ENCOMPASS_* and ENCIMPORT_* names in README", path, n, k)
+			return fmt.Errorf("config file %s, line %d: unknown key %s; known keys are the ENCOMPASS_* and ENCIMPORT_* names in README", path, n+1, importer.Clip(k))
 		}
 		if err := set(c, v); err != nil {
-			return fmt.Errorf("config file %s, line %d: %w", path, n, err)
+			return fmt.Errorf("config file %s, line %d: %w", path, n+1, err)
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // unquote removes one pair of matching quotes around v, and nothing else:

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/atomicfile"
+	"github.com/encimport/encimport/internal/regfile"
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
@@ -217,9 +217,9 @@ func savePlan(path string, p *plan.Plan) error {
 }
 
 func loadPlan(path string) (*plan.Plan, error) {
-	f, err := os.Open(path)
+	f, _, err := regfile.Open(path) // a FIFO or a device is refused, not waited on
 	if err != nil {
-		return nil, fmt.Errorf("plan file: %w", err)
+		return nil, fmt.Errorf("plan file %w; give the file 'encimport plan -o FILE' wrote", err)
 	}
 	defer f.Close()
 	p, err := plan.Load(f)
