@@ -68,9 +68,16 @@
 //
 // # Interrupts
 //
-// When ctx is canceled Run stops dispatching, lets calls in flight finish on
-// a separate context (bounded by Options.Grace), marks the rows not done
+// When ctx is canceled Run stops dispatching, logs what it still waits for
+// ("waiting up to 30s for 3 calls in flight ..."), lets calls in flight
+// finish on a separate context (bounded by Options.Grace, or ended at once
+// by the [WithStopNow] context: a second Ctrl-C), marks the rows not done
 // skipped ("run interrupted; rerun to finish") and sets Result.Interrupted.
+// A row whose call was sent and never answered is not skipped but unknown
+// (plan.StatusUnknown): it may have taken effect; its step stays started
+// and not done in the journal, so a rerun reads it back before anything
+// else. So is a row whose unanswered write could not be read back before
+// the interrupt.
 //
 // # Journal
 //

@@ -113,6 +113,7 @@ type executor struct {
 	log     *slog.Logger
 	callCtx context.Context
 	journal *Journal
+	calling atomic.Int64 // steps making a call (inFlight without the client's count)
 
 	led *ledger // the rows' state and the counters
 }
@@ -128,13 +129,20 @@ func Run(ctx context.Context, api API, p *plan.Plan, opts Options) (*Result, err
 	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCalls()
 	var grace atomic.Pointer[time.Timer]
-	stop := context.AfterFunc(ctx, func() { grace.Store(time.AfterFunc(e.opts.Grace, cancelCalls)) })
+	stop := context.AfterFunc(ctx, func() {
+		grace.Store(time.AfterFunc(e.opts.Grace, cancelCalls))
+		e.waiting(stopNowOf(ctx) != nil)
+	})
 	defer func() {
 		stop()
 		if t := grace.Load(); t != nil {
 			t.Stop()
 		}
 	}()
+	if now := stopNowOf(ctx); now != nil {
+		// A second interrupt ends the grace at once.
+		defer context.AfterFunc(now, cancelCalls)()
+	}
 	e.callCtx = callCtx
 
 	stopProgress := e.led.watch(e.opts.Progress)
@@ -150,6 +158,48 @@ func Run(ctx context.Context, api API, p *plan.Plan, opts Options) (*Result, err
 	res.Stats.ByStatus = report.Count(res.Rows)
 	res.Stats.Elapsed = time.Since(start)
 	return res, fatal
+}
+
+type stopNowKey struct{}
+
+// WithStopNow returns ctx carrying now: once ctx is canceled, calls in
+// flight may finish for Options.Grace, unless now is done first, which
+// ends the grace at once (their rows are then reported unknown). The
+// command line cancels now on a second interrupt (Ctrl-C again). A context
+// value, so the run's wiring passes it through untouched.
+func WithStopNow(ctx, now context.Context) context.Context {
+	return context.WithValue(ctx, stopNowKey{}, now)
+}
+
+func stopNowOf(ctx context.Context) context.Context {
+	now, _ := ctx.Value(stopNowKey{}).(context.Context)
+	return now
+}
+
+// inFlight is how many calls of the run are sent and not yet answered:
+// the client's count when it keeps one, else the steps making a call.
+func (e *executor) inFlight() int {
+	if c, ok := e.api.(interface{ InFlight() int }); ok {
+		return c.InFlight()
+	}
+	return int(e.calling.Load())
+}
+
+// waiting says, once the run is interrupted, what it still waits for.
+func (e *executor) waiting(canStopNow bool) {
+	n := e.inFlight()
+	if n == 0 {
+		return
+	}
+	calls := "calls"
+	if n == 1 {
+		calls = "call"
+	}
+	msg := fmt.Sprintf("interrupted: waiting up to %s for %d %s in flight to answer, so their rows say what happened", e.opts.Grace.Round(time.Second), n, calls)
+	if canStopNow {
+		msg += "; interrupt again (Ctrl-C) to stop now: those rows will say their outcome is unknown, and a rerun checks them"
+	}
+	e.log.Warn(msg)
 }
 
 func newExecutor(api API, p *plan.Plan, opts Options) *executor {

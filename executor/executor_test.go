@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -487,9 +488,77 @@ func TestInterruptGraceBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res.Rows[0]
-	if r.Status != "skipped" || !strings.Contains(r.Message, "may or may not have taken effect") || !res.Interrupted {
+	if r.Status != plan.StatusUnknown || !strings.Contains(r.Message, "may or may not have taken effect") || !res.Interrupted {
 		t.Errorf("row %+v interrupted=%v", r, res.Interrupted)
 	}
+}
+
+// TestSecondInterruptEndsTheGrace: the interrupt logs what the run waits
+// for; the stop-now context (a second Ctrl-C) cuts the calls in flight off
+// long before the grace, and their rows are unknown, never skipped.
+func TestSecondInterruptEndsTheGrace(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	now, stopNow := context.WithCancel(context.Background())
+	defer stopNow()
+	started := make(chan struct{}, 3)
+	f := newFake()
+	f.hook = func(callCtx context.Context, call string) error {
+		started <- struct{}{}
+		<-callCtx.Done() // a server that never answers
+		return callCtx.Err()
+	}
+	var logs syncBuf
+	var s sleeps
+	opts := quickOpts(&s)
+	opts.Concurrency, opts.Grace = 3, time.Minute
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	go func() {
+		for range 3 {
+			<-started
+		}
+		cancel()
+		time.Sleep(50 * time.Millisecond)
+		stopNow()
+	}()
+	rows := []plan.Row{createRow(2, "a", "5"), createRow(3, "b", "5"), createRow(4, "c", "5"), createRow(5, "d", "5")}
+	start := time.Now()
+	res, err := Run(WithStopNow(ctx, now), f, &plan.Plan{Rows: rows}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run took %v: the second interrupt did not end the grace", d)
+	}
+	got := map[plan.Status]int{}
+	for _, r := range res.Rows {
+		got[r.Status]++
+		if r.Status == plan.StatusUnknown && !strings.Contains(r.Message, "rerun") {
+			t.Errorf("row %d: %q", r.Row, r.Message)
+		}
+	}
+	if got[plan.StatusUnknown] != 3 || got[plan.StatusSkipped] != 1 || !res.Interrupted {
+		t.Errorf("statuses %v interrupted=%v; want the 3 sent unknown, the one never sent skipped", got, res.Interrupted)
+	}
+	if l := logs.String(); !strings.Contains(l, "waiting up to 1m0s for 3 calls in flight") || !strings.Contains(l, "Ctrl-C") {
+		t.Errorf("no line says what the run waits for:\n%s", l)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestInterruptDuringBackoffSettlesUncertainWrite(t *testing.T) {
@@ -521,7 +590,8 @@ func TestInterruptDuringBackoffSettlesUncertainWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res.Rows[0]; r.Status != "failed" || !strings.Contains(r.Message, "could not check") {
+	// ... and the interrupt comes before it can be read again: unknown.
+	if r := res.Rows[0]; r.Status != plan.StatusUnknown || !strings.Contains(r.Message, "may or may not have taken effect") {
 		t.Errorf("row %+v", r)
 	}
 }

@@ -280,8 +280,9 @@ func (l *ledger) finishLocked(i int, status plan.Status, msg string) {
 	}
 }
 
-// finishAll marks every row not done as skipped and tells whether the run
-// was interrupted (ctxDone: the run's context was canceled).
+// finishAll marks every row not done as skipped, or unknown when a call of
+// it was sent and its effect is not known, and tells whether the run was
+// interrupted (ctxDone: the run's context was canceled).
 func (l *ledger) finishAll(ctxDone bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -299,10 +300,18 @@ func (l *ledger) finishAll(ctxDone bool) bool {
 		if st.step1 == outcomeOK && l.plan.Rows[i].Patch != nil {
 			m = "fields updated, move not done: " + msg
 		}
-		if st.last.outcome == outcomeInterrupted && st.last.msg != "" {
+		status := plan.StatusSkipped
+		switch {
+		case st.last.outcome == outcomeUnknown:
+			// A call was sent: never "skipped" (not attempted).
+			status, m = plan.StatusUnknown, st.last.msg
+			if st.step1 == outcomeOK && l.plan.Rows[i].Patch != nil {
+				m = "fields updated; the move call: " + m
+			}
+		case st.last.outcome == outcomeInterrupted && st.last.msg != "":
 			m = st.last.msg
 		}
-		l.finishLocked(i, plan.StatusSkipped, m)
+		l.finishLocked(i, status, m)
 		if l.fatalErr == nil {
 			interrupted = true
 		}

@@ -15,8 +15,13 @@ const (
 	outcomeNone        outcome = iota // not run (the row has no such step, or not yet)
 	outcomeOK                         // the write took effect
 	outcomeFailed                     // the row failed: the reason goes into its report row
-	outcomeInterrupted                // stopped by an interrupt: the row is reported skipped
+	outcomeInterrupted                // stopped by an interrupt before a write was sent: the row is reported skipped
 	outcomeFatal                      // the run must stop (result.fatal)
+	// outcomeUnknown: stopped by an interrupt after a write was sent (or
+	// while an earlier run's was unsettled) and before it was known whether
+	// it took effect. The row is reported unknown; the journal keeps the
+	// step's start without an end, so a rerun reads back first.
+	outcomeUnknown
 )
 
 func (o outcome) String() string {
@@ -31,6 +36,8 @@ func (o outcome) String() string {
 		return "interrupted"
 	case outcomeFatal:
 		return "fatal"
+	case outcomeUnknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }

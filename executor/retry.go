@@ -101,6 +101,18 @@ func (m *retry) check(then ifNotApplied) {
 // interrupt: the run was interrupted (or no slot came) before a write.
 func (m *retry) interrupt() { m.finish(outcomeInterrupted) }
 
+// msgUnknown is the report message of a row whose write was sent and whose
+// effect is not known because the run was stopped first.
+const msgUnknown = "the run was stopped before the answer to this row's call came: it may or may not have taken effect; rerun (same state directory) to check and finish"
+
+// unknown: the run was stopped (the grace after an interrupt ran out, or
+// the interrupt came while a read back was still to be made) before the
+// write's effect was known.
+func (m *retry) unknown() {
+	m.finish(outcomeUnknown)
+	m.res.msg = msgUnknown
+}
+
 // abort ends the step with a fatal error (the journal could not be written).
 func (m *retry) abort(err error) {
 	m.finish(outcomeFatal)
@@ -122,8 +134,7 @@ func (m *retry) wrote(a answer, cutOff bool) {
 	}
 	m.lastErr = a.err
 	if cutOff {
-		m.finish(outcomeInterrupted)
-		m.res.msg = "run interrupted during the call, which may or may not have taken effect; rerun to check and finish"
+		m.unknown()
 		return
 	}
 	status := statusOf(a.resp, a.err)
@@ -188,7 +199,7 @@ func (m *retry) slept(err error) {
 		}
 	case checkPausing:
 		if err != nil {
-			m.failCheck(m.checkErr)
+			m.unknown() // interrupted before the write could be checked
 			return
 		}
 		m.state = checking
@@ -223,6 +234,10 @@ func (m *retry) checked(v verdict, why string, a answer, stopped bool) {
 				m.wait = m.backoff(m.checks)
 			}
 			m.state, m.checkErr = checkPausing, a.err
+			return
+		}
+		if stopped && a.retry {
+			m.unknown() // interrupted: not read again, so not known
 			return
 		}
 		m.failCheck(a.err)
@@ -294,7 +309,13 @@ func (e *executor) runStep(ctx context.Context, s *stepSpec) result {
 		case writing:
 			e.write(ctx, s, m)
 		case checking:
+			e.calling.Add(1)
 			v, resp, why, err := s.check(e.callCtx)
+			e.calling.Add(-1)
+			if err != nil && e.callCtx.Err() != nil {
+				m.unknown() // the grace ran out before the read back answered
+				continue
+			}
 			a := answer{resp: resp, err: err}
 			if err != nil {
 				a.retry, a.wait = apiclient.ShouldRetry(e.callCtx, resp, err)
@@ -328,7 +349,9 @@ func (e *executor) write(ctx context.Context, s *stepSpec, m *retry) {
 	}
 	// The call runs on the in-flight context, but is not sent once ctx is
 	// done (the client's wait for a slot ends with it).
+	e.calling.Add(1)
 	resp, err := s.do(apiclient.WithStartCancel(e.callCtx, ctx))
+	e.calling.Add(-1)
 	if errors.Is(err, apiclient.ErrNotSent) {
 		m.interrupt()
 		return

@@ -66,7 +66,7 @@ func TestRetryTransitions(t *testing.T) {
 		{name: "credentials refused are fatal", event: wroteEv(apiclient.ErrAuth, false, 0), want: want{state: finished, outcome: outcomeFatal}},
 		{name: "400 fails the row", event: wroteEv(apiErr(400), false, 0), want: want{state: finished, outcome: outcomeFailed, msg: "Bad Request"}},
 		{name: "cut off by the grace bound", event: func(m *retry) { m.wrote(answer{err: dropped}, true) },
-			want: want{state: finished, outcome: outcomeInterrupted, msg: "may or may not have taken effect"}},
+			want: want{state: finished, outcome: outcomeUnknown, msg: "may or may not have taken effect"}},
 		{name: "503: back off, then read back", event: wroteEv(apiErr(503), true, 0),
 			want: want{state: pausing, resume: checking, wait: time.Second}},
 		{name: "dropped: back off, then read back", event: wroteEv(dropped, true, 0),
@@ -111,7 +111,7 @@ func TestRetryTransitions(t *testing.T) {
 		{name: "waited to read again", setup: func(m *retry) { m.check(thenFail); m.state = checkPausing }, event: sleptEv(nil),
 			want: want{state: checking, then: thenFail}},
 		{name: "interrupted waiting to read again", setup: func(m *retry) { m.state, m.checkErr = checkPausing, apiErr(503) },
-			event: sleptEv(interrupted), want: want{state: finished, outcome: outcomeFailed, msg: "could not check whether the patch took effect"}},
+			event: sleptEv(interrupted), want: want{state: finished, outcome: outcomeUnknown, msg: "may or may not have taken effect"}},
 
 		// A read back answered.
 		{name: "applied", uncertain: true, event: checkedEv(applied, nil, false, false), want: want{state: finished, outcome: outcomeOK}},
@@ -138,8 +138,8 @@ func TestRetryTransitions(t *testing.T) {
 			want: want{state: finished, outcome: outcomeFatal}},
 		{name: "read back 503: read again", uncertain: true, event: checkedEv(notApplied, apiErr(503), true, false),
 			want: want{state: checkPausing, wait: time.Second}},
-		{name: "read back 503 when interrupted: fail", uncertain: true, event: checkedEv(notApplied, apiErr(503), true, true),
-			want: want{state: finished, outcome: outcomeFailed, msg: "could not check whether the patch took effect"}},
+		{name: "read back 503 when interrupted: unknown", uncertain: true, event: checkedEv(notApplied, apiErr(503), true, true),
+			want: want{state: finished, outcome: outcomeUnknown, msg: "may or may not have taken effect"}},
 		{name: "read back failing every time: fail", uncertain: true, setup: func(m *retry) { m.checks = maxAttempts - 1 },
 			event: checkedEv(notApplied, apiErr(503), true, false), want: want{state: finished, outcome: outcomeFailed, msg: "look the user up"}},
 		{name: "read back 429 after the attempts of other failures: read again (429s have their own budget)", uncertain: true,

@@ -7,7 +7,8 @@ import "github.com/encimport/encimport/encompass"
 type Status string
 
 // The statuses. A plan row is planned, unchanged or invalid; a report row
-// of a run has what the run did (created ... enabled), or failed, skipped.
+// of a run has what the run did (created ... enabled), or failed, unknown,
+// skipped.
 const (
 	StatusCreated   Status = "created"
 	StatusUpdated   Status = "updated"
@@ -18,12 +19,17 @@ const (
 	StatusPlanned   Status = "planned"
 	StatusInvalid   Status = "invalid"
 	StatusFailed    Status = "failed"
-	StatusSkipped   Status = "skipped"
+	// StatusUnknown: a call was sent and the run was stopped before its
+	// answer (the grace after an interrupt ran out): it may or may not have
+	// taken effect. A rerun reads the user back before anything else.
+	StatusUnknown Status = "unknown"
+	// StatusSkipped: not attempted (no call of the row was sent).
+	StatusSkipped Status = "skipped"
 )
 
 // Statuses lists every status, in the order summaries list them.
 var Statuses = []Status{StatusCreated, StatusUpdated, StatusMoved, StatusDisabled, StatusEnabled,
-	StatusUnchanged, StatusPlanned, StatusInvalid, StatusFailed, StatusSkipped}
+	StatusUnchanged, StatusPlanned, StatusInvalid, StatusFailed, StatusUnknown, StatusSkipped}
 
 // ActionOutcome is the status a row of action a reports when it changes
 // something; "" for upsert (create or update: the server decides) and for

@@ -373,7 +373,7 @@ func TestWriteSummary(t *testing.T) {
 	want := "rows: 6 (created 2, unchanged 1, failed 1, skipped 1, weird 1)\n" +
 		"api calls: 9, retries: 3, 429s: 2, reconciles: 1\n" +
 		"elapsed: 1.235s\n" +
-		"interrupted: rows not done are marked skipped; rerun to finish\n"
+		"interrupted: rows not done are marked skipped (unknown when their call was sent and not answered); rerun to finish\n"
 	if buf.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", buf.String(), want)
 	}

@@ -67,7 +67,7 @@ func WriteSummary(w io.Writer, s Summary) error {
 	fmt.Fprintf(&b, ", retries: %d, 429s: %d, reconciles: %d\n", s.Retries, s.TooMany429, s.Reconciles)
 	fmt.Fprintf(&b, "elapsed: %s\n", s.Elapsed.Round(time.Millisecond))
 	if s.Interrupted {
-		b.WriteString("interrupted: rows not done are marked skipped; rerun to finish\n")
+		b.WriteString("interrupted: rows not done are marked skipped (unknown when their call was sent and not answered); rerun to finish\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

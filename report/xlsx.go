@@ -56,6 +56,7 @@ var StatusFills = map[plan.Status]string{
 	"planned":   "FFF2CC", // pale yellow
 	"invalid":   "FCE4D6", // orange
 	"failed":    "FFC7CE", // red
+	"unknown":   "F8CBAD", // salmon: sent, effect not known
 	"skipped":   "FFEB9C", // amber
 }
 

@@ -180,7 +180,7 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 	res.ClientWrites = writes.Load()
 	for _, r := range out.Run.Rows {
 		switch r.Status {
-		case plan.StatusFailed, plan.StatusSkipped, plan.StatusInvalid, plan.StatusPlanned:
+		case plan.StatusFailed, plan.StatusUnknown, plan.StatusSkipped, plan.StatusInvalid, plan.StatusPlanned:
 			res.Failed++
 			if res.FirstFailure == "" {
 				res.FirstFailure = fmt.Sprintf("row %d (%s): %s %s", r.Row, r.ID, r.Status, r.Message)

@@ -23,7 +23,7 @@ type Applied struct {
 }
 
 // Unfinished counts the rows that did not reach their planned outcome:
-// invalid, failed or skipped.
+// invalid, failed, unknown or skipped.
 func (a *Applied) Unfinished() int {
 	if a == nil || a.Run == nil {
 		return 0
@@ -31,7 +31,7 @@ func (a *Applied) Unfinished() int {
 	n := 0
 	for _, r := range a.Run.Rows {
 		switch r.Status {
-		case plan.StatusInvalid, plan.StatusFailed, plan.StatusSkipped:
+		case plan.StatusInvalid, plan.StatusFailed, plan.StatusUnknown, plan.StatusSkipped:
 			n++
 		}
 	}
