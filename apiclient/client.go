@@ -149,7 +149,8 @@ func defaultHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 128
-	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+	tr.OnProxyConnectResponse = proxyConnectResponse // a proxy's refusal says so
+	return &http.Client{Transport: proxyErrors{tr}, Timeout: 2 * time.Minute}
 }
 
 // withHTTPClient sets the HTTP client used for API and token requests.

@@ -24,6 +24,9 @@
 //   - errors.go: [Error] (a non-2xx reply) and its two renderings, [Error.Error]
 //     for logs and [Message] for a report row; [CheckResponse]; [ErrAuth],
 //     [ErrTooManyRequests], [ErrNotSent].
+//   - proxy.go: [ProxyError] and [ErrProxy]: a proxy of the environment
+//     that refuses a call (its answer to CONNECT) or cannot be reached is
+//     named as such, never mistaken for Encompass's 401 or 403.
 //   - retry.go: [ShouldRetry] (the one place that decides retries) and
 //     [Backoff].
 //   - users.go: one thin method per endpoint: users (read whole with

@@ -51,6 +51,10 @@ func ShouldRetry(ctx context.Context, resp *Response, err error) (retry bool, wa
 	if errors.As(err, &tokErr) && tokErr.StatusCode != 0 {
 		return retryableStatus(tokErr.StatusCode), 0
 	}
+	var proxyErr *ProxyError
+	if errors.As(err, &proxyErr) && proxyErr.StatusCode != 0 {
+		return false, 0 // the proxy refused: asking again changes nothing
+	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
