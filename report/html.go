@@ -262,7 +262,7 @@ func newPerson(p *plan.Plan, pr *plan.Row, row Row, run bool) Person {
 		}
 	}
 	switch row.Status {
-	case plan.StatusInvalid, plan.StatusFailed, plan.StatusSkipped:
+	case plan.StatusInvalid, plan.StatusFailed, plan.StatusUnknown, plan.StatusSkipped:
 		person.Bad = true
 	}
 	if run && person.Bad && row.Status != plan.StatusInvalid && row.Message != "" {

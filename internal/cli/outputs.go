@@ -69,7 +69,7 @@ func (b *base) printProblems(rows []report.Row, reportPath string) {
 	n := 0
 	for _, r := range rows {
 		switch r.Status {
-		case plan.StatusInvalid, plan.StatusFailed, plan.StatusSkipped:
+		case plan.StatusInvalid, plan.StatusFailed, plan.StatusUnknown, plan.StatusSkipped:
 		default:
 			continue
 		}
