@@ -2,7 +2,8 @@
 // module's packages (layers_test.go). Each package may import only packages
 // of a lower layer, never one of its own layer or above:
 //
-//	0 domain and helpers   encompass, internal/atomicfile, internal/golden
+//	0 domain and helpers   encompass, internal/atomicfile, internal/golden,
+//	                       internal/regfile
 //	1 input and transport  importer, apiclient
 //	2 plan data            plan, templates
 //	3 reports              report
