@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -658,5 +659,25 @@ func TestStateLog(t *testing.T) {
 	rs2 := start(t, Options{StatePath: path})
 	if _, ok := rs2.Server.User("log2"); !ok {
 		t.Error("a logged create was lost across the restart")
+	}
+}
+
+func TestStateFileMustBeRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "world.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, p := range []string{fifo, dir, "/dev/zero"} {
+		done := make(chan error, 1)
+		go func() { _, err := New(Options{StatePath: p}); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p+" is a") {
+				t.Errorf("%s: err = %v, want a refusal naming it", p, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: New hung", p)
+		}
 	}
 }

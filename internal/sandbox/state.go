@@ -12,6 +12,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/atomicfile"
+	"github.com/encimport/encimport/internal/regfile"
 )
 
 var errNoState = errors.New("no state file")
@@ -35,6 +36,9 @@ func StoredWorld(path string) (*World, error) {
 // torn last line, left by a kill in mid-write, is ignored); errNoState
 // when it does not exist.
 func loadWorld(path string) (*World, error) {
+	if _, err := regfile.Check(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("sandbox: state file %w; give a JSON world file (or a path where one may be created)", err)
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errNoState
