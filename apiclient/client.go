@@ -26,6 +26,8 @@ const (
 	DefaultUserAgent      = "encimport"
 	// DefaultTokenLifetime is assumed when the token endpoint sends no expires_in.
 	DefaultTokenLifetime = 30 * time.Minute
+	// DefaultTimeout bounds each call, its answer read in full (WithTimeout).
+	DefaultTimeout = 60 * time.Second
 )
 
 // Client talks to one Encompass environment. It is safe for concurrent use.
@@ -42,11 +44,13 @@ type Client struct {
 	retryAttempts int
 	retryBase     time.Duration
 	retryMax      time.Duration
+	timeout       time.Duration // WithTimeout (0: the HTTP client's own)
 
 	tokens       *tokenCache // nil: requests are sent without Authorization
 	sec          *secrets    // removed from API errors, token errors and the trace
 	clientID     string      // for introspection and revocation (HTTP Basic)
 	clientSecret string
+	who          string // the identity tokens are asked for, for errors ("user x on instance y")
 
 	stats struct {
 		calls, retries, tooMany, reauths, tokenRequests atomic.Int64
@@ -124,6 +128,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	// bearer token or a new user's password to wherever it points.
 	hc := *c.hc
 	hc.CheckRedirect = refuseRedirect
+	if c.timeout > 0 {
+		hc.Timeout = c.timeout
+	}
 	c.hc = &hc
 	return c, nil
 }
@@ -150,7 +157,20 @@ func defaultHTTPClient() *http.Client {
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 128
 	tr.OnProxyConnectResponse = proxyConnectResponse // a proxy's refusal says so
-	return &http.Client{Transport: proxyErrors{tr}, Timeout: 2 * time.Minute}
+	return &http.Client{Transport: proxyErrors{tr}, Timeout: DefaultTimeout}
+}
+
+// WithTimeout bounds each call, token calls included, from the moment it is
+// sent until its answer is read in full (default DefaultTimeout). A call the
+// server does not answer in time fails with a *TimeoutError.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("apiclient: WithTimeout(%v): must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
 }
 
 // withHTTPClient sets the HTTP client used for API and token requests.
@@ -340,10 +360,14 @@ func (c *Client) attempt(req *http.Request, attempt int, v any) (resp *Response,
 	}
 	defer c.pacer.release()
 	c.stats.calls.Add(1)
+	start := time.Now()
 	hresp, err := c.hc.Do(r)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, false, ctx.Err() // the cause, not how the transport saw it
+		}
+		if te := c.timeoutError(ctx, req.Method, req.URL.Path, start, err); te != nil {
+			return nil, false, te
 		}
 		return nil, false, err // *url.Error: method, URL and cause; no headers
 	}
@@ -360,6 +384,9 @@ func (c *Client) attempt(req *http.Request, attempt int, v any) (resp *Response,
 		return resp, true, nil
 	}
 	err = c.finish(resp, v)
+	if te := c.timeoutError(ctx, req.Method, req.URL.Path, start, err); te != nil {
+		err = te // the answer's body did not come in time
+	}
 	c.observe(resp, sent)
 	return resp, false, err
 }

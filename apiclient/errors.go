@@ -1,11 +1,14 @@
 package apiclient
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -38,6 +41,48 @@ var ErrTooManyRequests = errors.New("too many requests")
 // (its context, or its WithStartCancel context, was done while it waited
 // for the rate or a slot): the call had no effect.
 var ErrNotSent = errors.New("apiclient: request not sent")
+
+// ErrTimeout is wrapped by the error of a call the server did not answer
+// within the client's timeout (WithTimeout): test with errors.Is(err,
+// ErrTimeout), or errors.As a *TimeoutError.
+var ErrTimeout = errors.New("the server did not answer in time")
+
+// TimeoutError is a call the server did not answer (or did not finish
+// answering) within the client's timeout. It also wraps the transport's
+// error, so a timeout is classified as before (ShouldRetry: not repeated).
+type TimeoutError struct {
+	Method, Path string
+	After        time.Duration // how long the call waited
+	err          error
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the server did not answer %s %s within %s; check the API URL and the network, or raise --timeout",
+		e.Method, e.Path, seconds(e.After))
+}
+
+func (e *TimeoutError) Unwrap() []error { return []error{ErrTimeout, e.err} }
+
+// seconds renders d as "60s" or "2.5s" (time.Duration's "1m0s" reads oddly
+// next to --timeout 60s).
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+}
+
+// timeoutError returns a *TimeoutError when err is the client's own timeout
+// (or the dialer's) for a call sent at start, nil otherwise (the caller's
+// context done, or another failure).
+func (c *Client) timeoutError(ctx context.Context, method, path string, start time.Time, err error) *TimeoutError {
+	var ne net.Error
+	if err == nil || ctx.Err() != nil || !errors.As(err, &ne) || !ne.Timeout() {
+		return nil
+	}
+	after := time.Since(start)
+	if limit := c.hc.Timeout; limit > 0 && after > limit-time.Second {
+		after = limit // the timeout, not the few milliseconds past it
+	}
+	return &TimeoutError{Method: method, Path: path, After: after, err: err}
+}
 
 // Is makes errors.Is(e, ErrTooManyRequests) hold for a 429 or a 100002 reply.
 func (e *Error) Is(target error) bool {

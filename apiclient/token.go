@@ -31,6 +31,7 @@ func WithUserLogin(instanceID, userID, password, clientID, clientSecret string) 
 			Scopes:       []string{TokenScope},
 		}
 		username := userID + "@encompass:" + instanceID
+		c.who = fmt.Sprintf("user %s on instance %s", userID, instanceID)
 		c.sec.add(password)
 		c.sec.addBasic(clientID, clientSecret)
 		c.clientID, c.clientSecret = clientID, clientSecret
@@ -59,6 +60,7 @@ func WithClientCredentials(instanceID, clientID, clientSecret string) Option {
 		}
 		c.sec.addBasic(clientID, clientSecret)
 		c.clientID, c.clientSecret = clientID, clientSecret
+		c.who = fmt.Sprintf("API client %s on instance %s", clientID, instanceID)
 		c.tokens = newTokenCache(c, conf.Token)
 		return nil
 	}
@@ -112,6 +114,9 @@ func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 	// x/oauth2 sends token requests through the client found in the context.
 	tok, err := tc.fetch(context.WithValue(ctx, oauth2.HTTPClient, tc.c.hc))
 	if err != nil {
+		if te := tc.c.timeoutError(ctx, http.MethodPost, PathToken, fetched, err); te != nil {
+			return nil, te
+		}
 		return nil, tc.c.tokenError(err)
 	}
 	if tok == nil || tok.AccessToken == "" {
@@ -189,7 +194,11 @@ func (c *Client) tokenError(err error) error {
 			te.StatusCode = re.Response.StatusCode
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "apiclient: token request to %s refused: %d %s", PathToken, te.StatusCode, http.StatusText(te.StatusCode))
+		fmt.Fprintf(&b, "apiclient: token request to %s refused", PathToken)
+		if c.who != "" {
+			b.WriteString(" for " + c.who) // who was tried, never with what
+		}
+		fmt.Fprintf(&b, ": %d %s", te.StatusCode, http.StatusText(te.StatusCode))
 		if re.ErrorCode != "" {
 			b.WriteString(": " + snippet(re.ErrorCode, 100))
 		}

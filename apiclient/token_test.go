@@ -118,10 +118,11 @@ func TestTokenFailuresKeepSecrets(t *testing.T) {
 			for _, login := range []struct {
 				opt     Option
 				secrets []string
+				who     string // named in a refusal: who was tried, never with what
 			}{
-				{WithUserLogin("BE1", "u", testPassword, "cid", testSecret), []string{testPassword, testSecret}},
+				{WithUserLogin("BE1", "u", testPassword, "cid", testSecret), []string{testPassword, testSecret}, "for user u on instance BE1"},
 				// An API user sends no password, so only the secret is at stake.
-				{WithClientCredentials("BE1", "cid", testSecret), []string{testSecret}},
+				{WithClientCredentials("BE1", "cid", testSecret), []string{testSecret}, "for API client cid on instance BE1"},
 			} {
 				c, err := New(f.URL, login.opt, WithRetry(1, 0, 0))
 				if err != nil {
@@ -145,6 +146,9 @@ func TestTokenFailuresKeepSecrets(t *testing.T) {
 				}
 				if !strings.Contains(msg, tt.wantContain) {
 					t.Errorf("error %q does not mention %q", msg, tt.wantContain)
+				}
+				if tt.wantAuth && !strings.Contains(msg, login.who) {
+					t.Errorf("error %q does not say who was tried (%q)", msg, login.who)
 				}
 				var te *TokenError
 				if !errors.As(err, &te) || te.StatusCode != tt.status {
