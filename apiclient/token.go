@@ -275,8 +275,12 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 	// A server echoing the request must not put the token, the secret or the
 	// Basic credentials into an error text.
 	clean := func(s string) string { return c.sec.redact(s, token) }
+	start := time.Now()
 	hresp, err := c.hc.Do(req)
 	if err != nil {
+		if te := c.timeoutError(ctx, http.MethodPost, path, start, err); te != nil {
+			return te
+		}
 		return errors.New(clean(err.Error()))
 	}
 	defer drainAndClose(hresp.Body)
