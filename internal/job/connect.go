@@ -3,7 +3,9 @@ package job
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/encimport/encimport/apiclient"
@@ -24,6 +26,23 @@ func (s *Session) ConcurrencyLimit() int { return s.Client.ConcurrencyLimit() }
 // left alive expires on its own), stops the sandbox and closes the trace.
 func (s *Session) Close() { s.close() }
 
+// capWarning says once, on the first answer that advertises the server's
+// concurrency cap (X-Concurrency-Limit-Limit), that the concurrency asked
+// for is above it: the pacer never exceeds the cap, so the rest is unused.
+// It then passes every answer on to observe (nil: none).
+func capWarning(want int, log *slog.Logger, observe func(*apiclient.Response)) func(*apiclient.Response) {
+	var warned atomic.Bool
+	return func(r *apiclient.Response) {
+		if r.ConcurrencyLimit > 0 && want > r.ConcurrencyLimit && !warned.Swap(true) {
+			log.Warn(fmt.Sprintf("concurrency %d is above the %d calls in flight the server allows (X-Concurrency-Limit-Limit); at most %d are used",
+				want, r.ConcurrencyLimit, r.ConcurrencyLimit), "concurrency", want, "server_limit", r.ConcurrencyLimit)
+		}
+		if observe != nil {
+			observe(r)
+		}
+	}
+}
+
 // Connect returns a session with cfg.Target: an in-process sandbox, or the
 // configured Encompass (refused when a credential is missing). It is the
 // one place a run's client is made; the client paces every call
@@ -31,9 +50,10 @@ func (s *Session) Close() { s.close() }
 func Connect(cfg Config, env Env) (s *Session, err error) {
 	t, log := cfg.Target, env.log()
 	opts := []apiclient.Option{apiclient.WithConcurrency(cfg.concurrency()), apiclient.WithRate(cfg.Rate)}
-	if env.Observe != nil {
-		opts = append(opts, apiclient.WithObserver(env.Observe))
+	if cfg.Timeout > 0 {
+		opts = append(opts, apiclient.WithTimeout(cfg.Timeout))
 	}
+	opts = append(opts, apiclient.WithObserver(capWarning(cfg.concurrency(), log, env.Observe)))
 	closeTrace := func() {}
 	if t.Trace != "" {
 		f, err := os.OpenFile(t.Trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)

@@ -46,6 +46,9 @@ type Config struct {
 	Target      Target
 	Concurrency int     // calls in flight at most (0: executor.DefaultConcurrency)
 	Rate        float64 // calls per second at most (0: no limit)
+	// Timeout bounds each call, its answer read in full (0:
+	// apiclient.DefaultTimeout).
+	Timeout time.Duration
 	// StateDir holds the lock and the journal of Apply. "": neither (the
 	// bench, which measures the executor without a journal's fsyncs).
 	StateDir string
