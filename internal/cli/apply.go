@@ -65,7 +65,7 @@ func (o *applyOptions) run(ctx context.Context) error {
 		p := &planOptions{base: o.base, in: o.in, conn: o.conn, sync: o.sync, file: o.file, planFile: o.planFile, outputs: o.outputs}
 		return p.run(ctx)
 	}
-	cfg, err := resolve(o.Getenv, o.in.config, &o.in, &o.conn)
+	cfg, err := o.resolve(o.in.config, &o.in, &o.conn)
 	if err != nil {
 		return err
 	}

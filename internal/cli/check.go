@@ -57,7 +57,7 @@ func (s *concurrencySeen) observe(r *apiclient.Response) {
 // the configured instance.
 type checkOptions struct {
 	*base
-	config string
+	config configOptions
 	conn   connOptions
 }
 
@@ -77,7 +77,7 @@ func (o *checkOptions) args(files []string) error {
 // caller is and what it may do, and what the planner would read. It prints
 // a short table and one verdict line; any failure is exit 1.
 func (o *checkOptions) run(ctx context.Context) error {
-	cfg, err := resolve(o.Getenv, o.config, nil, &o.conn)
+	cfg, err := o.resolve(o.config, nil, &o.conn)
 	if err != nil {
 		return err
 	}

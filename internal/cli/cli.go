@@ -11,8 +11,9 @@
 //     --dry-run is plan), check.go, template.go;
 //   - flags.go: the flag groups commands share (input, connection, sync);
 //   - config.go: resolve, which computes a run's job.Config before it starts
-//     (flag > environment > config file, the sandbox world's company
-//     defaults included); nothing changes it afterwards;
+//     (flag > explicit --config/--profile > environment > default profile,
+//     secrets also from *_FILE, the sandbox world's company defaults
+//     included); nothing changes it afterwards;
 //   - exit.go: the exit codes and exitCode, the one map from error to code;
 //   - progress.go: apply's progress bar or log lines;
 //   - outputs.go: the --html, --errors, --verbose and --summary-json flags,

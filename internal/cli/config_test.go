@@ -17,23 +17,24 @@ func TestConfigPrecedence(t *testing.T) {
 	getenv := func(k string) string {
 		return map[string]string{"ENCOMPASS_CLIENT_ID": "env-client", "ENCOMPASS_INSTANCE_ID": "FROMENV"}[k]
 	}
-	cfg, err := resolve(getenv, cfgFile, nil, &connOptions{instanceID: "FROMFLAG", rate: optFloat{v: 2.5, set: true}})
+	cfg, err := (&base{Getenv: getenv}).resolve(configOptions{file: cfgFile}, nil, &connOptions{instanceID: "FROMFLAG", rate: optFloat{v: 2.5, set: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Target.InstanceID != "FROMFLAG" || cfg.Target.ClientID != "env-client" || cfg.Concurrency != 4 || cfg.Rate != 2.5 {
+	// The explicit --config file beats the environment (issue 17); the flag beats both.
+	if cfg.Target.InstanceID != "FROMFLAG" || cfg.Target.ClientID != "file-client" || cfg.Concurrency != 4 || cfg.Rate != 2.5 {
 		t.Fatalf("config %+v", cfg)
 	}
 	noEnv := func(string) string { return "" }
 	quoted := writeFile(t, dir, "q.conf", "ENCOMPASS_CLIENT_SECRET='s3cr\"t'\nENCOMPASS_PASSWORD=\"pw'\"\n")
-	if cfg, err = resolve(noEnv, quoted, nil, &connOptions{}); err != nil {
+	if cfg, err = (&base{Getenv: noEnv}).resolve(configOptions{file: quoted}, nil, &connOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Target.ClientSecret != `s3cr"t` || cfg.Target.Password != `pw'` {
 		t.Fatalf("quotes: secret %q password %q", cfg.Target.ClientSecret, cfg.Target.Password)
 	}
 	bad := writeFile(t, dir, "bad.conf", "ENCOMPASS_NOPE=1\n")
-	if _, err := resolve(noEnv, bad, nil, &connOptions{}); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := (&base{Getenv: noEnv}).resolve(configOptions{file: bad}, nil, &connOptions{}); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("want a line-numbered error, got %v", err)
 	}
 }
@@ -61,7 +62,7 @@ func TestSandboxCompanyDefaultsResolvedUpFront(t *testing.T) {
 		{connOptions{sandbox: true, sandboxState: filepath.Join(dir, "fresh.json")}, false},
 		{connOptions{sandboxState: withDefaults}, false}, // no --sandbox: the world is not read
 	} {
-		cfg, err := resolve(noEnv, "", &in, &tc.conn)
+		cfg, err := (&base{Getenv: noEnv}).resolve(configOptions{}, &in, &tc.conn)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,8 +15,9 @@ import (
 // inputOptions are the flags of the commands that read an input file
 // (validate, plan, apply).
 type inputOptions struct {
-	report, sheet, action, config string
-	companyDefaults               string
+	report, sheet, action string
+	config                configOptions
+	companyDefaults       string
 
 	mergePersonas, exactLicenses, resetPasswords bool
 	moveBatchSize                                int
@@ -61,6 +62,7 @@ type connOptions struct {
 	apiURL, instanceID, clientID, username string
 	concurrency                            optInt
 	rate                                   optFloat
+	timeout                                optDuration
 	stateDir                               string
 }
 
@@ -74,11 +76,13 @@ func (o *connOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.username, "username", "", "Encompass user id for the password grant (env ENCOMPASS_USERNAME)")
 	fs.Var(&o.concurrency, "concurrency", "`N` calls in flight at most (default 8, or ENCIMPORT_CONCURRENCY)")
 	fs.Var(&o.rate, "rate", "`N` calls per second at most, 0 for no limit (default 0, or ENCIMPORT_RATE)")
+	fs.Var(&o.timeout, "timeout", "`DURATION` each call may wait for its answer (default 60s, or ENCIMPORT_TIMEOUT)")
 	fs.StringVar(&o.stateDir, "state-dir", "", "directory for the lock and the journal (default $XDG_STATE_HOME/encimport)")
 }
 
-func configFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "config", "", "config `FILE` with ENCOMPASS_* settings")
+func configFlag(fs *flag.FlagSet, p *configOptions) {
+	fs.StringVar(&p.file, "config", "", "config `FILE` with ENCOMPASS_* settings (default $XDG_CONFIG_HOME/encimport/config); beats the environment")
+	fs.StringVar(&p.profile, "profile", "", "use the config file's [`NAME`] section (env ENCIMPORT_PROFILE); beats the environment")
 }
 
 // oneFile is the argument check of validate, plan and apply FILE.

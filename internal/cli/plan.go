@@ -44,7 +44,7 @@ func (o *planOptions) args(files []string) error {
 }
 
 func (o *planOptions) run(ctx context.Context) error {
-	cfg, err := resolve(o.Getenv, o.in.config, &o.in, &o.conn)
+	cfg, err := o.resolve(o.in.config, &o.in, &o.conn)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (o *validateOptions) args(files []string) error {
 // run prints every row's problems as the row is read, then one line of
 // counts; the job writes the report row by row.
 func (o *validateOptions) run(ctx context.Context) error {
-	cfg, err := resolve(o.Getenv, o.in.config, &o.in, nil)
+	cfg, err := o.resolve(o.in.config, &o.in, nil)
 	if err != nil {
 		return err
 	}
