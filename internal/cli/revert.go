@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/encimport/encimport/internal/atomicfile"
+	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/plan"
+	"github.com/encimport/encimport/report"
+)
+
+// revertOptions are the options of `encimport revert RUN [--apply]`: the
+// way back from a recorded run, planned (printed like plan) or applied
+// (with apply's lock, journal, run record and report).
+type revertOptions struct {
+	*base
+	conn          connOptions
+	config        string
+	report        string
+	out           string
+	moveBatchSize int
+	apply         bool
+	runID         string
+}
+
+func (o *revertOptions) flags(fs *flag.FlagSet) {
+	o.conn.flags(fs)
+	configFlag(fs, &o.config)
+	fs.BoolVar(&o.apply, "apply", false, "execute the revert (default: only plan it)")
+	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default beside the run record)")
+	fs.StringVar(&o.out, "o", "", "without --apply: also write the plan as JSON to `FILE`")
+	fs.IntVar(&o.moveBatchSize, "move-batch-size", 100, "users per bulk-move call")
+}
+
+func (o *revertOptions) args(files []string) error {
+	if len(files) != 1 {
+		return usagef("revert needs exactly one RUN id (see 'encimport runs'; a unique prefix or 'last' will do)")
+	}
+	if o.moveBatchSize < 1 {
+		return usagef("--move-batch-size must be at least 1")
+	}
+	if o.apply && o.out != "" {
+		return usagef("-o writes the plan of a revert that is not applied; drop --apply or -o")
+	}
+	o.runID = files[0]
+	return nil
+}
+
+func (o *revertOptions) run(ctx context.Context) error {
+	cfg, err := resolve(o.Getenv, o.config, nil, &o.conn)
+	if err != nil {
+		return err
+	}
+	cfg.Revert, cfg.Report = o.runID, o.report
+	cfg.Planner = plan.Options{MoveBatchSize: o.moveBatchSize}
+	if !o.apply {
+		res, err := job.Plan(ctx, cfg, o.env())
+		if res != nil && res.Plan != nil {
+			if err := plan.WritePlan(o.IO.Out, res.Plan); err != nil {
+				return err
+			}
+			if o.out != "" {
+				if err := atomicfile.Write(o.out, 0o600, func(w io.Writer) error { return plan.Save(w, res.Plan) }); err != nil {
+					return fmt.Errorf("writing the plan: %w", err)
+				}
+				fmt.Fprintf(o.IO.Err, "Plan: %s\n", o.out)
+			}
+			fmt.Fprintf(o.IO.Err, "To execute it: encimport revert %s --apply\n", o.runID)
+		}
+		if res != nil && res.Report != "" {
+			fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+		}
+		if err != nil {
+			return err
+		}
+		if res.Plan.Counts()[plan.StatusInvalid] > 0 {
+			return errRowProblems
+		}
+		return nil
+	}
+	prog := newProgress(o.IO, o.log, o.quiet)
+	env := o.env()
+	env.Progress = prog.update
+	res, err := job.Apply(ctx, cfg, env)
+	prog.finish()
+	if res.Plan != nil {
+		if err := plan.WritePlan(o.IO.Out, res.Plan); err != nil {
+			return err
+		}
+	}
+	if res.RunID != "" {
+		fmt.Fprintf(o.IO.Err, "Run: %s (this revert is itself recorded)\n", res.RunID)
+	}
+	if res.Report != "" {
+		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	}
+	if res.Summary != nil {
+		_ = report.WriteSummary(o.IO.Err, *res.Summary)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Unfinished() > 0 {
+		return errRowProblems
+	}
+	return nil
+}
