@@ -179,7 +179,7 @@ func (r *Run) save() error {
 	})
 }
 
-// List returns the run records of stateDir, oldest first. A directory
+// List returns the run records of stateDir, oldest first (by start). A directory
 // without a readable run.json is skipped.
 func List(stateDir string) ([]Record, error) {
 	ents, err := os.ReadDir(Dir(stateDir))
@@ -200,7 +200,12 @@ func List(stateDir string) ([]Record, error) {
 		}
 		out = append(out, *rec)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Started.Equal(out[j].Started) {
+			return out[i].Started.Before(out[j].Started)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 

@@ -151,6 +151,8 @@ func newXLSXSheet(w io.Writer) (*SheetWriter, error) {
 	if err := addInstructions(f); err != nil {
 		return nil, err
 	}
+	// Not after Flush: it would read the whole streamed sheet back.
+	f.SetActiveSheet(0)
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return nil, err
@@ -203,7 +205,6 @@ func newXLSXSheet(w io.Writer) (*SheetWriter, error) {
 			if err := sw.Flush(); err != nil {
 				return err
 			}
-			f.SetActiveSheet(0)
 			f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newZip(w) })
 			_, err := f.WriteTo(io.Discard)
 			return err
