@@ -14,7 +14,7 @@
 // [Start] writes run.json, plan.json and before.jsonl, each synced, and
 // syncs the directories, before the executor makes its first write: a run
 // killed at any point leaves a record that can be reverted. [Run.Finish]
-// adds the report and the counts.
+// adds the counts (the job writes report.csv beside them).
 //
 // Map of the package: runrec.go (the record, Start, Finish, List, Open),
 // before.go (Capture: the before-images of a plan's users).
@@ -38,7 +38,6 @@ import (
 
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/plan"
-	"github.com/encimport/encimport/report"
 )
 
 // Version is the version of run.json.
@@ -151,24 +150,17 @@ func Start(stateDir string, rec Record, p *plan.Plan, befores []Before) (*Run, e
 	return r, nil
 }
 
-// Finish writes the run's report (report.csv) and its final run.json:
-// the state and the report rows' counts by status.
-func (r *Run) Finish(rows []report.Row, state string, now time.Time) error {
-	var errs []error
-	if rows != nil {
-		if err := report.Write(filepath.Join(r.dir, FileReport), rows); err != nil {
-			errs = append(errs, err)
-		}
-		r.Counts = map[plan.Status]int{}
-		for _, row := range rows {
-			r.Counts[row.Status]++
-		}
+// Finish writes the run's final run.json: its state and the report rows'
+// counts by status (nil: the plan's are kept). The caller writes the
+// report into the run's directory (FileReport) first.
+func (r *Run) Finish(counts map[plan.Status]int, state string, now time.Time) error {
+	if counts != nil {
+		r.Counts = counts
 	}
 	r.State = state
 	t := now.UTC()
 	r.Finished = &t
-	errs = append(errs, r.save())
-	return errors.Join(errs...)
+	return r.save()
 }
 
 func (r *Run) save() error {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/plan"
-	"github.com/encimport/encimport/report"
 )
 
 func TestStartFinishOpenResolve(t *testing.T) {
@@ -34,7 +33,10 @@ func TestStartFinishOpenResolve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Finish([]report.Row{{ID: "a", Status: plan.StatusUpdated}}, StateFinished, t0); err != nil {
+		if err := os.WriteFile(filepath.Join(r.Path(), FileReport), []byte("sheet,row\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Finish(map[plan.Status]int{plan.StatusUpdated: 1}, StateFinished, t0); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)

@@ -6,12 +6,12 @@
 //	Validate: outputs checked → read and check row by row (planner.CheckFile) → report
 //	Plan:     prepare → connect → fetch → rights → build (or a reviewed plan rechecked) → report, plan -o
 //	Apply:    prepare → lock → connect → fetch → rights → build → run record → journal → run → report
+//	Export:   connect → caller, organizations, personas → users page by page → file
+//	Revert:   Plan or Apply with Config.Revert: prepare loads the run record → fetch → the way back
 //
 // prepare is everything before the first call: a reviewed plan loaded and
 // held to the run's target, the outputs checked (outputs.go), the input read
 // (no data rows stops here) and held to the reviewed plan's digest.
-//	Export:   connect → caller, organizations, personas → users page by page → file
-//	Revert:   Plan or Apply with Config.Revert: prepare loads the run record → fetch → the way back
 //
 // Map of the package:
 //   - job.go: [Config] (the run's settings, never changed by the run),

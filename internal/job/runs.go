@@ -1,6 +1,7 @@
 package job
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/encimport/encimport/executor"
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
+	"github.com/encimport/encimport/report"
 	"github.com/encimport/encimport/runrec"
 )
 
@@ -77,8 +79,12 @@ func finishRun(run *runrec.Run, out *executor.Result, runErr error, interrupted 
 	case interrupted:
 		state = runrec.StateInterrupted
 	}
-	var rows = out.Rows
-	return run.Finish(rows, state, time.Now())
+	counts := map[plan.Status]int{}
+	for _, r := range out.Rows {
+		counts[r.Status]++
+	}
+	rerr := report.Write(filepath.Join(run.Path(), runrec.FileReport), out.Rows)
+	return errors.Join(rerr, run.Finish(counts, state, time.Now()))
 }
 
 // revertLabel is how a revert's plan names what it was made from.

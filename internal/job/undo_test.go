@@ -537,7 +537,7 @@ func TestApplyThenRevertRestoresEveryField(t *testing.T) {
 			if err != nil || len(recs) != 2 || recs[0].ID != reorg.RunID || recs[1].ID != upd.RunID {
 				t.Fatalf("runs %+v, %v", recs, err)
 			}
-			if recs[0].Counts[plan.StatusMoved] != 15 || recs[1].Instance != sandbox.DefaultInstanceID || recs[1].Caller != "admin" || recs[1].State != runrec.StateFinished {
+			if recs[0].Counts[plan.StatusMoved] != 15 || recs[1].Target.InstanceID != sandbox.DefaultInstanceID || recs[1].Caller != "admin" || recs[1].State != runrec.StateFinished {
 				t.Errorf("run records %+v", recs)
 			}
 			for _, f := range []string{runrec.FileRun, runrec.FilePlan, runrec.FileBefore, runrec.FileReport} {
