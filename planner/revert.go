@@ -55,6 +55,12 @@ func (b *builder) revertRow(run *runrec.Loaded, before runrec.Before) plan.Row {
 	row := plan.Row{Sheet: ran.Sheet, Row: ran.Row, ID: before.ID, Action: encompass.ActionUpdate}
 	rec := &importer.Record{Sheet: ran.Sheet, Row: ran.Row}
 	now := b.w.Users[strings.ToLower(before.ID)]
+	if now != nil {
+		row.Person = plan.Person{FirstName: now.FirstName, LastName: now.LastName, Email: now.Email}
+		if n := b.currentOrg(now); n != nil {
+			row.Person.OrgPath = n.path
+		}
+	}
 	addProblem := func(c importer.Column, msg string, warn bool) {
 		p := problem(rec, c, msg)
 		if warn {

@@ -68,6 +68,10 @@ func (o *exportOptions) run(ctx context.Context) error {
 	if where == "" {
 		where = "standard output"
 	}
+	if o.jsonLog() {
+		o.log.Info("exported", "users", res.Users, "scope", res.Scope, "file", where, "skipped", res.Skipped, "pages", res.Pages)
+		return nil
+	}
 	fmt.Fprintf(o.IO.Err, "Exported %d users of %s and below to %s (%d skipped: disabled or without the persona; %d user-list pages)\n",
 		res.Users, res.Scope, where, res.Skipped, res.Pages)
 	return nil

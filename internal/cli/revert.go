@@ -9,7 +9,6 @@ import (
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
-	"github.com/encimport/encimport/report"
 )
 
 // revertOptions are the options of `encimport revert RUN [--apply]`: the
@@ -66,12 +65,14 @@ func (o *revertOptions) run(ctx context.Context) error {
 				if err := atomicfile.Write(o.out, 0o600, func(w io.Writer) error { return plan.Save(w, res.Plan) }); err != nil {
 					return fmt.Errorf("writing the plan: %w", err)
 				}
-				fmt.Fprintf(o.IO.Err, "Plan: %s\n", o.out)
+				o.printFiles(o.out, "", job.Pages{})
 			}
-			fmt.Fprintf(o.IO.Err, "To execute it: encimport revert %s --apply\n", o.runID)
+			if !o.jsonLog() {
+				fmt.Fprintf(o.IO.Err, "To execute it: encimport revert %s --apply\n", o.runID)
+			}
 		}
-		if res != nil && res.Report != "" {
-			fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+		if res != nil {
+			o.printFiles("", res.Report, res.Pages)
 		}
 		if err != nil {
 			return err
@@ -91,14 +92,13 @@ func (o *revertOptions) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if res.RunID != "" {
-		fmt.Fprintf(o.IO.Err, "Run: %s (this revert is itself recorded)\n", res.RunID)
+	if res.Run != nil {
+		o.printProblems(res.Run.Rows, res.Report)
 	}
-	if res.Report != "" {
-		fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
-	}
+	o.printFiles("", res.Report, res.Pages)
+	o.printRun(res.RunID, "this revert is itself recorded")
 	if res.Summary != nil {
-		_ = report.WriteSummary(o.IO.Err, *res.Summary)
+		o.printSummary(res.Summary, res.Report, res.Pages)
 	}
 	if err != nil {
 		return err
