@@ -8,6 +8,8 @@
 //	Fetch(ctx, client)           read-only server state: caller, users, org tree, personas
 //	Build(recs, world, in, opt)  pure: rows → plan.Plan (create / patch / move / unchanged / invalid)
 //	Recheck(reviewed, fresh)     `apply --plan`: the reviewed plan held against a fresh one
+//	Revert(run, world, in, opt)  pure: a run record → the plan of the way back (`revert`)
+//	Exporter.Row(user)           a user → the template row Build reads back unchanged (`export`)
 //
 // Printing, saving and reporting a plan are package plan's (WritePlan,
 // Save, Load) and package report's (PlanRow). A plan never holds a
@@ -34,6 +36,8 @@
 //     scope the file does not name, who is left alone and why, the
 //     refusals (deletion threshold, empty or truncated file), the warnings
 //     on rows of disabled users, and Recheck of the rows sync added.
+//   - export.go: Exporter, the inverse of the row reading (round trip);
+//     revert.go: Revert, with the "changed since the run" refusal.
 //   - I/O, kept apart from the pure planning: fetch.go (World, Fetch,
 //     OrgTree) reads the server; checkfile.go (CheckFile) reads a file on
 //     a goroutine of its own while the caller's checks the rows.

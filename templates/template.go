@@ -92,34 +92,13 @@ func WriteXLSX(w io.Writer) error {
 		if err := f.SetCellStr(sheet, cell, c.String()); err != nil {
 			return err
 		}
-		if err := f.AddComment(sheet, excelize.Comment{Cell: cell, Author: "encimport", Paragraph: []excelize.RichTextRun{{Text: help[c]}}}); err != nil {
-			return err
-		}
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(sheet, col, col, 18); err != nil {
 			return err
 		}
-		var list []string
-		switch c {
-		case importer.ColAction:
-			list = []string{"create", "update", "move", "disable", "enable", "upsert"}
-		case importer.ColAPIUser, importer.ColAllowImpersonation, importer.ColIsSSOOnly, importer.ColRequirePasswordChange, importer.ColAccountEnabled, importer.ColLoginEnabled:
-			list = []string{"true", "false"}
-		case importer.ColPeerLoanAccess:
-			list = []string{"Disabled", "ReadOnly", "ReadWrite"}
-		case importer.ColSubordinateLoanAccess:
-			list = []string{"ReadOnly", "ReadWrite"}
-		}
-		if list != nil {
-			dv := excelize.NewDataValidation(true)
-			dv.SetSqref(fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows))
-			if err := dv.SetDropList(list); err != nil {
-				return err
-			}
-			if err := f.AddDataValidation(sheet, dv); err != nil {
-				return err
-			}
-		}
+	}
+	if err := addNotesAndDropDowns(f, sheet); err != nil {
+		return err
 	}
 	if err := f.SetCellStyle(sheet, "A1", last+"1", bold); err != nil {
 		return err
@@ -127,6 +106,58 @@ func WriteXLSX(w io.Writer) error {
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
+	if err := addInstructions(f); err != nil {
+		return err
+	}
+	f.SetActiveSheet(0)
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// dropDown is the list a column's cells may choose from (nil: free text).
+func dropDown(c importer.Column) []string {
+	switch c {
+	case importer.ColAction:
+		return []string{"create", "update", "move", "disable", "enable", "upsert"}
+	case importer.ColAPIUser, importer.ColAllowImpersonation, importer.ColIsSSOOnly, importer.ColRequirePasswordChange, importer.ColAccountEnabled, importer.ColLoginEnabled:
+		return []string{"true", "false"}
+	case importer.ColPeerLoanAccess:
+		return []string{"Disabled", "ReadOnly", "ReadWrite"}
+	case importer.ColSubordinateLoanAccess:
+		return []string{"ReadOnly", "ReadWrite"}
+	}
+	return nil
+}
+
+// addNotesAndDropDowns puts each column's rule as a note on its header
+// (row 1) and the drop-downs on the data rows of sheet. The export calls it
+// before it streams the rows.
+func addNotesAndDropDowns(f *excelize.File, sheet string) error {
+	for i, c := range importer.Columns() {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+		if err := f.AddComment(sheet, excelize.Comment{Cell: cell, Author: "encimport", Paragraph: []excelize.RichTextRun{{Text: help[c]}}}); err != nil {
+			return err
+		}
+		list := dropDown(c)
+		if list == nil {
+			continue
+		}
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		dv := excelize.NewDataValidation(true)
+		dv.SetSqref(fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows))
+		if err := dv.SetDropList(list); err != nil {
+			return err
+		}
+		if err := f.AddDataValidation(sheet, dv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addInstructions adds the Instructions sheet: the general rules, then
+// every column's.
+func addInstructions(f *excelize.File) error {
 	const ins = "Instructions"
 	if _, err := f.NewSheet(ins); err != nil {
 		return err
@@ -154,7 +185,5 @@ func WriteXLSX(w io.Writer) error {
 	if err := f.SetColWidth(ins, "B", "B", 120); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return nil
 }

@@ -6,7 +6,7 @@
 //	                       internal/regfile
 //	1 input and transport  importer, apiclient
 //	2 plan data            plan, templates
-//	3 reports              report
+//	3 reports, run records report, runrec
 //	4 the work             planner, executor, internal/sandbox
 //	5 one run wired        internal/job
 //	6 front ends           internal/cli, internal/bench

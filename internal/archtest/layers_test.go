@@ -26,6 +26,7 @@ var layer = map[string]int{
 	"templates": 2,
 
 	"report": 3,
+	"runrec": 3,
 
 	"planner":          4,
 	"executor":         4,

@@ -85,6 +85,7 @@ func (o *applyOptions) run(ctx context.Context) error {
 		o.printProblems(res.Run.Rows, res.Report)
 	}
 	o.printFiles("", res.Report, res.Pages)
+	o.printRun(res.RunID, "to take it back: encimport revert "+res.RunID)
 	if res.Summary != nil {
 		o.printSummary(res.Summary, res.Report, res.Pages)
 	}

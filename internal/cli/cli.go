@@ -8,7 +8,8 @@
 //     declares its flags, args checks its arguments (usage errors) and run
 //     does its work with the I/O it holds, so tests drive it with buffers
 //     (cli/cli's pkg/cmd pattern): validate.go, plan.go, apply.go (apply
-//     --dry-run is plan), check.go, template.go;
+//     --dry-run is plan), check.go, template.go, export.go, runs.go,
+//     revert.go;
 //   - flags.go: the flag groups commands share (input, connection, sync);
 //   - config.go: resolve, which computes a run's job.Config before it starts
 //     (flag > explicit --config/--profile > environment > default profile,
@@ -57,6 +58,10 @@ Usage:
   encimport apply --plan plan.json   execute a reviewed plan (refused for another file, instance or caller)
   encimport template [-o FILE.xlsx|FILE.csv] [--force]
   encimport check                    read-only probe: token, instance, the caller's rights and scope
+  encimport export [-o users.xlsx|.csv|.jsonl] [--org SCOPE] [--persona NAME] [--include-disabled]
+                                     the users you can see, in the template's columns (read-only)
+  encimport runs                     the recorded runs of apply: id, time, input, caller, instance, counts
+  encimport revert RUN [--apply]     plan (or, with --apply, execute) the way back from a recorded run
 
 Run 'encimport COMMAND -h' for the flags of a command. Exit codes: 0 done,
 1 fatal, 2 usage, 3 some rows invalid or failed (or no data rows), 4 locked,
@@ -129,6 +134,12 @@ func newCommand(name string, b *base) command {
 		return &templateOptions{base: b}
 	case "check":
 		return &checkOptions{base: b}
+	case "export":
+		return &exportOptions{base: b}
+	case "runs":
+		return &runsOptions{base: b}
+	case "revert":
+		return &revertOptions{base: b}
 	}
 	return nil
 }

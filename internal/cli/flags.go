@@ -77,7 +77,7 @@ func (o *connOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.concurrency, "concurrency", "`N` calls in flight at most (default 8, or ENCIMPORT_CONCURRENCY)")
 	fs.Var(&o.rate, "rate", "`N` calls per second at most, 0 for no limit (default 0, or ENCIMPORT_RATE)")
 	fs.Var(&o.timeout, "timeout", "`DURATION` each call may wait for its answer (default 60s, or ENCIMPORT_TIMEOUT)")
-	fs.StringVar(&o.stateDir, "state-dir", "", "directory for the lock and the journal (default $XDG_STATE_HOME/encimport)")
+	fs.StringVar(&o.stateDir, "state-dir", "", "directory for the lock, the journal and the run records (default $XDG_STATE_HOME/encimport)")
 }
 
 func configFlag(fs *flag.FlagSet, p *configOptions) {

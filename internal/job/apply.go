@@ -20,6 +20,9 @@ type Applied struct {
 	// Summary is Run's, the planning reads included; set once the report
 	// is written.
 	Summary *report.Summary
+	// RunID is the run record kept in the state directory ("" when none:
+	// no state directory, or nothing to change).
+	RunID string
 }
 
 // Unfinished counts the rows that did not reach their planned outcome:
@@ -87,6 +90,15 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		}
 	}
 
+	// The run record (plan and before-images) is on disk before any write.
+	rec, err := startRun(cfg, &res.Planned, time.Now())
+	if err != nil {
+		return res, err
+	}
+	if rec != nil {
+		res.RunID = rec.ID
+	}
+
 	var j *executor.Journal
 	if cfg.StateDir != "" {
 		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256); err != nil {
@@ -104,6 +116,9 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		env.Executed(out)
 	}
 	res.Run = out
+	if err := finishRun(rec, out, runErr, out.Interrupted || ctx.Err() != nil); err != nil {
+		log.Warn("could not complete the run record", "run", res.RunID, "err", err)
+	}
 	runSum := out.Summary()
 	runSum.ReadCalls += sum.Reads.Total()
 	if res.Report, res.Pages, err = cfg.writeOutputs(env, pr.report, res.Input, p, out.Rows, &runSum); err != nil {

@@ -5,7 +5,9 @@
 //
 //	Validate: outputs checked → read and check row by row (planner.CheckFile) → report
 //	Plan:     prepare → connect → fetch → rights → build (or a reviewed plan rechecked) → report, plan -o
-//	Apply:    prepare → lock → connect → fetch → rights → build → journal → run → report
+//	Apply:    prepare → lock → connect → fetch → rights → build → run record → journal → run → report
+//	Export:   connect → caller, organizations, personas → users page by page → file
+//	Revert:   Plan or Apply with Config.Revert: prepare loads the run record → fetch → the way back
 //
 // prepare is everything before the first call: a reviewed plan loaded and
 // held to the run's target, the outputs checked (outputs.go), the input read
@@ -27,5 +29,12 @@
 //   - pages.go: [Pages], writeOutputs: the report, the HTML page and the
 //     re-upload file of the rows to fix;
 //   - apply.go: [Apply], the locks (the instance's, the state directory's),
-//     the journal, the executor, the report.
+//     the run record, the journal, the executor, the report;
+//   - runs.go: the run record of an apply (package runrec: plan and
+//     before-images written before the first write, report and counts at
+//     the end), [Runs];
+//   - revert.go: the plan of Config.Revert (planner.Revert), refused for
+//     another instance than the run's;
+//   - export.go: [Export], streamed, never over an existing file without
+//     Force, never over a recorded run's input.
 package job

@@ -79,6 +79,11 @@ type Config struct {
 	Wait    time.Duration
 	LockDir string
 
+	// Revert, when set, names a run of StateDir's records (an id, a unique
+	// prefix or "last"): the plan is the way back from it (revert.go), and
+	// Input, PlanFile, Records and the sheet options are not used.
+	Revert string
+
 	// Report is the per-row report file; "" names one beside the input
 	// (report.DefaultPath) when it is written. NoReport writes none: the
 	// rows are only returned.

@@ -15,6 +15,7 @@ import (
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
 	"github.com/encimport/encimport/report"
+	"github.com/encimport/encimport/runrec"
 )
 
 // Planned is a plan made for a run.
@@ -24,6 +25,9 @@ type Planned struct {
 	Report   string     // the report written ("" none, or NoReport)
 	PlanFile string     // the plan saved (Config.PlanOut), once saved
 	Pages               // the HTML page and the file of rows to fix, when written
+
+	world    *planner.World // the server as read for the plan (the run record's before-images)
+	revertOf string         // a revert: the run it takes back
 }
 
 // ErrNoRights says the calling user may not manage users: the run stopped
@@ -87,13 +91,18 @@ type prepared struct {
 	report   string     // "" none
 	recs     []*importer.Record
 	warns    []importer.Problem
+	revert   *runrec.Loaded // a revert: the run record it takes back
 }
 
 func (pr *prepared) result() *Planned {
 	if pr == nil {
 		return &Planned{}
 	}
-	return &Planned{Input: pr.input}
+	res := &Planned{Input: pr.input}
+	if pr.revert != nil {
+		res.revertOf = pr.revert.ID
+	}
+	return res
 }
 
 // prepare does, before any call to the server, everything a run can do
@@ -101,6 +110,9 @@ func (pr *prepared) result() *Planned {
 // check the outputs (checkOutputs), read the input (a file without data rows
 // stops here) and hold its digest against the reviewed plan's.
 func prepare(cfg Config, env Env, apply bool) (*prepared, error) {
+	if cfg.Revert != "" {
+		return prepareRevert(cfg, apply)
+	}
 	pr := &prepared{input: cfg.Input, opts: cfg.Planner,
 		in: plan.Input{Sheet: cfg.Sheet, AllSheets: cfg.AllSheets, IncludeHidden: cfg.IncludeHidden}}
 	var planInput string // the reviewed plan's input, resolved from the plan's folder
@@ -163,6 +175,9 @@ func checkTarget(cfg Config, rv *plan.Plan) error {
 // since is not done again, and what the server changed unreviewed (a
 // before-value included) is refused for those rows.
 func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Session) (*Planned, error) {
+	if pr.revert != nil {
+		return pr.makeRevertPlan(ctx, cfg, env, s)
+	}
 	res := pr.result()
 	w, err := planner.Fetch(ctx, s.Client)
 	if err != nil {
@@ -195,7 +210,7 @@ func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Sessio
 			return res, fmt.Errorf("%w: %w", ErrPlanBinding, err)
 		}
 	}
-	res.Plan = p
+	res.Plan, res.world = p, w
 	return res, nil
 }
 

@@ -1,0 +1,7 @@
+//go:build race
+
+package templates
+
+// raceEnabled: the race detector is on; the memory measurements skip
+// (they measure the detector, and take minutes under it).
+const raceEnabled = true
