@@ -164,7 +164,7 @@ func checkTarget(cfg Config, rv *plan.Plan) error {
 // before-value included) is refused for those rows.
 func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Session) (*Planned, error) {
 	res := pr.result()
-	w, err := planner.Fetch(ctx, s.Client)
+	w, err := planner.FetchFor(ctx, s.Client, fileIDs(pr.recs))
 	if err != nil {
 		if ctx.Err() == nil {
 			return res, fmt.Errorf("reading users, organizations and personas: %w", err)
@@ -197,6 +197,21 @@ func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Sessio
 	}
 	res.Plan = p
 	return res, nil
+}
+
+// fileIDs says whether an id is one of the file's rows (any case): those
+// users are kept whole by the fetch, the others only as planning needs them.
+func fileIDs(recs []*importer.Record) func(string) bool {
+	ids := make(map[string]struct{}, len(recs))
+	for _, r := range recs {
+		if id := r.Get(importer.ColID); id != "" {
+			ids[strings.ToLower(id)] = struct{}{}
+		}
+	}
+	return func(id string) bool {
+		_, ok := ids[strings.ToLower(id)]
+		return ok
+	}
 }
 
 // savePlan writes p to path (plan -o), the input's path relative to the
