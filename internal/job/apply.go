@@ -89,7 +89,7 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 
 	var j *executor.Journal
 	if cfg.StateDir != "" {
-		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256); err != nil {
+		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256, executor.WithSyncDelay(cfg.JournalSyncDelay)); err != nil {
 			return res, fmt.Errorf("journal: %w", err)
 		}
 		defer j.Close()

@@ -49,6 +49,9 @@ type Config struct {
 	// StateDir holds the lock and the journal of Apply. "": neither (the
 	// bench, which measures the executor without a journal's fsyncs).
 	StateDir string
+	// JournalSyncDelay makes every sync of the journal this much slower (a
+	// slow disk, for the bench and tests; 0 in real runs).
+	JournalSyncDelay time.Duration
 
 	// Input is the file to read. With PlanFile it may be "": the input the
 	// reviewed plan names. With Records it only names the rows.
