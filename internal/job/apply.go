@@ -47,6 +47,7 @@ func (a *Applied) Unfinished() int {
 // The returned Applied is never nil; its Report is set whenever a report
 // was written, also when the error is ErrInterrupted or the executor's.
 func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
+	defer holdMemory()()
 	res := &Applied{}
 	log := env.log()
 	pr, err := prepare(cfg, env, true)

@@ -15,7 +15,8 @@ import (
 )
 
 // PlanMaxRows bounds the data rows plan and apply take from one file: they
-// hold every row in memory (about 1 KB each) to diff it with the server.
+// hold every row in memory (at most about MemoryPerRow each) to diff it
+// with the server.
 // Validate streams and takes up to importer.DefaultMaxRows.
 const PlanMaxRows = 250_000
 
