@@ -211,12 +211,12 @@ func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Sessio
 
 // MemoryPerRow is the Go memory plan and apply aim at per row at the cap
 // of PlanMaxRows rows: while Plan or Apply runs, the runtime's soft limit
-// is PlanMaxRows × MemoryPerRow, so that near it the garbage collector
-// works harder instead of letting the heap grow to twice what is live;
-// with the runtime's own memory the process then peaks at about 1.5 KB a
-// row (README). A smaller file never comes near the limit. GOMEMLIMIT,
-// when set, is left as it is.
-const MemoryPerRow = 1536
+// is PlanMaxRows × MemoryPerRow (320 MB), so that near it the garbage
+// collector works harder instead of letting the heap grow to twice what is
+// live (about 270 MB at the cap); with the runtime's own memory the
+// process then peaks at about 1.5 KB a row (README). A smaller file never
+// comes near the limit. GOMEMLIMIT, when set, is left as it is.
+const MemoryPerRow = 1280
 
 // holdMemory sets the heap's soft limit for a run and returns the
 // function restoring the previous one.
