@@ -133,12 +133,14 @@ func FetchFor(ctx context.Context, c Reader, whole func(id string) bool) (*World
 }
 
 // SlimUser is what planning keeps of a user not in the file: the id, the
-// organization, the enabled flags, the personas, groups and indicators the
-// access rules and the group names need. Its entity lists are shared with
-// u; the rest of u (licenses, names, contact fields) is dropped.
+// first and last name (--sync names the users it would disable), the
+// organization, the enabled flags and the API-user flag, the personas,
+// groups and indicators the access rules, sync and the group names need.
+// Its entity lists are shared with u; the rest of u (licenses, contact
+// fields, comments) is dropped.
 func SlimUser(u *encompass.User) encompass.User {
 	s := *u // the decoder's notes on absent lists come along
-	s.FirstName, s.MiddleName, s.LastName, s.Suffix, s.FullName = "", "", "", "", ""
+	s.MiddleName, s.Suffix, s.FullName = "", "", ""
 	s.Email, s.Password, s.Title, s.Phone, s.CellPhone, s.Fax = "", "", "", "", "", ""
 	s.EmployeeID, s.ChumID, s.NMLSOriginatorID, s.NMLSExpirationDate, s.WorkingFolder = "", "", "", "", ""
 	s.Licenses, s.CCSite, s.Comments, s.EmailSignature, s.OAuthClientID = nil, nil, "", "", ""

@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -320,15 +323,25 @@ func testSandboxProtectsAccounts(t *testing.T, dialect string) {
 	mustProblem(t, p.Rows[1], "action", `the user "admin"`, "last enabled super administrator", "once the rows above are applied")
 	if st := sb.Server.Stats(); st.Patches != 1 || st.Moves != 1 || st.Creates != 0 {
 		t.Errorf("writes: %d patches, %d moves, %d creates; want only the test's own", st.Patches, st.Moves, st.Creates)
-// noTotal hides X-Total-Count, so that ListUsers walks one page at a time.
-type noTotal struct{ base http.RoundTripper }
-
-func (n noTotal) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := n.base.RoundTrip(r)
-	if resp != nil {
-		resp.Header.Del(apiclient.HeaderTotalCount)
 	}
-	return resp, err
+}
+
+// noTotal serves sb through a proxy that hides X-Total-Count, so that
+// ListUsers walks one page at a time.
+func noTotal(t *testing.T, sb *sandbox.Running) string {
+	t.Helper()
+	u, err := url.Parse(sb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del(apiclient.HeaderTotalCount)
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // TestSandboxParallelFetchPlansAsSequential: the pages asked together, and
@@ -381,8 +394,7 @@ func testSandboxParallelFetchPlansAsSequential(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Transport: noTotal{http.DefaultTransport}}
-	sequential, err := apiclient.New(sb.URL, sandbox.Login(sandbox.BuiltinAdminID), apiclient.WithPageSize(10), apiclient.WithHTTPClient(hc))
+	sequential, err := apiclient.New(noTotal(t, sb), sandbox.Login(sandbox.BuiltinAdminID), apiclient.WithPageSize(10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,15 +412,34 @@ func testSandboxParallelFetchPlansAsSequential(t *testing.T, dialect string) {
 	if wp.Reads.UserPages >= ws.Reads.UserPages {
 		t.Errorf("pages: parallel %d, sequential %d; the total saves the final empty page", wp.Reads.UserPages, ws.Reads.UserPages)
 	}
-	if u := wp.Users["many.050"]; u == nil || u.FirstName != "" || u.Licenses != nil || u.Organization == nil {
+	if u := wp.Users["many.050"]; u == nil || u.Email != "" || u.Licenses != nil || u.Organization == nil || u.LastName != "50" {
 		t.Errorf("a user not in the file is kept as %+v, want it slim", u)
 	}
 	if u := wp.Users["many.001"]; u == nil || u.FirstName != "Many" || len(u.Licenses) == 0 {
 		t.Errorf("a user of the file is kept as %+v, want it whole", u)
 	}
 	in := plan.Input{Path: "itest.csv"}
-	pp := Build(recs(), wp, in, plan.Options{MoveBatchSize: 100})
-	ps := Build(recs(), ws, in, plan.Options{MoveBatchSize: 100})
+	same(t, "plan", Build(recs(), wp, in, plan.Options{MoveBatchSize: 100}), Build(recs(), ws, in, plan.Options{MoveBatchSize: 100}))
+	// --sync over Phoenix Branch: the users not in the file, named, to
+	// disable (a high threshold so the plan is not refused).
+	syncOpts := plan.Options{MoveBatchSize: 100, Sync: &plan.SyncOptions{Scopes: []string{"Phoenix Branch"}, MaxDisable: "100%"}}
+	var feed []*importer.Record
+	for i := 1; i < 230; i += 3 {
+		if i%9 != 1 { // some of Phoenix Branch's users are left out of the feed
+			feed = append(feed, rec(len(feed)+2, "id", fmt.Sprintf("many.%03d", i)))
+		}
+	}
+	copyFeed := func() []*importer.Record { return slices.Clone(feed) }
+	sp := Build(copyFeed(), wp, in, syncOpts)
+	if sp.Sync == nil || sp.Sync.Disable == 0 {
+		t.Fatalf("sync plan %+v: nothing to disable", sp.Sync)
+	}
+	same(t, "sync plan", sp, Build(copyFeed(), ws, in, syncOpts))
+}
+
+// same fails t unless the two plans save the same (their reads apart).
+func same(t *testing.T, what string, pp, ps *plan.Plan) {
+	t.Helper()
 	pp.Reads, ps.Reads = plan.ReadStats{}, plan.ReadStats{}
 	var bp, bs bytes.Buffer
 	if err := plan.Save(&bp, pp); err != nil {
@@ -418,9 +449,9 @@ func testSandboxParallelFetchPlansAsSequential(t *testing.T, dialect string) {
 		t.Fatal(err)
 	}
 	if bp.String() != bs.String() {
-		t.Errorf("plans differ:\nparallel:   %s\nsequential: %s", bp.String(), bs.String())
+		t.Errorf("%ss differ:\nparallel:   %s\nsequential: %s", what, bp.String(), bs.String())
 	}
-	if s := pp.Summary(); s.Create != 1 || s.Update < 3 || s.Move < 1 || s.Disable != 1 {
+	if s := pp.Summary(); what == "plan" && (s.Create != 1 || s.Update < 3 || s.Move < 1 || s.Disable != 1) {
 		t.Errorf("summary %+v: the file's rows are not planned as meant", s)
 	}
 }
