@@ -324,6 +324,22 @@ func (a API) Moves(ctx context.Context, counts []int) (ApplyResult, error) {
 	return a.apply(ctx, w, recs, 0, nil)
 }
 
+// UserPages is how many pages ListUsers asks for users users with width
+// pages at a time: the first (DefaultListPageSize users), then the rest
+// together in pages of the first's size or larger, spreading the rest over
+// one wave of width pages when that stays within MaxListPageSize (the
+// sandbox's users are small, so the size budget does not bind). No page is
+// asked twice and no empty page closes the list (the total ends it).
+func UserPages(users, width int) int {
+	first := apiclient.DefaultListPageSize
+	if users <= first {
+		return 1 // X-Total-Count ends the list: no empty page after a full one
+	}
+	rest := users - first
+	per := max(first, min(apiclient.MaxListPageSize, (rest+width-1)/width))
+	return 1 + (rest+per-1)/per
+}
+
 // PlanResult is one planning run.
 type PlanResult struct {
 	Rows        int
@@ -372,10 +388,9 @@ func (a API) Planning(ctx context.Context, n int) (PlanResult, error) {
 			return err
 		}
 		st := run.Server.Stats()
-		page := apiclient.DefaultListPageSize
 		res = PlanResult{
 			Rows: len(p.Rows), Users: users, Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests,
-			LowerBound: (users+page-1)/page + 4, Elapsed: time.Since(start),
+			LowerBound: UserPages(users, a.Concurrency) + 4, Elapsed: time.Since(start),
 		}
 		return nil
 	}})

@@ -291,7 +291,7 @@ func (r *Results) Lines(c Config) []Line {
 	}
 	if x := r.Plan; x != nil {
 		l := Exactly("5", fmt.Sprintf("planning %d rows, read calls", x.Rows), float64(x.Reads.Total()), "calls", float64(x.LowerBound),
-			fmt.Sprintf("ceil(%d users/%d) pages + org list + personas + me + loan folders", x.Users, apiclient.DefaultListPageSize))
+			fmt.Sprintf("%d user pages (1 of %d, the rest in one wave) + org list + personas + me + loan folders", UserPages(x.Users, c.API.Concurrency), apiclient.DefaultListPageSize))
 		l.OK = l.OK && x.ServerReads == int64(x.LowerBound)
 		l.Note = fmt.Sprintf("%d pages + %d org + %d persona + %d other; sandbox saw %d; %v",
 			x.Reads.UserPages, x.Reads.OrgCalls, x.Reads.PersonaCalls, x.Reads.OtherCalls, x.ServerReads, x.Elapsed.Round(time.Millisecond))

@@ -27,7 +27,8 @@ func Method(c Config) []string {
 			"through the executor; move calls are the sandbox's Stats().Moves, held against Σ ceil(n/100) over the pairs.",
 		"5: a world holding the default users plus one user per planned row; rows are upserts of those users " +
 			"(a quarter with a new title). Read calls are the plan's ReadStats, cross-checked with the requests the " +
-			"sandbox saw (token calls excluded). The lower bound is ceil(users/250) list pages (250 users a page keeps a page of users with every license well under the 6 MB cap) + 1 organization list page + " +
+			"sandbox saw (token calls excluded). The bound is the calls of the paging plan, nothing asked twice: the first users page (250 users, well under the 6 MB cap with every license) and " +
+			"the rest in one wave of as many pages as the concurrency, each of at least 250 and at most 1,000 users (bench.UserPages), + 1 organization list page + " +
 			"1 persona list + 1 GET users/me + 1 loan folder list.",
 		"6: the naive client uses the same apiclient and sandbox settings but one goroutine, one call at a time, " +
 			"one create per user and one move call per user, on a subset; the gain is shown as a ratio, measured in the same run. " +

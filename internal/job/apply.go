@@ -95,8 +95,15 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 		}
 		defer j.Close()
 	}
+	// With a journal, a worker waits for its start record's sync before
+	// its call takes a slot: half as many workers again as slots keep the
+	// slots busy meanwhile (the client still bounds the calls in flight).
+	workers := cfg.concurrency()
+	if j != nil {
+		workers += workers / 2
+	}
 	out, runErr := executor.Run(ctx, s.Client, p, executor.Options{
-		Concurrency: cfg.concurrency(),
+		Concurrency: workers,
 		Journal:     j,
 		Progress:    env.Progress,
 		Logger:      env.Log,
