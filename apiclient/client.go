@@ -409,13 +409,27 @@ func (c *Client) finish(resp *Response, v any) error {
 	if v == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	cr := &bodyCounter{r: resp.Body}
+	defer func() { resp.BodyBytes = cr.n }()
+	if err := json.NewDecoder(cr).Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil // empty body
 		}
 		return fmt.Errorf("apiclient: %s %s: decoding the %d reply: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
 	}
 	return nil
+}
+
+// bodyCounter counts the bytes read through it.
+type bodyCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *bodyCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // checkResponse is CheckResponse with the client's secrets, and the

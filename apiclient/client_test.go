@@ -273,6 +273,10 @@ type pagedUsers struct {
 	noContent bool // 204 past the end instead of []
 	sizeCap   int  // a limit above this answers the 6 MB 400 (0: none)
 	totalHdr  bool
+	shortAt   int  // a page asked from this start (> 0) holds one user fewer
+	capAt     int  // a page asked from this start (> 0) with a limit above 1 meets the size cap
+	repeat    bool // every page is the first (a server ignoring start)
+	claim     int  // with totalHdr: the total the header claims (0: total)
 }
 
 func (p pagedUsers) serve(w http.ResponseWriter, r *http.Request) {
@@ -292,11 +296,22 @@ func (p pagedUsers) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(sizeCapBody)
 		return
 	}
+	if p.capAt > 0 && start == p.capAt && limit > 1 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(sizeCapBody)
+		return
+	}
 	if p.maxLimit > 0 {
 		limit = min(limit, p.maxLimit)
 	}
+	if p.shortAt > 0 && start == p.shortAt {
+		limit--
+	}
+	if p.repeat {
+		start = 0
+	}
 	if p.totalHdr {
-		w.Header().Set(HeaderTotalCount, strconv.Itoa(p.total))
+		w.Header().Set(HeaderTotalCount, strconv.Itoa(cmp.Or(p.claim, p.total)))
 	}
 	if p.noContent && start >= p.total {
 		w.WriteHeader(http.StatusNoContent)
@@ -345,6 +360,17 @@ func TestListUsersPaging(t *testing.T) {
 		{"size cap even for one user", pagedUsers{total: 5, sizeCap: -1}, 2, "",
 			[]req{{0, 2}, {0, 1}}, nil, true},
 		{"an organization and below", pagedUsers{total: 1}, 0, "12", []req{{0, 250}, {1, 250}}, []int{1}, false},
+		// With a total, the pages after the first are asked together.
+		{"total: the rest together", pagedUsers{total: 9, totalHdr: true}, 2, "",
+			[]req{{0, 2}, {2, 2}, {4, 2}, {6, 2}, {8, 2}}, []int{1, 2, 2, 2, 2}, false},
+		{"total: a short page goes on from where it ended", pagedUsers{total: 9, totalHdr: true, shortAt: 4}, 2, "",
+			[]req{{0, 2}, {2, 2}, {4, 2}, {5, 1}, {6, 2}, {8, 2}}, []int{1, 1, 1, 2, 2, 2}, false},
+		{"total: the size cap halves that page only", pagedUsers{total: 9, totalHdr: true, capAt: 4}, 2, "",
+			[]req{{0, 2}, {2, 2}, {4, 1}, {4, 2}, {5, 1}, {6, 2}, {8, 2}}, []int{1, 1, 1, 2, 2, 2}, false},
+		{"total: a short first page walks one at a time", pagedUsers{total: 7, totalHdr: true, maxLimit: 3}, 5, "",
+			[]req{{0, 5}, {3, 5}, {6, 5}}, []int{1, 3, 3}, false},
+		{"total: the list ends before the total", pagedUsers{total: 5, totalHdr: true, claim: 9}, 2, "",
+			[]req{{0, 2}, {2, 2}, {4, 2}, {5, 1}, {6, 2}, {8, 2}}, []int{1, 2, 2}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,7 +382,10 @@ func TestListUsersPaging(t *testing.T) {
 			c, _ := newTestClient(t, f, opts...)
 			var sizes []int
 			seen := map[string]bool{}
+			var mu sync.Mutex // pages after the first may come together
 			pages, err := c.ListUsers(ctxT(t), tt.org, func(p []encompass.User) error {
+				mu.Lock()
+				defer mu.Unlock()
 				sizes = append(sizes, len(p))
 				for _, u := range p {
 					if seen[u.ID] {
@@ -376,6 +405,9 @@ func TestListUsersPaging(t *testing.T) {
 			} else if len(seen) != tt.srv.total {
 				t.Errorf("saw %d distinct users, want %d", len(seen), tt.srv.total)
 			}
+			// Pages asked together arrive in any order.
+			slices.Sort(sizes)
+			slices.Sort(tt.wantSizes)
 			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("page sizes = %v, want %v", sizes, tt.wantSizes)
 			}
@@ -392,6 +424,9 @@ func TestListUsersPaging(t *testing.T) {
 					t.Errorf("request %s %s?%s: want GET %s with entities=all, orgId=%s, isRecursive, start, limit and no view", r.Method, r.Path, r.RawQuery, PathUsers, org)
 				}
 			}
+			byStart := func(a, b req) int { return cmp.Or(a.start-b.start, b.limit-a.limit) }
+			slices.SortStableFunc(got, byStart)
+			slices.SortStableFunc(tt.wantReqs, byStart)
 			if !slices.Equal(got, tt.wantReqs) {
 				t.Errorf("requests (start, limit) = %v, want %v", got, tt.wantReqs)
 			}

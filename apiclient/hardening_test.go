@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,6 +126,56 @@ func TestListUsersStopsOnARepeatedPage(t *testing.T) {
 	}
 	if pages > 2 || len(f.requests()) > 2 {
 		t.Errorf("%d pages, %d requests; want it to stop at the second", pages, len(f.requests()))
+	}
+}
+
+// TestListUsersStopsOnARepeatedPageAskedTogether: with a total, the pages
+// after the first are asked together; a server ignoring start still ends
+// the listing with the repeated-page error.
+func TestListUsersStopsOnARepeatedPageAskedTogether(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		pagedUsers{total: 8, totalHdr: true, repeat: true}.serve(w, r)
+	})
+	c, _ := newTestClient(t, f, WithPageSize(2))
+	_, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "same page") {
+		t.Fatalf("err = %v, want a repeated-page error", err)
+	}
+}
+
+// TestListUsersPagesTogetherWithinTheLimit: the pages after the first are
+// asked together, as many at a time as the client's concurrency limit, and
+// larger than the first when that spreads the rest over fewer waves.
+func TestListUsersPagesTogetherWithinTheLimit(t *testing.T) {
+	var inFlight, most atomic.Int64
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		pagedUsers{total: 1000, totalHdr: true}.serve(w, r)
+	})
+	c, _ := newTestClient(t, f, WithPageSize(10), WithConcurrency(4))
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	pages, err := c.ListUsers(ctxT(t), "", func(p []encompass.User) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, u := range p {
+			if seen[u.ID] {
+				t.Errorf("%s listed twice", u.ID)
+			}
+			seen[u.ID] = true
+		}
+		return nil
+	})
+	if err != nil || len(seen) != 1000 {
+		t.Fatalf("ListUsers: %d users, %v", len(seen), err)
+	}
+	// 990 users left over 4 slots: pages of 248 (within the bytes budget).
+	if pages != 5 || most.Load() != 4 {
+		t.Errorf("%d pages, at most %d in flight; want 1 + 4 pages, 4 at a time", pages, most.Load())
 	}
 }
 

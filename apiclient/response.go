@@ -16,6 +16,7 @@ type Response struct {
 	RateLimit, RateRemaining               int // -1 when absent
 	RateReset                              time.Time
 	RetryAfter                             time.Duration // 0 when absent; from seconds or an HTTP date
+	BodyBytes                              int64         // bytes of a 2xx body read while decoding it
 }
 
 func newResponse(r *http.Response) *Response {

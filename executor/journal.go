@@ -30,11 +30,54 @@ const (
 // the steps the journal says succeeded and reads back (reconciles) the ones
 // that started but never finished. Records hold sheet, row, user id, step
 // and outcome only: never a password or any other cell.
+//
+// Records are committed in groups: whoever writes appends its records to
+// the pending ones, and one writer at a time writes and syncs everything
+// pending together, so a run makes one sync per batch of records however
+// many workers write, not one per record. A start record's write returns
+// once that record is durable (the call it announces is sent after); a done
+// record's returns at once, the record going out with the next batch or on
+// Close (a done record a crash loses only makes the rerun read the step
+// back).
 type Journal struct {
 	mu    sync.Mutex
 	f     *os.File
 	path  string
 	steps map[stepKey]*journalState
+
+	// Group commit, under mu.
+	cond      *sync.Cond
+	pend      []byte          // records not yet written
+	pendRecs  []journalRecord // the same, applied to steps once durable
+	queued    uint64          // groups of records queued so far
+	durable   uint64          // groups written and synced
+	writing   bool            // a writer is writing and syncing
+	err       error           // a failed write or sync: every later write fails
+	syncs     int             // syncs made
+	records   int             // records made durable
+	syncDelay time.Duration   // added before each sync (a slow disk, for tests and the bench)
+}
+
+// JournalOption configures OpenJournal.
+type JournalOption func(*Journal)
+
+// WithSyncDelay makes every sync of the journal take d longer, as a slow or
+// busy disk would (tests and the bench).
+func WithSyncDelay(d time.Duration) JournalOption {
+	return func(j *Journal) { j.syncDelay = d }
+}
+
+// JournalStats count a journal's syncs since it was opened.
+type JournalStats struct {
+	Syncs   int // syncs of the file
+	Records int // records those syncs made durable
+}
+
+// Stats returns the journal's counters.
+func (j *Journal) Stats() JournalStats {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return JournalStats{Syncs: j.syncs, Records: j.records}
 }
 
 // journalRecord is one line of the journal.
@@ -75,7 +118,7 @@ var digestRE = regexp.MustCompile(`^[0-9A-Za-z]{8,128}$`)
 // earlier runs recorded. A torn last record (a crash during its write: the
 // call it announced was never made) is cut off; damage anywhere else is an
 // error, as the journal can then no longer say which calls were made.
-func OpenJournal(dir, planDigest string) (*Journal, error) {
+func OpenJournal(dir, planDigest string, opts ...JournalOption) (*Journal, error) {
 	if !digestRE.MatchString(planDigest) {
 		return nil, fmt.Errorf("journal: input digest %q is not a hex digest; the plan has no input digest", planDigest)
 	}
@@ -84,6 +127,10 @@ func OpenJournal(dir, planDigest string) (*Journal, error) {
 	}
 	path := filepath.Join(dir, "journal-"+planDigest+".jsonl")
 	j := &Journal{path: path, steps: make(map[stepKey]*journalState)}
+	j.cond = sync.NewCond(&j.mu)
+	for _, o := range opts {
+		o(j)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
@@ -159,15 +206,26 @@ func repair(f *os.File, data []byte, keep int) error {
 // Path returns the journal file's path.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the journal file.
+// Close writes and syncs the records still pending, then closes the
+// journal file. It returns the error of a failed write, if any.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	for j.writing {
+		j.cond.Wait()
+	}
 	if j.f == nil {
 		return nil
 	}
-	err := j.f.Close()
+	err := j.err
+	if err == nil && len(j.pend) > 0 {
+		err = j.flushLocked()
+	}
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
 	j.f = nil
+	j.cond.Broadcast()
 	return err
 }
 
@@ -242,35 +300,117 @@ func (j *Journal) rowStarted(sheet string, row int, id string) plan.Status {
 	return ""
 }
 
-// write appends recs and syncs the file once.
+// write appends recs to the journal. When one of them is a start record it
+// returns once every one of them is durable (written and synced, with
+// whatever else was pending: the first caller to find no writer at work
+// writes the group); done records alone are queued for the next sync (a
+// writer goroutine is started when none is at work) and write returns at
+// once. An error is returned when the journal
+// cannot be written (then and ever after).
 func (j *Journal) write(recs ...journalRecord) error {
 	if j == nil || len(recs) == 0 {
 		return nil
 	}
-	var buf bytes.Buffer
+	var buf []byte
 	now := time.Now().UTC()
+	wait := false
 	for i := range recs {
 		recs[i].Time = now
 		b, err := json.Marshal(&recs[i])
 		if err != nil {
 			return err
 		}
-		buf.Write(b)
-		buf.WriteByte('\n')
+		buf = append(append(buf, b...), '\n')
+		wait = wait || recs[i].Event == eventStart
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return fmt.Errorf("journal %s: closed", j.path)
 	}
-	if _, err := j.f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+	if j.err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, j.err)
 	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+	j.pend = append(j.pend, buf...)
+	j.pendRecs = append(j.pendRecs, recs...)
+	j.queued++
+	mine := j.queued
+	if !wait {
+		if !j.writing {
+			j.writing = true
+			go j.commit()
+		}
+		return nil
 	}
+	for j.durable < mine && j.err == nil && j.f != nil {
+		if j.writing {
+			j.cond.Wait()
+			continue
+		}
+		// Be the writer for one group: what is pending, mine included.
+		// What comes meanwhile goes out with the next group, on a
+		// goroutine, so that this call is not kept writing for others.
+		j.writing = true
+		_ = j.flushLocked()
+		j.writing = false
+		if len(j.pend) > 0 && j.err == nil {
+			j.writing = true
+			go j.commit()
+		}
+		j.cond.Broadcast()
+	}
+	if j.err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, j.err)
+	}
+	if j.durable < mine {
+		return fmt.Errorf("journal %s: closed", j.path)
+	}
+	return nil
+}
+
+// commit is commitLocked on a goroutine of its own.
+func (j *Journal) commit() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.commitLocked()
+}
+
+// commitLocked writes and syncs the pending records, group after group,
+// until none is pending; called with mu held and writing set, it releases
+// mu during each write and sync and clears writing at the end.
+func (j *Journal) commitLocked() {
+	for len(j.pend) > 0 && j.err == nil {
+		j.flushLocked()
+	}
+	j.writing = false
+	j.cond.Broadcast()
+}
+
+// flushLocked writes and syncs what is pending (mu held; released during
+// the write and the sync), then marks it durable and applies its records.
+func (j *Journal) flushLocked() error {
+	buf, recs, upto, f := j.pend, j.pendRecs, j.queued, j.f
+	j.pend, j.pendRecs = nil, nil
+	j.mu.Unlock()
+	_, err := f.Write(buf)
+	if err == nil {
+		if j.syncDelay > 0 {
+			time.Sleep(j.syncDelay)
+		}
+		err = f.Sync()
+	}
+	j.mu.Lock()
+	if err != nil {
+		j.err = err
+		j.cond.Broadcast()
+		return err
+	}
+	j.durable = upto
+	j.syncs++
+	j.records += len(recs)
 	for i := range recs {
 		j.apply(&recs[i])
 	}
+	j.cond.Broadcast()
 	return nil
 }

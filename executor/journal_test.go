@@ -7,7 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/encimport/encimport/plan"
 )
@@ -252,5 +255,136 @@ func TestOpenJournalDamage(t *testing.T) {
 				t.Errorf("record written after opening not read back")
 			}
 		})
+	}
+}
+
+// TestJournalGroupCommit: workers writing start records together share
+// syncs (one per group, not one per record), each write returns only once
+// its record is durable, done records alone do not wait, and Close writes
+// what is still pending.
+func TestJournalGroupCommit(t *testing.T) {
+	const writers, delay = 40, 20 * time.Millisecond
+	tests := []struct {
+		name      string
+		event     string
+		maxSyncs  int           // at most this many syncs for the writers
+		maxReturn time.Duration // every write returned within this
+	}{
+		// One sync for the first arrival, one for everyone who came during
+		// it, and slack for a loaded machine: far from one per writer.
+		{"start records wait for a shared sync", eventStart, 6, writers * delay / 3},
+		{"done records are queued", eventDone, 6, delay / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := OpenJournal(t.TempDir(), testDigest, WithSyncDelay(delay))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var slowest atomic.Int64
+			start := make(chan struct{})
+			for i := range writers {
+				wg.Go(func() {
+					<-start
+					k := stepKey{"People", i + 2, "u" + strconv.Itoa(i), StepCreate}
+					rec := startRecord(k, plan.StatusCreated)
+					if tt.event == eventDone {
+						rec = doneRecord(k, &result{outcome: outcomeOK, httpStatus: 201}, 1, plan.StatusCreated)
+					}
+					t0 := time.Now()
+					if err := j.write(rec); err != nil {
+						t.Error(err)
+						return
+					}
+					d := time.Since(t0)
+					for m := slowest.Load(); int64(d) > m && !slowest.CompareAndSwap(m, int64(d)); m = slowest.Load() {
+					}
+					if tt.event == eventStart {
+						// Durable on return: applied, and in the file.
+						if st := j.lookup(k); !st.started {
+							t.Errorf("row %d: write returned before its record was durable", k.Row)
+						}
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			if d := time.Duration(slowest.Load()); d > tt.maxReturn {
+				t.Errorf("the slowest write took %v, want at most %v", d, tt.maxReturn)
+			}
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			st := j.Stats()
+			if st.Records != writers || st.Syncs > tt.maxSyncs {
+				t.Errorf("%d records in %d syncs; want %d records in at most %d syncs", st.Records, st.Syncs, writers, tt.maxSyncs)
+			}
+			data, _ := os.ReadFile(j.Path())
+			recs, _, err := parseJournal(data)
+			if err != nil || len(recs) != writers {
+				t.Errorf("the file holds %d records (%v), want %d", len(recs), err, writers)
+			}
+		})
+	}
+}
+
+// TestJournalWriteFailureSticks: once a write fails, every later write
+// fails too (the run cannot record its progress and stops).
+func TestJournalWriteFailureSticks(t *testing.T) {
+	j, err := OpenJournal(t.TempDir(), testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := stepKey{"People", 2, "a", StepCreate}
+	_ = j.f.Close() // the disk went away
+	if err := j.write(startRecord(k, "")); err == nil {
+		t.Fatal("write to a closed file succeeded")
+	}
+	if err := j.write(startRecord(k, "")); err == nil {
+		t.Fatal("a second write succeeded after a failure")
+	}
+}
+
+// TestRunSendsOnlyDurableStarts: the executor sends a write only once the
+// journal holds its start record durably, and the journal's sync delay
+// costs one sync per group of rows, not one per row.
+func TestRunSendsOnlyDurableStarts(t *testing.T) {
+	const rows, delay = 60, 10 * time.Millisecond
+	j, err := OpenJournal(t.TempDir(), testDigest, WithSyncDelay(delay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	p := &plan.Plan{Input: plan.Input{SHA256: testDigest}}
+	for i := range rows {
+		p.Rows = append(p.Rows, createRow(i+2, "n"+strconv.Itoa(i), "5"))
+	}
+	f := newFake()
+	f.hook = func(ctx context.Context, call string) error {
+		id := strings.TrimPrefix(call, "create:")
+		i, _ := strconv.Atoi(strings.TrimPrefix(id, "n"))
+		if st := j.lookup(stepKey{"People", i + 2, id, StepCreate}); !st.started {
+			t.Errorf("%s sent before its start record was durable", call)
+		}
+		time.Sleep(5 * time.Millisecond)
+		return nil
+	}
+	var s sleeps
+	opts := quickOpts(&s)
+	opts.Journal, opts.Concurrency = j, 20
+	res, err := Run(context.Background(), f, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Stats.ByStatus[plan.StatusCreated]; n != rows {
+		t.Errorf("%d created, want %d", n, rows)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// 60 start and 60 done records; one sync each would be 120.
+	if st := j.Stats(); st.Records != 2*rows || st.Syncs > rows/2 {
+		t.Errorf("%d records in %d syncs; want %d in at most %d", st.Records, st.Syncs, 2*rows, rows/2)
 	}
 }

@@ -22,9 +22,10 @@ type source interface {
 
 // Reader reads the data rows of one sheet. It is not safe for concurrent use.
 type Reader struct {
-	file     string // base name, for messages
-	format   Format // detected by content
-	sheet    string // the sheet being read; the file's base name for CSV
+	file     string             // base name, for messages
+	vals     [NumColumns]string // the values of the row being read, packed into its record
+	format   Format             // detected by content
+	sheet    string             // the sheet being read; the file's base name for CSV
 	headers  []string
 	cols     []Column
 	src      source
@@ -246,6 +247,9 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 		rec.Cells = make([]string, len(r.headers))
 		copy(rec.Cells, cells)
 	}
+	vals := &r.vals
+	*vals = [NumColumns]string{}
+	defer rec.pack(vals)
 	for i, raw := range cells {
 		if i >= len(r.cols) {
 			if !r.warnedBeyond && trimCell(raw) != "" {
@@ -284,9 +288,10 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 		case p != "":
 			rec.AddProblem(c, p)
 		case clr:
-			rec.SetClear(c)
+			rec.clear |= 1 << uint(c)
+			vals[c] = ""
 		default:
-			rec.Values[c] = v
+			vals[c] = v
 			if c == ColID && formulaStart(v) {
 				rec.AddWarning(c, fmt.Sprintf("the user id %q starts with %q, as a formula does; it is used as written: check that it is the intended id and not something a formula left", Clip(v), v[:1]))
 			}

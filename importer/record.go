@@ -141,10 +141,17 @@ func (p Problem) Error() string {
 //
 // A cell that could not be parsed keeps its raw text out of Values and adds
 // a Problem naming the column.
+//
+// The values are kept packed: one string holding them one after another
+// and where each ends (about 150 bytes and the values' own length a row,
+// instead of a string header for each of the 34 columns and the whole line
+// read), so that plan and apply at the cap of 250,000 rows hold little
+// more than the cells themselves. Get and Set are the way to the values.
 type Record struct {
 	Sheet    string
 	Row      int // row number a person sees in Excel; headers are row 1
-	Values   [NumColumns]string
+	data     string
+	ends     [NumColumns]uint32 // value c is data[ends[c-1]:ends[c]]
 	clear    uint64
 	Problems []Problem
 	// Cells are the row's cells as the file has them, one per header
@@ -152,24 +159,62 @@ type Record struct {
 	Cells []string
 }
 
-// Get returns the normalised value of column c ("" when empty or cleared).
-func (r *Record) Get(c Column) string { return r.Values[c] }
+func (r *Record) span(c Column) (int, int) {
+	s := 0
+	if c > 0 {
+		s = int(r.ends[c-1])
+	}
+	return s, int(r.ends[c])
+}
 
-// Set stores the normalised value of column c.
-func (r *Record) Set(c Column, v string) { r.Values[c] = v }
+// Get returns the normalised value of column c ("" when empty or cleared).
+func (r *Record) Get(c Column) string {
+	s, e := r.span(c)
+	return r.data[s:e]
+}
+
+// Set stores the normalised value of column c (the packed values are
+// rebuilt: for building records one by one, not for reading files).
+func (r *Record) Set(c Column, v string) {
+	s, e := r.span(c)
+	if v == r.data[s:e] {
+		return
+	}
+	r.data = r.data[:s] + v + r.data[e:]
+	d := uint32(len(v) - (e - s)) // wraps for a shorter value; the sums come out right
+	for k := c; k < NumColumns; k++ {
+		r.ends[k] += d
+	}
+}
+
+// pack stores every value at once (the reader's way: one allocation a row,
+// which shares nothing with the line read).
+func (r *Record) pack(vals *[NumColumns]string) {
+	n := 0
+	for _, v := range vals {
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for c, v := range vals {
+		b.WriteString(v)
+		r.ends[c] = uint32(b.Len())
+	}
+	r.data = b.String()
+}
 
 // IsClear reports whether the cell held "<clear>".
 func (r *Record) IsClear(c Column) bool { return r.clear&(1<<uint(c)) != 0 }
 
 // SetClear marks column c as "<clear>".
-func (r *Record) SetClear(c Column) { r.clear |= 1 << uint(c); r.Values[c] = "" }
+func (r *Record) SetClear(c Column) { r.clear |= 1 << uint(c); r.Set(c, "") }
 
 // Has reports whether the cell asks for anything: a value or "<clear>".
-func (r *Record) Has(c Column) bool { return r.Values[c] != "" || r.IsClear(c) }
+func (r *Record) Has(c Column) bool { return r.Get(c) != "" || r.IsClear(c) }
 
 // Bool returns a boolean cell; ok is false when the cell is empty.
 func (r *Record) Bool(c Column) (v, ok bool) {
-	switch r.Values[c] {
+	switch r.Get(c) {
 	case "true":
 		return true, true
 	case "false":
@@ -180,10 +225,10 @@ func (r *Record) Bool(c Column) (v, ok bool) {
 
 // List returns a list cell's items (nil when empty).
 func (r *Record) List(c Column) []string {
-	if r.Values[c] == "" {
+	if r.Get(c) == "" {
 		return nil
 	}
-	return strings.Split(r.Values[c], ";")
+	return strings.Split(r.Get(c), ";")
 }
 
 // AddWarning records a warning located at this row and column c: the row

@@ -36,6 +36,19 @@ func normalizeOptions(opts plan.Options) plan.Options {
 // the server would refuse for the caller, and batches the moves. A row with
 // any problem is invalid and has no steps.
 func Build(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) *plan.Plan {
+	return buildPlan(recs, w, in, opts, false)
+}
+
+// BuildReleasing is Build setting recs[i] to nil once row i is planned (at
+// the end with --sync, which reads them again), so that the records (the
+// file's cells) can be freed while the plan grows: at the cap of 250,000
+// rows the records and the plan are not both whole in memory. For a caller
+// that needs the records no more.
+func BuildReleasing(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) *plan.Plan {
+	return buildPlan(recs, w, in, opts, true)
+}
+
+func buildPlan(recs []*importer.Record, w *World, in plan.Input, opts plan.Options, release bool) *plan.Plan {
 	if w == nil {
 		w = &World{}
 	}
@@ -44,10 +57,19 @@ func Build(recs []*importer.Record, w *World, in plan.Input, opts plan.Options) 
 	p := &plan.Plan{Version: plan.Version, Input: in, Options: opts, Caller: w.Caller.ID, Reads: w.Reads,
 		Rows: make([]plan.Row, 0, len(recs))}
 	dups := duplicates(recs)
+	// --sync reads the records again after the rows: they are let go at
+	// the end then.
+	early := release && opts.Sync == nil
 	for i, rec := range recs {
 		p.Rows = append(p.Rows, b.row(rec, dups[i]))
+		if early {
+			recs[i] = nil
+		}
 	}
 	b.sync(p, recs) // --sync: the rows not in the file, after the file's
+	if release {
+		clear(recs)
+	}
 	p.Moves = batchMoves(p.Rows, opts.MoveBatchSize)
 	if len(b.paths) > 0 {
 		p.OrgPaths = b.paths

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/plan"
@@ -22,7 +24,7 @@ type World struct {
 }
 
 // Reader is the read-only part of the API the planner needs; *apiclient.Client
-// satisfies it.
+// satisfies it. FetchFor calls its methods from several goroutines at once.
 type Reader interface {
 	GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error)
 	ListUsers(ctx context.Context, orgID string, fn func(page []encompass.User) error) (int, error)
@@ -35,8 +37,22 @@ type Reader interface {
 // and below (one call per page: a branch administrator may not list the
 // whole instance, and may not touch users outside its subtree anyway), the
 // organizations (the flat list, made into a tree), the personas and the loan
-// folders, and counts the calls in World.Reads.
+// folders, and counts the calls in World.Reads. Every user is kept whole.
 func Fetch(ctx context.Context, c Reader) (*World, error) {
+	return FetchFor(ctx, c, nil)
+}
+
+// FetchFor is Fetch keeping whole only the users whole(id) names (the
+// users of the file: nil keeps every user whole); of the others it keeps
+// what planning needs of a user not in the file (SlimUser), so that the
+// world's memory follows the file, not the lender.
+//
+// The caller is read first: the users are listed from its organization.
+// Then the organizations, the personas, the loan folders and the users'
+// first page are asked together, and the remaining pages together after
+// it (apiclient's ListUsers), every call within the client's concurrency
+// limit; each page is decoded as it arrives.
+func FetchFor(ctx context.Context, c Reader, whole func(id string) bool) (*World, error) {
 	w := &World{Users: map[string]*encompass.User{}}
 	me, _, err := c.GetUser(ctx, "me")
 	w.Reads.OtherCalls++
@@ -46,45 +62,91 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 	if me != nil {
 		w.Caller = *me
 	}
-	pages := 0
 	scope := encompass.RootOrgID
 	if o := w.Caller.Organization; o != nil && o.EntityID != "" {
 		scope = o.EntityID
 	}
-	n, err := c.ListUsers(ctx, scope, func(page []encompass.User) error {
-		pages++
-		for i := range page {
-			u := page[i]
-			w.Users[strings.ToLower(u.ID)] = &u
-		}
-		return nil
+
+	g, gctx := errgroup.WithContext(ctx)
+	var (
+		pages, orgCalls int
+		orgs            []encompass.Organization
+		errs            [4]error // in the order the sequential reads reported them
+	)
+	g.Go(func() error {
+		var n int
+		n, errs[0] = c.ListUsers(gctx, scope, func(page []encompass.User) error {
+			pages++
+			for i := range page {
+				u := &page[i]
+				k := strings.ToLower(u.ID)
+				if whole == nil || whole(u.ID) {
+					cp := *u
+					w.Users[k] = &cp
+				} else {
+					s := SlimUser(u)
+					w.Users[k] = &s
+				}
+			}
+			return nil
+		})
+		pages = max(pages, n, 1) // an empty list is still one call
+		return errs[0]
 	})
-	pages = max(pages, n, 1) // an empty list is still one call
+	g.Go(func() error {
+		orgs, orgCalls, errs[1] = c.Organizations(gctx)
+		return errs[1]
+	})
+	g.Go(func() (err error) {
+		w.Personas, _, errs[2] = c.Personas(gctx)
+		return errs[2]
+	})
+	g.Go(func() (err error) {
+		w.LoanFolders, _, errs[3] = c.LoanFolders(gctx)
+		return errs[3]
+	})
+	first := g.Wait()
 	w.Reads.UserPages = pages
-	if err != nil {
-		return nil, fmt.Errorf("listing users (page %d): %w", pages, err)
-	}
-	orgs, calls, err := c.Organizations(ctx)
-	w.Reads.OrgCalls += max(calls, 1)
-	if err != nil {
-		return nil, fmt.Errorf("reading the organizations: %w", err)
+	w.Reads.OrgCalls += max(orgCalls, 1)
+	w.Reads.PersonaCalls++
+	w.Reads.OtherCalls++
+	// The first failure is the one reported; the others were canceled by it.
+	for i, err := range errs {
+		if err == nil || err != first {
+			continue
+		}
+		switch i {
+		case 0:
+			return nil, fmt.Errorf("listing users (page %d): %w", pages, err)
+		case 1:
+			return nil, fmt.Errorf("reading the organizations: %w", err)
+		case 2:
+			return nil, fmt.Errorf("reading personas: %w", err)
+		default:
+			return nil, fmt.Errorf("reading loan folders: %w", err)
+		}
 	}
 	if w.Root, err = OrgTree(orgs); err != nil {
 		return nil, err
 	}
-	ps, _, err := c.Personas(ctx)
-	w.Reads.PersonaCalls++
-	if err != nil {
-		return nil, fmt.Errorf("reading personas: %w", err)
-	}
-	w.Personas = ps
-	folders, _, err := c.LoanFolders(ctx)
-	w.Reads.OtherCalls++
-	if err != nil {
-		return nil, fmt.Errorf("reading loan folders: %w", err)
-	}
-	w.LoanFolders = folders
 	return w, nil
+}
+
+// SlimUser is what planning keeps of a user not in the file: the id, the
+// first and last name (--sync names the users it would disable), the
+// organization, the enabled flags and the API-user flag, the personas,
+// groups and indicators the access rules, sync and the group names need.
+// Its entity lists are shared with u; the rest of u (licenses, contact
+// fields, comments) is dropped.
+func SlimUser(u *encompass.User) encompass.User {
+	s := *u // the decoder's notes on absent lists come along
+	s.MiddleName, s.Suffix, s.FullName = "", "", ""
+	s.Email, s.Password, s.Title, s.Phone, s.CellPhone, s.Fax = "", "", "", "", "", ""
+	s.EmployeeID, s.ChumID, s.NMLSOriginatorID, s.NMLSExpirationDate, s.WorkingFolder = "", "", "", "", ""
+	s.Licenses, s.CCSite, s.Comments, s.EmailSignature, s.OAuthClientID = nil, nil, "", "", ""
+	s.PeerLoanAccess, s.SubordinateLoanAccess = "", ""
+	s.AllowImpersonation, s.IsSSOOnly, s.IsSSODisconnected, s.RequirePasswordChange = nil, nil, nil, nil
+	return s
 }
 
 // OrgTree links a flat list of organizations into a tree by their parentOrg

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/encimport/encimport/apiclient"
@@ -221,20 +222,27 @@ func TestPlanFileFormat(t *testing.T) {
 type fakeReader struct {
 	users       []encompass.User
 	pageSize    int
+	mu          sync.Mutex // Fetch reads concurrently
 	calls       map[string]int
 	failPersona bool
 }
 
+func (f *fakeReader) count(k string) {
+	f.mu.Lock()
+	f.calls[k]++
+	f.mu.Unlock()
+}
+
 func (f *fakeReader) GetUser(ctx context.Context, id string) (*encompass.User, *apiclient.Response, error) {
-	f.calls["me"]++
+	f.count("me")
 	return &encompass.User{ID: "admin", UserIndicators: []string{encompass.IndicatorSuperAdministrator}}, nil, nil
 }
 
 func (f *fakeReader) ListUsers(ctx context.Context, orgID string, fn func([]encompass.User) error) (int, error) {
-	f.calls["list from "+orgID]++
+	f.count("list from " + orgID)
 	pages := 0
 	for start := 0; start < len(f.users); start += f.pageSize {
-		f.calls["list"]++
+		f.count("list")
 		pages++
 		if err := fn(f.users[start:min(start+f.pageSize, len(f.users))]); err != nil {
 			return pages, err
@@ -244,17 +252,17 @@ func (f *fakeReader) ListUsers(ctx context.Context, orgID string, fn func([]enco
 }
 
 func (f *fakeReader) Organizations(ctx context.Context) ([]encompass.Organization, int, error) {
-	f.calls["orgs"]++
+	f.count("orgs")
 	return flatten(testWorld().Root), 1, nil
 }
 
 func (f *fakeReader) LoanFolders(ctx context.Context) ([]encompass.LoanFolder, *apiclient.Response, error) {
-	f.calls["folders"]++
+	f.count("folders")
 	return testWorld().LoanFolders, nil, nil
 }
 
 func (f *fakeReader) Personas(ctx context.Context) ([]encompass.Persona, *apiclient.Response, error) {
-	f.calls["personas"]++
+	f.count("personas")
 	if f.failPersona {
 		return nil, nil, errors.New("503 unavailable")
 	}

@@ -1,8 +1,15 @@
 package planner
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,5 +323,135 @@ func testSandboxProtectsAccounts(t *testing.T, dialect string) {
 	mustProblem(t, p.Rows[1], "action", `the user "admin"`, "last enabled super administrator", "once the rows above are applied")
 	if st := sb.Server.Stats(); st.Patches != 1 || st.Moves != 1 || st.Creates != 0 {
 		t.Errorf("writes: %d patches, %d moves, %d creates; want only the test's own", st.Patches, st.Moves, st.Creates)
+	}
+}
+
+// noTotal serves sb through a proxy that hides X-Total-Count, so that
+// ListUsers walks one page at a time.
+func noTotal(t *testing.T, sb *sandbox.Running) string {
+	t.Helper()
+	u, err := url.Parse(sb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del(apiclient.HeaderTotalCount)
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestSandboxParallelFetchPlansAsSequential: the pages asked together, and
+// the users not in the file kept slim, give the very plan the sequential
+// fetch of whole users gives, in both dialects, for a world of many pages
+// and a file touching some of its users (updates, moves, disables, groups
+// named by users not in the file, creates).
+func TestSandboxParallelFetchPlansAsSequential(t *testing.T) {
+	forEachDialect(t, testSandboxParallelFetchPlansAsSequential)
+}
+
+func testSandboxParallelFetchPlansAsSequential(t *testing.T, dialect string) {
+	w := sandbox.DefaultWorld()
+	on := true
+	for i := range 230 {
+		org := []string{sandbox.OrgDenverBranch, sandbox.OrgPhoenixBranch, sandbox.OrgBostonBranch}[i%3]
+		w.Users = append(w.Users, encompass.User{
+			ID: fmt.Sprintf("many.%03d", i), FirstName: "Many", LastName: fmt.Sprint(i), Email: fmt.Sprintf("many%d@example.com", i),
+			Password: sandbox.DefaultPassword, WorkingFolder: "My Pipeline", Organization: &encompass.EntityRef{EntityID: org},
+			Personas: []encompass.EntityRef{{EntityID: sandbox.PersonaIDLoanOfficer}}, AccountEnabled: &on, LoginEnabled: &on,
+			Title: "Loan Officer", Licenses: []encompass.License{{State: "CO", Selected: true, License: fmt.Sprint(i)}},
+		})
+	}
+	sb, err := sandbox.Start(sandbox.Options{Dialect: dialect, World: w, ConcurrencyLimit: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+
+	recs := func() []*importer.Record {
+		return []*importer.Record{
+			rec(2, "id", "many.001", "title", "Branch Manager", "licenses", "CO;UT"),
+			rec(3, "id", "many.002", "firstName", "Renamed", "orgId", "Boston Branch"),
+			rec(4, "action", "move", "id", "many.100", "orgId", "Denver Branch"),
+			rec(5, "action", "disable", "id", "many.200"),
+			rec(6, "id", "lo.denver", "cellPhone", "<clear>", "personas", "Loan Processor"),
+			rec(7, "id", "itest.new", "firstName", "Ida", "lastName", "Test", "email", "ida@example.com",
+				"password", "Welcome-123", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Denver Branch"),
+			rec(8, "id", "MANY.229", "email", "new229@example.com"),
+			rec(9, "action", "update", "id", "nobody.here", "title", "X"),
+		}
+	}
+	ids := map[string]bool{}
+	for _, r := range recs() {
+		ids[strings.ToLower(r.Get(importer.ColID))] = true
+	}
+	parallel, err := apiclient.New(sb.URL, sandbox.Login(sandbox.BuiltinAdminID), apiclient.WithPageSize(10), apiclient.WithConcurrency(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sequential, err := apiclient.New(noTotal(t, sb), sandbox.Login(sandbox.BuiltinAdminID), apiclient.WithPageSize(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp, err := FetchFor(ctx, parallel, func(id string) bool { return ids[strings.ToLower(id)] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := Fetch(ctx, sequential)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wp.Users) != len(ws.Users) || len(ws.Users) != len(sb.Server.Users()) {
+		t.Fatalf("users: parallel %d, sequential %d, server %d", len(wp.Users), len(ws.Users), len(sb.Server.Users()))
+	}
+	if wp.Reads.UserPages >= ws.Reads.UserPages {
+		t.Errorf("pages: parallel %d, sequential %d; the total saves the final empty page", wp.Reads.UserPages, ws.Reads.UserPages)
+	}
+	if u := wp.Users["many.050"]; u == nil || u.Email != "" || u.Licenses != nil || u.Organization == nil || u.LastName != "50" {
+		t.Errorf("a user not in the file is kept as %+v, want it slim", u)
+	}
+	if u := wp.Users["many.001"]; u == nil || u.FirstName != "Many" || len(u.Licenses) == 0 {
+		t.Errorf("a user of the file is kept as %+v, want it whole", u)
+	}
+	in := plan.Input{Path: "itest.csv"}
+	same(t, "plan", Build(recs(), wp, in, plan.Options{MoveBatchSize: 100}), Build(recs(), ws, in, plan.Options{MoveBatchSize: 100}))
+	// --sync over Phoenix Branch: the users not in the file, named, to
+	// disable (a high threshold so the plan is not refused).
+	syncOpts := plan.Options{MoveBatchSize: 100, Sync: &plan.SyncOptions{Scopes: []string{"Phoenix Branch"}, MaxDisable: "100%"}}
+	var feed []*importer.Record
+	for i := 1; i < 230; i += 3 {
+		if i%9 != 1 { // some of Phoenix Branch's users are left out of the feed
+			feed = append(feed, rec(len(feed)+2, "id", fmt.Sprintf("many.%03d", i)))
+		}
+	}
+	copyFeed := func() []*importer.Record { return slices.Clone(feed) }
+	sp := Build(copyFeed(), wp, in, syncOpts)
+	if sp.Sync == nil || sp.Sync.Disable == 0 {
+		t.Fatalf("sync plan %+v: nothing to disable", sp.Sync)
+	}
+	same(t, "sync plan", sp, Build(copyFeed(), ws, in, syncOpts))
+}
+
+// same fails t unless the two plans save the same (their reads apart).
+func same(t *testing.T, what string, pp, ps *plan.Plan) {
+	t.Helper()
+	pp.Reads, ps.Reads = plan.ReadStats{}, plan.ReadStats{}
+	var bp, bs bytes.Buffer
+	if err := plan.Save(&bp, pp); err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Save(&bs, ps); err != nil {
+		t.Fatal(err)
+	}
+	if bp.String() != bs.String() {
+		t.Errorf("%ss differ:\nparallel:   %s\nsequential: %s", what, bp.String(), bs.String())
+	}
+	if s := pp.Summary(); what == "plan" && (s.Create != 1 || s.Update < 3 || s.Move < 1 || s.Disable != 1) {
+		t.Errorf("summary %+v: the file's rows are not planned as meant", s)
 	}
 }

@@ -29,6 +29,17 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == bench.ReadChildCommand {
 		os.Exit(child(os.Args[2], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) == 3 && os.Args[1] == bench.PlanChildCommand {
+		res, err := bench.MeasurePlan(context.Background(), os.Args[2])
+		if err == nil {
+			err = json.NewEncoder(os.Stdout).Encode(res)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -76,6 +87,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.NaiveCreates, "naive-creates", 300, "creates by the naive client (0 = skip)")
 	fs.IntVar(&c.NaiveMoves, "naive-moves", 300, "single-user moves by the naive client (0 = skip)")
 	fs.IntVar(&c.RawCreates, "raw-creates", 3000, "reference creates by goroutines calling apiclient directly (0 = skip)")
+	fs.IntVar(&c.LenderUsers, "lender-users", 20000, "users of the lender planned against at 0, -latency and -slow-latency (0 = skip)")
+	fs.IntVar(&c.LenderRows, "lender-rows", 100, "rows of that plan")
+	fs.DurationVar(&c.SlowLatency, "slow-latency", 300*time.Millisecond, "the real service's latency, for the planning and whole-apply scenarios")
+	fs.IntVar(&c.WholeCreates, "whole-creates", 2000, "creates of the whole apply at -slow-latency (0 = skip)")
+	fs.IntVar(&c.JournalCreates, "journal-creates", 3000, "creates with a journal on a slow disk (0 = skip)")
+	fs.DurationVar(&c.SyncDelay, "sync-delay", 2*time.Millisecond, "added to each sync of that journal")
+	fs.IntVar(&c.MemRows, "mem-rows", 250000, "rows × 34 columns of the plan whose peak memory is measured (0 = skip)")
 	inProcess := fs.Bool("in-process", false, "measure reading in this process instead of a child (peak memory then includes everything before)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,8 +127,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		CPUs: runtime.NumCPU(), CPUModel: cpuModel(), Command: "go run ./cmd/encbench",
 		Settings: []string{
 			fmt.Sprintf("sandbox: latency %v per call, concurrency limit %d; executor concurrency %d, the client pacing its calls with the adaptive limiter (as `encimport apply` wires it)", c.API.Latency, c.API.Limit, c.API.Concurrency),
-			fmt.Sprintf("sizes: xlsx %d rows, csv %d rows, %d creates (then again with %d slots held), %d moves, %d rows planned, naive client %d creates and %d moves",
-				c.XLSXRows, c.CSVRows, c.Creates, c.Hold, c.Moves, c.PlanRows, c.NaiveCreates, c.NaiveMoves),
+			fmt.Sprintf("sizes: xlsx %d rows, csv %d rows, %d creates (then again with %d slots held), %d moves, %d rows planned, naive client %d creates and %d moves; "+
+				"%d rows planned against %d users at 0, %v and %v; whole apply of %d creates at %v; %d creates with a journal synced +%v; plan of %d rows × 34 columns",
+				c.XLSXRows, c.CSVRows, c.Creates, c.Hold, c.Moves, c.PlanRows, c.NaiveCreates, c.NaiveMoves,
+				c.LenderRows, c.LenderUsers, c.API.Latency, c.SlowLatency, c.WholeCreates, c.SlowLatency, c.JournalCreates, c.SyncDelay, c.MemRows),
 			fmt.Sprintf("whole run: %v; load average (1, 5, 15 min) %s at the start, %s at the end — other work on this %d-CPU machine (teammates' test suites) slows every figure, the rates included, since client and sandbox share the CPUs",
 				time.Since(start).Round(time.Second), res.LoadBefore, res.LoadAfter, runtime.NumCPU()),
 		},

@@ -22,6 +22,10 @@ type API struct {
 	Latency     time.Duration // sandbox latency per call (50ms in make bench)
 	Limit       int           // sandbox concurrency limit (30, the Encompass default)
 	Concurrency int           // executor concurrency (30)
+
+	input     string        // a file to read instead of the records given
+	stateDir  string        // with a journal in this directory ("": none)
+	syncDelay time.Duration // added to each sync of that journal
 }
 
 // Bound is the most calls per second any client can make when hold of the
@@ -47,14 +51,21 @@ func (a API) serve(world *sandbox.World) (*sandbox.Running, error) {
 // grant, upserts by default, no journal and no report file (the rows are
 // counted from the result).
 func (a API) config(run *sandbox.Running, recs []*importer.Record) job.Config {
+	input := "bench"
+	if a.input != "" {
+		input, recs = a.input, nil
+	}
 	return job.Config{
 		Target: job.Target{APIURL: run.URL, InstanceID: sandbox.DefaultInstanceID,
 			ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret},
 		Concurrency: a.Concurrency,
-		Input:       "bench",
+		Input:       input,
 		Records:     recs,
 		Planner:     plan.Options{DefaultAction: encompass.ActionUpsert, MoveBatchSize: 100},
 		NoReport:    true,
+		StateDir:    a.stateDir,
+
+		JournalSyncDelay: a.syncDelay,
 	}
 }
 
@@ -113,7 +124,7 @@ func (r ApplyResult) CallsPerSecond() float64 {
 // against a sandbox of world while hold of its slots are taken by another
 // client. The clocks run from the plan made (job.Env.Planned) to the
 // executor's return (job.Env.Executed).
-func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.Record, hold int) (ApplyResult, error) {
+func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.Record, hold int, begin func()) (ApplyResult, error) {
 	run, err := a.serve(world)
 	if err != nil {
 		return ApplyResult{}, err
@@ -162,6 +173,9 @@ func (a API) apply(ctx context.Context, world *sandbox.World, recs []*importer.R
 			res.AvgLimit = stop()
 			stop = nil
 		},
+	}
+	if begin != nil {
+		begin()
 	}
 	out, err := job.Apply(ctx, a.config(run, recs), env)
 	if stop != nil {
@@ -230,7 +244,7 @@ func createRecords(prefix string, n int) []*importer.Record {
 // Creates applies n creates of new users against a default-world sandbox
 // while hold of its slots are taken by another client (Server.Hold).
 func (a API) Creates(ctx context.Context, n, hold int) (ApplyResult, error) {
-	return a.apply(ctx, nil, createRecords("c", n), hold)
+	return a.apply(ctx, nil, createRecords("c", n), hold, nil)
 }
 
 // MovePairs are the (source, target) organizations of the move scenario,
@@ -307,7 +321,23 @@ func moveWorld(prefix string, counts []int) (*sandbox.World, []*importer.Record)
 // MovePairs) through the planner and executor.
 func (a API) Moves(ctx context.Context, counts []int) (ApplyResult, error) {
 	w, recs := moveWorld("m", counts)
-	return a.apply(ctx, w, recs, 0)
+	return a.apply(ctx, w, recs, 0, nil)
+}
+
+// UserPages is how many pages ListUsers asks for users users with width
+// pages at a time: the first (DefaultListPageSize users), then the rest
+// together in pages of the first's size or larger, spreading the rest over
+// one wave of width pages when that stays within MaxListPageSize (the
+// sandbox's users are small, so the size budget does not bind). No page is
+// asked twice and no empty page closes the list (the total ends it).
+func UserPages(users, width int) int {
+	first := apiclient.DefaultListPageSize
+	if users <= first {
+		return 1 // X-Total-Count ends the list: no empty page after a full one
+	}
+	rest := users - first
+	per := max(first, min(apiclient.MaxListPageSize, (rest+width-1)/width))
+	return 1 + (rest+per-1)/per
 }
 
 // PlanResult is one planning run.
@@ -358,10 +388,9 @@ func (a API) Planning(ctx context.Context, n int) (PlanResult, error) {
 			return err
 		}
 		st := run.Server.Stats()
-		page := apiclient.DefaultListPageSize
 		res = PlanResult{
 			Rows: len(p.Rows), Users: users, Reads: p.Reads, ServerReads: st.Requests - st.TokenRequests,
-			LowerBound: (users+page-1)/page + 4, Elapsed: time.Since(start),
+			LowerBound: UserPages(users, a.Concurrency) + 4, Elapsed: time.Since(start),
 		}
 		return nil
 	}})

@@ -24,7 +24,15 @@ type Config struct {
 	NaiveCreates int    // 6: creates by the naive client (300)
 	NaiveMoves   int    // 6: single-user moves by the naive client (300)
 	RawCreates   int    // 2r: reference creates by Limit goroutines calling apiclient directly (3,000)
-	Log          io.Writer
+
+	LenderUsers    int           // 7: users of the lender planned against (20,000), at 0, API.Latency and SlowLatency
+	LenderRows     int           // 7: rows of that plan (100)
+	SlowLatency    time.Duration // 7 and 8: the real service's latency (300ms)
+	WholeCreates   int           // 8: creates of the whole apply at SlowLatency (2,000)
+	JournalCreates int           // 9: creates with a journal (3,000)
+	SyncDelay      time.Duration // 9: added to each sync of that journal (2ms)
+	MemRows        int           // 10: rows of the memory scenario (250,000 × 34 columns)
+	Log            io.Writer
 }
 
 // Results are the raw measurements behind the lines.
@@ -43,6 +51,11 @@ type Results struct {
 	SubsetMoveBound  int
 	MoveCounts       []int
 	SubsetMoveCounts []int
+	LenderPlanBase   *LenderPlanResult // at 0 latency: the decode term of 7's bound
+	LenderPlans      []LenderPlanResult
+	WholeApply       *WholeApplyResult
+	JournalApply     *JournalApplyResult
+	Memory           *MemResult
 }
 
 // Targets of issue 6.
@@ -162,7 +175,70 @@ func Run(ctx context.Context, c Config) (*Results, error) {
 		r.SubsetMoves = &sub
 		c.logf("  encimport on the same moves: %d calls in %v", sub.WriteCalls, sub.Elapsed.Round(time.Millisecond))
 	}
+	if err := c.runLender(ctx, r); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// runLender runs the scenarios of issue 18 the config sizes.
+func (c Config) runLender(ctx context.Context, r *Results) error {
+	if c.LenderUsers > 0 {
+		for _, lat := range []time.Duration{0, c.API.Latency, c.SlowLatency} {
+			a := c.API
+			a.Latency = lat
+			c.logf("planning %d rows against %d users at %v", c.LenderRows, c.LenderUsers, lat)
+			res, err := a.LenderPlan(ctx, c.LenderUsers, c.LenderRows)
+			if err != nil {
+				return fmt.Errorf("planning against %d users: %w", c.LenderUsers, err)
+			}
+			c.logf("  %v, %d reads (%d pages)", res.Elapsed.Round(time.Millisecond), res.Reads.Total(), res.Reads.UserPages)
+			if lat == 0 {
+				r.LenderPlanBase = &res
+			} else {
+				r.LenderPlans = append(r.LenderPlans, res)
+			}
+		}
+	}
+	if c.WholeCreates > 0 {
+		a := c.API
+		a.Latency = c.SlowLatency
+		c.logf("whole apply of %d creates at %v", c.WholeCreates, a.Latency)
+		res, err := a.WholeApply(ctx, c.WholeCreates)
+		if err != nil {
+			return fmt.Errorf("whole apply: %w", err)
+		}
+		r.WholeApply = &res
+		c.logf("  %v whole, writes %v, %d failed", res.Whole.Round(time.Millisecond), res.Elapsed.Round(time.Millisecond), res.Failed)
+	}
+	if c.JournalCreates > 0 {
+		c.logf("%d creates with a journal, each sync +%v", c.JournalCreates, c.SyncDelay)
+		res, err := c.API.JournalCreates(ctx, c.JournalCreates, c.SyncDelay)
+		if err != nil {
+			return fmt.Errorf("creates with a journal: %w", err)
+		}
+		r.JournalApply = &res
+		c.logf("  %d write calls in %v = %.0f/s, %d failed", res.WriteCalls, res.Elapsed.Round(time.Millisecond), res.CallsPerSecond(), res.Failed)
+	}
+	if c.MemRows > 0 {
+		c.logf("generating/reusing %d-row, %d-column csv in %s", c.MemRows, len(WideColumns), c.CacheDir)
+		path, err := EnsureWideCSV(c.CacheDir, c.MemRows)
+		if err != nil {
+			return fmt.Errorf("generating the wide csv: %w", err)
+		}
+		var res MemResult
+		if c.Exe == "" {
+			res, err = MeasurePlan(ctx, path)
+		} else {
+			res, err = RunPlanChild(ctx, c.Exe, path)
+		}
+		if err != nil {
+			return err
+		}
+		r.Memory = &res
+		c.logf("  plan of %d rows: peak %d MB in %.1fs", res.Rows, res.PeakRSS>>20, res.Seconds)
+	}
+	return nil
 }
 
 func (c Config) measure(ctx context.Context, path string) (ReadResult, error) {
@@ -215,7 +291,7 @@ func (r *Results) Lines(c Config) []Line {
 	}
 	if x := r.Plan; x != nil {
 		l := Exactly("5", fmt.Sprintf("planning %d rows, read calls", x.Rows), float64(x.Reads.Total()), "calls", float64(x.LowerBound),
-			fmt.Sprintf("ceil(%d users/%d) pages + org list + personas + me + loan folders", x.Users, apiclient.DefaultListPageSize))
+			fmt.Sprintf("%d user pages (1 of %d, the rest in one wave) + org list + personas + me + loan folders", UserPages(x.Users, c.API.Concurrency), apiclient.DefaultListPageSize))
 		l.OK = l.OK && x.ServerReads == int64(x.LowerBound)
 		l.Note = fmt.Sprintf("%d pages + %d org + %d persona + %d other; sandbox saw %d; %v",
 			x.Reads.UserPages, x.Reads.OrgCalls, x.Reads.PersonaCalls, x.Reads.OtherCalls, x.ServerReads, x.Elapsed.Round(time.Millisecond))
@@ -240,7 +316,7 @@ func (r *Results) Lines(c Config) []Line {
 		}
 		ls = append(ls, l)
 	}
-	return ls
+	return append(ls, r.lenderLines(c)...)
 }
 
 func applyLine(id, what string, x ApplyResult, bound float64, why string, no429 bool) Line {

@@ -27,12 +27,27 @@ func Method(c Config) []string {
 			"through the executor; move calls are the sandbox's Stats().Moves, held against Σ ceil(n/100) over the pairs.",
 		"5: a world holding the default users plus one user per planned row; rows are upserts of those users " +
 			"(a quarter with a new title). Read calls are the plan's ReadStats, cross-checked with the requests the " +
-			"sandbox saw (token calls excluded). The lower bound is ceil(users/250) list pages (250 users a page keeps a page of users with every license well under the 6 MB cap) + 1 organization list page + " +
+			"sandbox saw (token calls excluded). The bound is the calls of the paging plan, nothing asked twice: the first users page (250 users, well under the 6 MB cap with every license) and " +
+			"the rest in one wave of as many pages as the concurrency, each of at least 250 and at most 1,000 users (bench.UserPages), + 1 organization list page + " +
 			"1 persona list + 1 GET users/me + 1 loan folder list.",
 		"6: the naive client uses the same apiclient and sandbox settings but one goroutine, one call at a time, " +
 			"one create per user and one move call per user, on a subset; the gain is shown as a ratio, measured in the same run. " +
 			"2r is a reference, not a product path: Limit goroutines calling apiclient.CreateUser directly on the same plan, " +
 			"to separate what the machine, sandbox and client can do from what the executor does.",
+		fmt.Sprintf("7: a world of the default users plus %d generated ones; %d rows upsert some of them; job.Plan (as `encimport plan`) is "+
+			"timed from its start to the plan made, at 0 latency, at %v and at %v. The bound is 2 × latency + decode, decode being "+
+			"the same plan at 0 latency on the same machine (the reads' CPU on both sides of loopback, decoding and planning). "+
+			"The reads: GET users/me first (users are listed from the caller's organization), then the organizations, personas, "+
+			"loan folders and the first users page together, then the remaining pages together, sized from X-Total-Count.",
+			c.LenderUsers, c.LenderRows, c.API.Latency, c.SlowLatency),
+		fmt.Sprintf("8: job.Apply of %d creates against a default-world sandbox at %v latency, timed from the call to its "+
+			"return (token, planning reads, writes); the bound is the planning reads' 2 round trips plus N × latency / %d.",
+			c.WholeCreates, c.SlowLatency, c.API.Limit),
+		fmt.Sprintf("9: as 2, with a journal in a temporary state directory whose every sync is delayed %v "+
+			"(executor.WithSyncDelay, a slow disk); the rows are read from a csv file (a journal is keyed by its digest).",
+			c.SyncDelay),
+		fmt.Sprintf("10: `encimport plan --sandbox` of a generated %d-row csv with every one of the 34 columns (creates), "+
+			"run by job.Plan in a fresh child process, report written; peak memory is the child's VmHWM.", c.MemRows),
 	}
 }
 

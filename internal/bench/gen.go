@@ -144,3 +144,58 @@ func header() []string {
 	}
 	return h
 }
+
+// WideColumns are every column of the template (34): the file of the
+// memory scenario at the documented cap of plan and apply.
+var WideColumns = importer.Columns()
+
+// WidePersonRow returns the values of WideColumns for person i: PersonRow's
+// values and the other columns filled as an export of every field would.
+func WidePersonRow(prefix string, i int, orgID string) []string {
+	row := make([]string, len(WideColumns))
+	for k, v := range PersonRow(prefix, i, orgID) {
+		row[FileColumns[k]] = v
+	}
+	n := 1000 + i%9000
+	row[importer.ColSuffix] = []string{"", "Jr", "Sr", "III"}[i%4]
+	row[importer.ColFax] = "303-555-" + strconv.Itoa(9000-n%1000)
+	row[importer.ColChumID] = "C" + strconv.Itoa(i)
+	row[importer.ColAPIUser] = "false"
+	row[importer.ColAllowImpersonation] = "false"
+	row[importer.ColIsSSOOnly] = "false"
+	row[importer.ColRequirePasswordChange] = "true"
+	row[importer.ColSubordinateLoanAccess] = "ReadOnly"
+	row[importer.ColLoginEnabled] = "true"
+	row[importer.ColEmailSignature] = "Regards, " + firstNames[i%len(firstNames)]
+	return row
+}
+
+// EnsureWideCSV returns the path of a CSV file with rows data rows of
+// WideColumns in dir, generating it unless an up-to-date one is cached.
+func EnsureWideCSV(dir string, rows int) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("bench-wide-v%d-%d.csv", genVersion, rows))
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	err := atomicfile.Write(path, 0o600, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		w := csv.NewWriter(bw)
+		h := make([]string, len(WideColumns))
+		for k, c := range WideColumns {
+			h[k] = c.String()
+		}
+		_ = w.Write(h)
+		for i := range rows {
+			_ = w.Write(WidePersonRow("w", i, fileOrg))
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return bw.Flush()
+	})
+	return path, err
+}

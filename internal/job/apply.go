@@ -50,6 +50,7 @@ func (a *Applied) Unfinished() int {
 // The returned Applied is never nil; its Report is set whenever a report
 // was written, also when the error is ErrInterrupted or the executor's.
 func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
+	defer holdMemory()()
 	res := &Applied{}
 	log := env.log()
 	pr, err := prepare(cfg, env, true)
@@ -101,13 +102,20 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 
 	var j *executor.Journal
 	if cfg.StateDir != "" {
-		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256); err != nil {
+		if j, err = executor.OpenJournal(cfg.StateDir, p.Input.SHA256, executor.WithSyncDelay(cfg.JournalSyncDelay)); err != nil {
 			return res, fmt.Errorf("journal: %w", err)
 		}
 		defer j.Close()
 	}
+	// With a journal, a worker waits for its start record's sync before
+	// its call takes a slot: half as many workers again as slots keep the
+	// slots busy meanwhile (the client still bounds the calls in flight).
+	workers := cfg.concurrency()
+	if j != nil {
+		workers += workers / 2
+	}
 	out, runErr := executor.Run(ctx, s.Client, p, executor.Options{
-		Concurrency: cfg.concurrency(),
+		Concurrency: workers,
 		Journal:     j,
 		Progress:    env.Progress,
 		Logger:      env.Log,

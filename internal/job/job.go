@@ -15,7 +15,8 @@ import (
 )
 
 // PlanMaxRows bounds the data rows plan and apply take from one file: they
-// hold every row in memory (about 1 KB each) to diff it with the server.
+// hold every row in memory (at most about MemoryPerRow each) to diff it
+// with the server.
 // Validate streams and takes up to importer.DefaultMaxRows.
 const PlanMaxRows = 250_000
 
@@ -52,6 +53,9 @@ type Config struct {
 	// StateDir holds the lock and the journal of Apply. "": neither (the
 	// bench, which measures the executor without a journal's fsyncs).
 	StateDir string
+	// JournalSyncDelay makes every sync of the journal this much slower (a
+	// slow disk, for the bench and tests; 0 in real runs).
+	JournalSyncDelay time.Duration
 
 	// Input is the file to read. With PlanFile it may be "": the input the
 	// reviewed plan names. With Records it only names the rows.

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,5 +164,44 @@ func TestValidateCountsAndReports(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.Report); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestValidateReportInOrder: the report, written on its own goroutine in
+// batches, holds every row once, in input order, problems included.
+func TestValidateReportInOrder(t *testing.T) {
+	cfg, _ := sandboxConfig(t)
+	var b strings.Builder
+	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
+	const n = 2*reportBatch + 7
+	for i := range n {
+		email := fmt.Sprintf("v%d@example.com", i)
+		if i%100 == 0 {
+			email = "not-an-email"
+		}
+		fmt.Fprintf(&b, "create,v.%04d,Ann,Able,%s,Secr3t!pass,My Pipeline,Loan Officer,Denver Branch\n", i, email)
+	}
+	if err := os.WriteFile(cfg.Input, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Validate(context.Background(), cfg, Env{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != n || res.Invalid != (n+99)/100 {
+		t.Fatalf("result %+v", res)
+	}
+	data, err := os.ReadFile(cfg.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != n+1 {
+		t.Fatalf("report has %d lines, want %d", len(lines), n+1)
+	}
+	for i, l := range lines[1:] {
+		if !strings.Contains(l, fmt.Sprintf("v.%04d", i)) {
+			t.Fatalf("report line %d is %q, want row v.%04d", i+2, l, i)
+		}
 	}
 }
