@@ -101,7 +101,11 @@ func TestSummaryAndCounts(t *testing.T) {
 }
 
 func TestReportRows(t *testing.T) {
-	rows := report.PlanRows(mixedPlan())
+	mp := mixedPlan()
+	rows := make([]report.Row, len(mp.Rows))
+	for i := range mp.Rows {
+		rows[i] = report.PlanRow(mp, &mp.Rows[i])
+	}
 	if len(rows) != 8 {
 		t.Fatalf("%d rows", len(rows))
 	}

@@ -35,14 +35,16 @@ type ErrorsInput struct {
 // NeedsErrorsFile reports whether rows hold a row to fix: invalid or failed.
 func NeedsErrorsFile(rows []Row) bool {
 	for _, r := range rows {
-		if needsFix(r.Status) {
+		if NeedsFix(r.Status) {
 			return true
 		}
 	}
 	return false
 }
 
-func needsFix(s plan.Status) bool { return s == plan.StatusInvalid || s == plan.StatusFailed }
+// NeedsFix reports whether a row of status s belongs in the file of rows
+// to fix (invalid or failed).
+func NeedsFix(s plan.Status) bool { return s == plan.StatusInvalid || s == plan.StatusFailed }
 
 // DefaultErrorsPath is the re-upload file's path when none is given:
 // <input-without-ext>-errors-<20060102-150405>.xlsx or .csv (the input's
@@ -67,7 +69,7 @@ func WriteErrors(path string, in ErrorsInput, rows []Row) (string, int, error) {
 	msgs := map[string]map[int]string{}
 	n := 0
 	for _, r := range rows {
-		if !needsFix(r.Status) || r.Sheet == plan.SheetNotInFile { // --sync's rows are in no file
+		if !NeedsFix(r.Status) || r.Sheet == plan.SheetNotInFile { // --sync's rows are in no file
 			continue
 		}
 		if msgs[r.Sheet] == nil {

@@ -115,7 +115,7 @@ func TestHTMLPlanPage(t *testing.T) {
 
 func TestHTMLRunPage(t *testing.T) {
 	p := htmlPlan()
-	results := PlanRows(p)
+	results := planRows(p)
 	results[0].Status, results[0].HTTPStatus = plan.StatusCreated, 201
 	results[1].Status = plan.StatusFailed
 	results[1].Message = "Bad Request: title: too long"
@@ -178,4 +178,13 @@ func TestWriteHTMLFile(t *testing.T) {
 	if bytes.Contains(j, []byte(rowPassword)) {
 		t.Error("person holds the password")
 	}
+}
+
+// planRows is the report of every row of p, as `plan` writes it.
+func planRows(p *plan.Plan) []Row {
+	out := make([]Row, len(p.Rows))
+	for i := range p.Rows {
+		out[i] = PlanRow(p, &p.Rows[i])
+	}
+	return out
 }

@@ -126,13 +126,3 @@ func review(p *plan.Plan, r *plan.Row) Review {
 	v.Steps = strings.Join(steps, StepSep)
 	return v
 }
-
-// PlanRows returns PlanRow of every row of p, in input order: the report
-// of `plan` and `apply --dry-run`.
-func PlanRows(p *plan.Plan) []Row {
-	out := make([]Row, len(p.Rows))
-	for i := range p.Rows {
-		out[i] = PlanRow(p, &p.Rows[i])
-	}
-	return out
-}

@@ -1,6 +1,8 @@
 package job
 
 import (
+	"fmt"
+
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/report"
 )
@@ -23,19 +25,27 @@ type Pages struct {
 // is written.
 func (c Config) writeOutputs(env Env, reportPath, input string, p *plan.Plan, results []report.Row, sum *report.Summary) (string, Pages, error) {
 	var pg Pages
+	var err error
 	if reportPath == "" {
 		return "", pg, nil
 	}
+	// rows are what the errors file needs: all a run's results, or only the
+	// plan rows to fix, since a plan's report is written row by row (a
+	// plan of 250,000 rows need not hold 250,000 report rows too).
 	rows := results
-	if rows == nil {
-		rows = report.PlanRows(p)
-	}
 	if report.IsHTML(reportPath) {
 		if err := report.WriteHTML(reportPath, p, results, sum); err != nil {
 			return "", pg, err
 		}
 		pg.HTML = reportPath
-	} else if _, err := writeReport(reportPath, rows); err != nil {
+		if rows == nil {
+			rows = planRowsToFix(p)
+		}
+	} else if rows != nil {
+		if _, err := writeReport(reportPath, rows); err != nil {
+			return "", pg, err
+		}
+	} else if rows, err = streamPlanReport(reportPath, p); err != nil {
 		return "", pg, err
 	}
 	if c.HTML != "" && c.HTML != pg.HTML {
@@ -52,10 +62,44 @@ func (c Config) writeOutputs(env Env, reportPath, input string, p *plan.Plan, re
 		env.log().Warn("no file of rows to fix with --all-sheets; the report lists them")
 	default:
 		in := report.ErrorsInput{Path: input, Sheet: p.Input.Sheet, SHA256: p.Input.SHA256, IncludeHidden: p.Input.IncludeHidden}
-		var err error
 		if pg.Errors, pg.ErrorRows, err = report.WriteErrors(c.Errors, in, rows); err != nil {
 			env.log().Warn("the file of rows to fix was not written", "err", err)
 		}
 	}
 	return reportPath, pg, nil
+}
+
+// streamPlanReport writes the report of p's rows one at a time and returns
+// the rows to fix (invalid or failed).
+func streamPlanReport(path string, p *plan.Plan) ([]report.Row, error) {
+	w, err := report.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("writing the report: %w", err)
+	}
+	defer w.Abort() // a no-op after Close
+	var fix []report.Row
+	for i := range p.Rows {
+		r := report.PlanRow(p, &p.Rows[i])
+		if report.NeedsFix(r.Status) {
+			fix = append(fix, r)
+		}
+		if err := w.Write(r); err != nil {
+			return nil, fmt.Errorf("writing the report: %w", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("writing the report: %w", err)
+	}
+	return fix, nil
+}
+
+// planRowsToFix returns the report rows of p's invalid and failed rows.
+func planRowsToFix(p *plan.Plan) []report.Row {
+	var fix []report.Row
+	for i := range p.Rows {
+		if report.NeedsFix(p.Rows[i].Status) {
+			fix = append(fix, report.PlanRow(p, &p.Rows[i]))
+		}
+	}
+	return fix
 }
