@@ -5,8 +5,12 @@ PKGS := ./...
 
 all: build
 
+# The commit encimport --version names when the go command records none
+# (GOFLAGS=-buildvcs=false, a git worktree); "+dirty" with uncommitted changes.
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -ldflags "-X github.com/encimport/encimport/internal/cli.buildCommit=$(COMMIT)" -o bin/ ./cmd/...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

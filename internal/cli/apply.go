@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/job"
 )
@@ -20,18 +22,44 @@ type applyOptions struct {
 	file     string // "" with planFile: the input the plan names
 	planFile string // --plan FILE: execute the reviewed plan
 	dryRun   bool   // --dry-run: only plan, exactly `encimport plan`
+	yes      bool   // --yes: do not ask on a terminal
 	wait     time.Duration
 	outputs  outputOptions
 }
 
-func (o *applyOptions) flags(fs *flag.FlagSet) {
-	o.in.flags(fs)
-	o.conn.flags(fs)
-	o.sync.flags(fs)
+func (o *applyOptions) spec() spec {
+	return spec{
+		use:   "apply FILE",
+		also:  []string{"apply --plan plan.json [FILE]"},
+		short: "plan, then execute (--dry-run: only plan)",
+		long: `Plan FILE against Encompass as 'encimport plan' does, then carry the plan out
+and write a per-row report. On a terminal apply shows the plan's summary and
+asks before the first write (--yes does not ask; off a terminal, as under
+cron or in a pipe, it never asks). With --plan it carries out a reviewed plan
+(from 'encimport plan -o'), refused if the file, the instance or the caller
+changed, or if a user changed since the review; a reviewed plan is not asked
+about again. A rerun is safe: what is done is found unchanged.`,
+		example: `encimport apply people.xlsx                      # shows the plan, asks, applies
+encimport apply people.xlsx --yes --report done.xlsx
+encimport plan people.xlsx -o plan.json && encimport apply --plan plan.json
+encimport apply people.xlsx --dry-run            # exactly 'encimport plan'
+encimport apply hr.csv --sync Retail --protect-file protect.txt --quiet   # nightly, under cron`,
+		fileExt: []string{"xlsx", "csv"},
+	}
+}
+
+func (o *applyOptions) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.planFile, "plan", "", "execute the reviewed plan in `FILE` (from 'plan -o')")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "only plan: exactly 'encimport plan'")
+	fs.BoolVarP(&o.yes, "yes", "y", false, "do not ask before writing (apply asks only on a terminal)")
 	fs.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` (e.g. 30m) for another run against the same instance to finish (default: do not wait)")
+	o.in.flags(fs)
+	o.in.planFlags(fs)
+	o.conn.flags(fs)
+	stateDirFlag(fs, &o.conn)
+	o.sync.flags(fs)
 	o.outputs.flags(fs, true)
+	logFlags(fs, o.base)
 }
 
 func (o *applyOptions) args(files []string) error {
@@ -43,6 +71,13 @@ func (o *applyOptions) args(files []string) error {
 	}
 	if o.planFile != "" && o.sync.given() {
 		return usagef("apply --plan runs the reviewed plan with the --sync it was made with; give --sync to plan")
+	}
+	if fixed := o.given(planningFlagNames...); o.planFile != "" && len(fixed) > 0 {
+		return usagef("apply --plan carries out the reviewed plan as it was read and planned, so %s would do nothing; give %s to 'encimport plan'",
+			strings.Join(fixed, ", "), strings.Join(fixed, ", "))
+	}
+	if idle := o.given("wait", "yes"); o.dryRun && len(idle) > 0 {
+		return usagef("apply --dry-run only plans: it takes no lock and writes nothing, so %s would do nothing; drop it", strings.Join(idle, " and "))
 	}
 	if o.planFile == "" {
 		if err := oneFile("apply", files); err != nil {
@@ -76,9 +111,12 @@ func (o *applyOptions) run(ctx context.Context) error {
 	o.outputs.configure(&cfg)
 	streams := o.IO
 	streams.IsTerminal = streams.IsTerminal && !o.jsonLog() // JSON lines only: no bar
-	prog := newProgress(streams, o.log, o.quiet)
+	prog := newProgress(ctx, streams, o.log, o.quiet)
 	env := o.env()
 	env.Progress = prog.update
+	if o.asks() {
+		env.Planned = o.confirm(ctx, o.outputs.verbose)
+	}
 	res, err := job.Apply(ctx, cfg, env)
 	prog.finish()
 	if res.Run != nil {

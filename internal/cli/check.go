@@ -3,13 +3,14 @@ package cli
 import (
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/encompass"
@@ -61,9 +62,25 @@ type checkOptions struct {
 	conn   connOptions
 }
 
-func (o *checkOptions) flags(fs *flag.FlagSet) {
+func (o *checkOptions) spec() spec {
+	return spec{
+		use:   "check",
+		short: "read-only probe: token, instance, the caller's rights and scope",
+		long: `Check the connection before a run, with read calls only: get a token and ask
+the token endpoint about it, read the calling user, its personas and rights,
+and what a plan reads. Prints one line each and a verdict; exit 1 when
+something would stop a run.`,
+		example: `encimport check
+encimport check --config prod.env
+encimport check --sandbox
+encimport check --config encimport.env --quiet && encimport apply people.csv --config encimport.env`,
+	}
+}
+
+func (o *checkOptions) flags(fs *pflag.FlagSet) {
 	configFlag(fs, &o.config)
 	o.conn.flags(fs)
+	logFlags(fs, o.base)
 }
 
 func (o *checkOptions) args(files []string) error {

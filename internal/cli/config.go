@@ -598,6 +598,7 @@ type optDuration struct {
 }
 
 func (f *optDuration) String() string { return "" }
+func (f *optDuration) Type() string   { return "duration" }
 func (f *optDuration) Set(s string) error {
 	d, err := parseTimeout(s)
 	if err != nil {

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"net"
+	"os"
+	"strings"
 
 	"github.com/encimport/encimport/apiclient"
 	"github.com/encimport/encimport/executor"
@@ -26,19 +28,23 @@ const (
 // errRowProblems says the run finished but some rows are invalid or failed.
 var errRowProblems = errors.New("some rows are invalid or failed; see the report")
 
-// usageError is a bad command line.
-type usageError struct{ msg string }
+// usageError is a bad command line. A silent one has been explained
+// already (encimport alone prints the help).
+type usageError struct {
+	msg    string
+	silent bool
+}
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
 // exitCode is the one place that maps an error to the process's exit code.
 func exitCode(err error) int {
 	var ue *usageError
 	var oe *job.OutputError
 	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
@@ -57,9 +63,46 @@ func exitCode(err error) int {
 		return ExitLocked
 	case errors.Is(err, errRowProblems):
 		return ExitRowProblems
+	case errors.Is(err, errDeclined):
+		return ExitFatal // nothing was written
 	case errors.Is(err, apiclient.ErrAuth):
 		return ExitFatal
 	default:
 		return ExitFatal
 	}
+}
+
+// advice is what to do about err, for the errors whose messages come from
+// below and do not say ("": the message says it).
+func advice(err error) string {
+	var ue *usageError
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &ue):
+		return "" // each says how to fix the command line
+	case errors.Is(err, apiclient.ErrAuth):
+		return "check the settings in use ('encimport check' tests them)"
+	case errors.Is(err, executor.ErrLocked):
+		return "wait for it to finish, or give --wait 30m to wait for it"
+	case errors.As(err, &oe), errors.As(err, &ne):
+		return "check the API URL (--api-url, ENCOMPASS_API_URL) and the network; 'encimport check' tests the connection"
+	case errors.Is(err, os.ErrNotExist):
+		return "check the path"
+	case errors.Is(err, os.ErrPermission):
+		return "check the file's permissions, or use another path"
+	}
+	return ""
+}
+
+// packagePrefixes are the words a message below may still start a part
+// with ("apiclient: ..."): the CLI never shows them.
+var packagePrefixes = []string{"apiclient: ", "planner: ", "executor: ", "importer: ", "encompass: "}
+
+// withoutPrefixes removes the package names from a message.
+func withoutPrefixes(msg string) string {
+	for _, p := range packagePrefixes {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
 }

@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/job"
 )
@@ -22,15 +23,32 @@ type exportOptions struct {
 	force           bool
 }
 
-func (o *exportOptions) flags(fs *flag.FlagSet) {
-	o.conn.flags(fs)
-	configFlag(fs, &o.config)
-	fs.StringVar(&o.out, "o", "users.xlsx", "output `FILE`: .xlsx (the template's workbook), .csv or .jsonl; - for standard output (csv)")
-	fs.StringVar(&o.format, "format", "", "xlsx, csv or jsonl (default: by the extension of -o)")
+func (o *exportOptions) spec() spec {
+	return spec{
+		use:   "export",
+		short: "the users you can see, in the template's columns (read-only)",
+		long: `Write the users the caller can see in the template's columns, read page by
+page with read-only calls: edit the file and run it with plan and apply. An
+existing file is kept unless --force, and never replaced when it is the input
+of a recorded run.`,
+		example: `encimport export                                 # users.xlsx
+encimport export -o denver.csv --org "Denver Branch"
+encimport export -o - --format csv --persona "Loan Officer" | wc -l
+encimport export --sandbox -o users.jsonl --include-disabled`,
+	}
+}
+
+func (o *exportOptions) flags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.out, "output", "o", "users.xlsx", "output `FILE`: .xlsx (the template's workbook), .csv or .jsonl; - for standard output (csv)")
+	fs.StringVar(&o.format, "format", "", "`FORMAT` xlsx, csv or jsonl (default: by the extension of -o)")
 	fs.BoolVar(&o.force, "force", false, "replace the output file if it exists (never the input of a recorded run)")
 	fs.StringVar(&o.org, "org", "", "export this organization and below: an id, a path or a unique `NAME` (default: the caller's)")
 	fs.StringVar(&o.persona, "persona", "", "only the users holding this persona (`NAME` or id)")
 	fs.BoolVar(&o.includeDisabled, "include-disabled", false, "also the users whose account is disabled")
+	configFlag(fs, &o.config)
+	o.conn.flags(fs)
+	stateDirFlag(fs, &o.conn)
+	logFlags(fs, o.base)
 }
 
 func (o *exportOptions) args(files []string) error {

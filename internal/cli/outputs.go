@@ -2,10 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/internal/job"
@@ -21,13 +22,15 @@ type outputOptions struct {
 	verbose                   bool
 }
 
-func (o *outputOptions) flags(fs *flag.FlagSet, apply bool) {
-	fs.StringVar(&o.html, "html", "", "also write the plan (or run) as one self-contained HTML page to `FILE`")
-	fs.StringVar(&o.errors, "errors", "", "write the invalid and failed rows, with an error column, to `FILE` to fix and run again (.xlsx or .csv; default <input>-errors-<time> in the input's format, only when there are such rows)")
-	fs.BoolVar(&o.verbose, "verbose", false, "plan text: add the input's digest, organization ids, move calls and read calls")
-	if apply {
-		fs.StringVar(&o.summaryJSON, "summary-json", "", "write the end-of-run summary (counts, calls, retries, 429s, elapsed, files) as JSON to `FILE`")
-	}
+func (o *outputOptions) flags(fs *pflag.FlagSet, apply bool) {
+	inGroup(fs, "Output", func(fs *pflag.FlagSet) {
+		fs.StringVar(&o.html, "html", "", "also write the plan (or run) as one self-contained HTML page to `FILE`")
+		fs.StringVar(&o.errors, "errors", "", "write the invalid and failed rows, with an error column, to `FILE` to fix and run again (.xlsx or .csv; default <input>-errors-<time> in the input's format, only when there are such rows)")
+		fs.BoolVar(&o.verbose, "verbose", false, "plan text: add the input's digest, organization ids, move calls and read calls")
+		if apply {
+			fs.StringVar(&o.summaryJSON, "summary-json", "", "write the end-of-run summary (counts, calls, retries, 429s, elapsed, files) as JSON to `FILE`")
+		}
+	})
 }
 
 func (o *outputOptions) configure(cfg *job.Config) { cfg.HTML, cfg.Errors = o.html, o.errors }

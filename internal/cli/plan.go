@@ -2,7 +2,8 @@ package cli
 
 import (
 	"context"
-	"flag"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
@@ -21,12 +22,30 @@ type planOptions struct {
 	outputs  outputOptions
 }
 
-func (o *planOptions) flags(fs *flag.FlagSet) {
+func (o *planOptions) spec() spec {
+	return spec{
+		use:   "plan FILE",
+		short: "read-only calls: what would change, row by row",
+		long: `Read FILE, read the users, organizations and personas from Encompass (read-only
+calls), and print what apply would change, row by row: the dry run. -o saves
+the plan for review; 'encimport apply --plan' carries out exactly that plan.`,
+		example: `encimport plan people.xlsx
+encimport plan people.xlsx -o plan.json          # review it, then: encimport apply --plan plan.json
+encimport plan people.xlsx --sandbox             # against an in-process sandbox
+encimport plan hr.csv --sync Retail --protect-file protect.txt`,
+		fileExt: []string{"xlsx", "csv"},
+	}
+}
+
+func (o *planOptions) flags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.out, "output", "o", "", "also write the plan as JSON to `FILE` (for apply --plan)")
 	o.in.flags(fs)
+	o.in.planFlags(fs)
 	o.conn.flags(fs)
+	stateDirFlag(fs, &o.conn)
 	o.sync.flags(fs)
-	fs.StringVar(&o.out, "o", "", "write the plan as JSON to `FILE`")
 	o.outputs.flags(fs, false)
+	logFlags(fs, o.base)
 }
 
 func (o *planOptions) args(files []string) error {

@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/internal/job"
@@ -22,16 +23,37 @@ type revertOptions struct {
 	out           string
 	moveBatchSize int
 	apply         bool
+	yes           bool // --yes: do not ask on a terminal
 	runID         string
 }
 
-func (o *revertOptions) flags(fs *flag.FlagSet) {
-	o.conn.flags(fs)
-	configFlag(fs, &o.config)
+func (o *revertOptions) spec() spec {
+	return spec{
+		use:   "revert RUN",
+		short: "plan (or, with --apply, execute) the way back from a recorded run",
+		long: `Plan the way back from the recorded run RUN (an id from 'encimport runs', a
+unique prefix of one, or last): fields restored, moves reversed, enabled
+flags flipped back, created users disabled; a value changed since the run is
+refused on its row. --apply executes it as apply does (lock, journal, run
+record, report); on a terminal it shows the plan and asks first (--yes does
+not ask).`,
+		example: `encimport runs
+encimport revert last                     # the plan of the way back
+encimport revert 20261201-0230 -o back.json
+encimport revert 20261201-0230 --apply`,
+	}
+}
+
+func (o *revertOptions) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.apply, "apply", false, "execute the revert (default: only plan it)")
+	fs.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask before writing (it asks only on a terminal)")
+	fs.StringVarP(&o.out, "output", "o", "", "without --apply: also write the plan as JSON to `FILE`")
 	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .xlsx or .jsonl; default beside the run record)")
-	fs.StringVar(&o.out, "o", "", "without --apply: also write the plan as JSON to `FILE`")
-	fs.IntVar(&o.moveBatchSize, "move-batch-size", 100, "users per bulk-move call")
+	fs.IntVar(&o.moveBatchSize, "move-batch-size", 100, "`N` users per bulk-move call")
+	configFlag(fs, &o.config)
+	o.conn.flags(fs)
+	stateDirFlag(fs, &o.conn)
+	logFlags(fs, o.base)
 }
 
 func (o *revertOptions) args(files []string) error {
@@ -43,6 +65,9 @@ func (o *revertOptions) args(files []string) error {
 	}
 	if o.apply && o.out != "" {
 		return usagef("-o writes the plan of a revert that is not applied; drop --apply or -o")
+	}
+	if o.yes && !o.apply {
+		return usagef("--yes goes with --apply (a revert without it only plans, and asks nothing)")
 	}
 	o.runID = files[0]
 	return nil
@@ -82,9 +107,12 @@ func (o *revertOptions) run(ctx context.Context) error {
 		}
 		return nil
 	}
-	prog := newProgress(o.IO, o.log, o.quiet)
+	prog := newProgress(ctx, o.IO, o.log, o.quiet)
 	env := o.env()
 	env.Progress = prog.update
+	if !o.yes && o.canAsk() {
+		env.Planned = o.confirm(ctx, false)
+	}
 	res, err := job.Apply(ctx, cfg, env)
 	prog.finish()
 	if res.Plan != nil {

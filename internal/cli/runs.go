@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
@@ -23,10 +24,24 @@ type runsOptions struct {
 	asJSON   bool
 }
 
-func (o *runsOptions) flags(fs *flag.FlagSet) {
-	configFlag(fs, &o.config)
-	fs.StringVar(&o.stateDir, "state-dir", "", "directory of the run records (default $XDG_STATE_HOME/encimport)")
+func (o *runsOptions) spec() spec {
+	return spec{
+		use:   "runs",
+		short: "the recorded runs of apply: id, time, input, caller, instance, counts",
+		long: `List the runs apply recorded in the state directory, oldest first: every apply
+that changes something keeps a record (its plan, the users as they were
+before, its report), which 'encimport revert RUN' takes back.`,
+		example: `encimport runs
+encimport runs --json | jq -r .id
+encimport runs --state-dir /var/lib/encimport`,
+	}
+}
+
+func (o *runsOptions) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.asJSON, "json", false, "one JSON object per run (run.json) instead of the table")
+	fs.StringVar(&o.stateDir, "state-dir", "", "`DIR` of the run records (default $XDG_STATE_HOME/encimport)")
+	configFlag(fs, &o.config)
+	logFlags(fs, o.base)
 }
 
 func (o *runsOptions) args(files []string) error {

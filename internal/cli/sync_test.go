@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"flag"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // --sync and its flags: repeated or comma-separated, the protect file's
@@ -13,7 +14,7 @@ func TestSyncFlags(t *testing.T) {
 	dir := t.TempDir()
 	pf := writeFile(t, dir, "protect.txt", "# service accounts\nsvc.backup\n\n  svc.scan   # the scanner\n\ufeff\n")
 	var o syncOptions
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	o.flags(fs)
 	if err := fs.Parse([]string{"--sync", "Retail, Wholesale", "--sync", "7", "--protect", "a,b", "--protect", "c",
 		"--protect-file", pf, "--max-disable", "15%"}); err != nil {

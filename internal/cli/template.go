@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/atomicfile"
 	"github.com/encimport/encimport/templates"
@@ -23,9 +24,23 @@ type templateOptions struct {
 	force  bool   // --force: replace an existing file
 }
 
-func (o *templateOptions) flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "", "xlsx or csv (default: the -o file's extension, else xlsx)")
-	fs.StringVar(&o.out, "o", "", "output `FILE`, .xlsx or .csv (default encimport-template.<format>; - for standard output)")
+func (o *templateOptions) spec() spec {
+	return spec{
+		use:   "template",
+		short: "write the blank spreadsheet to fill in (.xlsx or .csv)",
+		long: `Write the blank spreadsheet encimport reads: every column with a note on what
+it takes, drop-downs where the values are known. An existing file is kept
+(it may be a filled-in template) unless --force.`,
+		example: `encimport template                       # encimport-template.xlsx
+encimport template -o people.xlsx
+encimport template -o people.csv --force
+encimport template --format csv -o - | head -1   # the header row`,
+	}
+}
+
+func (o *templateOptions) flags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.out, "output", "o", "", "output `FILE`, .xlsx or .csv (default encimport-template.<format>; - for standard output)")
+	fs.StringVar(&o.format, "format", "", "`FORMAT` xlsx or csv (default: the -o file's extension, else xlsx)")
 	fs.BoolVar(&o.force, "force", false, "replace the -o file if it exists")
 }
 

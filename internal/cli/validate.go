@@ -3,8 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
+
+	"github.com/spf13/pflag"
 
 	"github.com/encimport/encimport/internal/job"
 	"github.com/encimport/encimport/plan"
@@ -18,7 +19,25 @@ type validateOptions struct {
 	file string
 }
 
-func (o *validateOptions) flags(fs *flag.FlagSet) { o.in.flags(fs) }
+func (o *validateOptions) spec() spec {
+	return spec{
+		use:   "validate FILE",
+		short: "offline: read and check every row, no network",
+		long: `Read every row of FILE (.xlsx or .csv) and check it offline, with no call to
+Encompass: each problem is printed with its sheet, row and column, good rows
+are reported valid, and a per-row report is written. What only the server
+knows (users, organizations, personas) is checked by 'encimport plan'.`,
+		example: `encimport validate people.xlsx
+encimport validate people.xlsx --sheet "New hires" --report checked.xlsx
+encimport validate hr.csv --action update --company-defaults org,persona`,
+		fileExt: []string{"xlsx", "csv"},
+	}
+}
+
+func (o *validateOptions) flags(fs *pflag.FlagSet) {
+	o.in.flags(fs)
+	logFlags(fs, o.base)
+}
 
 func (o *validateOptions) args(files []string) error {
 	if err := o.in.check(); err != nil {
