@@ -77,22 +77,22 @@ type counters struct {
 func New(baseURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("apiclient: API URL %q is not a URL: %w", baseURL, err)
+		return nil, fmt.Errorf("API URL %q is not a URL: %w", baseURL, err)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("apiclient: API URL %q has no host; use e.g. https://api.elliemae.com", baseURL)
+		return nil, fmt.Errorf("API URL %q has no host; use e.g. https://api.elliemae.com", baseURL)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("apiclient: API URL %q uses plain http to a non-loopback host; use https (http is allowed only for 127.0.0.1, ::1 or localhost)", baseURL)
+			return nil, fmt.Errorf("API URL %q uses plain http to a non-loopback host; use https (http is allowed only for 127.0.0.1, ::1 or localhost)", baseURL)
 		}
 	default:
-		return nil, fmt.Errorf("apiclient: API URL %q must start with https://", baseURL)
+		return nil, fmt.Errorf("API URL %q must start with https://", baseURL)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("apiclient: API URL %q must not carry user info, a query or a fragment", u.Redacted())
+		return nil, fmt.Errorf("API URL %q must not carry user info, a query or a fragment", u.Redacted())
 	}
 	c := &Client{
 		baseURL:       strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
@@ -291,14 +291,14 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query url.
 		default:
 			b, err = json.Marshal(body)
 			if err != nil {
-				return nil, fmt.Errorf("apiclient: %s %s: encoding the request body: %w", method, path, err)
+				return nil, fmt.Errorf("%s %s: encoding the request body: %w", method, path, err)
 			}
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("apiclient: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -338,7 +338,7 @@ func (c *Client) attempt(req *http.Request, attempt int, v any) (resp *Response,
 	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {
-			return nil, false, fmt.Errorf("apiclient: %s %s: replaying the body after a 401: %w", req.Method, req.URL.Path, err)
+			return nil, false, fmt.Errorf("%s %s: replaying the body after a 401: %w", req.Method, req.URL.Path, err)
 		}
 		r.Body = body
 	}
@@ -415,7 +415,7 @@ func (c *Client) finish(resp *Response, v any) error {
 		if errors.Is(err, io.EOF) {
 			return nil // empty body
 		}
-		return fmt.Errorf("apiclient: %s %s: decoding the %d reply: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
+		return fmt.Errorf("%s %s: decoding the %d reply: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
 	}
 	return nil
 }

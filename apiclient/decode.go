@@ -80,7 +80,7 @@ func (t *TokenInfo) UnmarshalJSON(b []byte) error {
 	if a := strings.Trim(string(w.Active), `" `); a != "" && a != "null" {
 		v, err := strconv.ParseBool(a)
 		if err != nil {
-			return fmt.Errorf("apiclient: introspection: active %q is not a boolean", a)
+			return fmt.Errorf("introspection: active %q is not a boolean", a)
 		}
 		t.Active = v
 	}
@@ -89,7 +89,7 @@ func (t *TokenInfo) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			fl, ferr := strconv.ParseFloat(x, 64)
 			if ferr != nil {
-				return errors.New("apiclient: introspection: exp is not a number")
+				return errors.New("introspection: exp is not a number")
 			}
 			n = int64(fl)
 		}

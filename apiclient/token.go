@@ -120,7 +120,7 @@ func (tc *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 		return nil, tc.c.tokenError(err)
 	}
 	if tok == nil || tok.AccessToken == "" {
-		return nil, fmt.Errorf("apiclient: the token endpoint %s returned no access token: %w", PathToken, ErrAuth)
+		return nil, fmt.Errorf("the token endpoint %s returned no access token: %w", PathToken, ErrAuth)
 	}
 	if tok.Expiry.IsZero() {
 		t := *tok
@@ -212,9 +212,9 @@ func (c *Client) tokenError(err error) error {
 		return te
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &TokenError{msg: c.redact("apiclient: token request: " + err.Error()), err: err}
+		return &TokenError{msg: c.redact("token request: " + err.Error()), err: err}
 	}
-	return &TokenError{msg: c.redact("apiclient: token request to " + PathToken + " failed: " + err.Error()), err: err}
+	return &TokenError{msg: c.redact("token request to " + PathToken + " failed: " + err.Error()), err: err}
 }
 
 // redact removes the client's secrets from s.
@@ -262,7 +262,7 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 	form := url.Values{"token": {token}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("apiclient: POST %s: %w", path, err)
+		return fmt.Errorf("POST %s: %w", path, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -295,7 +295,7 @@ func (c *Client) tokenFormPost(ctx context.Context, path, token string, v any) e
 		return nil
 	}
 	if err := json.NewDecoder(hresp.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("apiclient: POST %s: decoding the %d reply: %w", path, hresp.StatusCode, err)
+		return fmt.Errorf("POST %s: decoding the %d reply: %w", path, hresp.StatusCode, err)
 	}
 	return nil
 }

@@ -176,7 +176,7 @@ func (l *lister) get(ctx context.Context, start, limit int) (listPage, error) {
 }
 
 func repeatedPageError(start int, page []encompass.User) error {
-	return fmt.Errorf("apiclient: listing users: the server answered start=%d with the same page as before (%d users, %s to %s); it seems to ignore start, so the list would never end", start, len(page), page[0].ID, page[len(page)-1].ID)
+	return fmt.Errorf("listing users: the server answered start=%d with the same page as before (%d users, %s to %s); it seems to ignore start, so the list would never end", start, len(page), page[0].ID, page[len(page)-1].ID)
 }
 
 func (l *lister) run(ctx context.Context) error {
@@ -189,7 +189,7 @@ firstPage:
 		case err == nil:
 		case IsResponseTooLarge(err):
 			if limit/2 < 1 {
-				return fmt.Errorf("apiclient: listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
 			}
 			limit /= 2
 			continue
@@ -197,7 +197,7 @@ firstPage:
 			start = 1 // the server counts from 1
 			continue
 		default:
-			return fmt.Errorf("apiclient: listing users from %d: %w", start, err)
+			return fmt.Errorf("listing users from %d: %w", start, err)
 		}
 		first = p
 		break firstPage
@@ -227,12 +227,12 @@ func (l *lister) sequential(ctx context.Context, start, limit, seen int, prev []
 		case err == nil:
 		case IsResponseTooLarge(err):
 			if limit/2 < 1 {
-				return fmt.Errorf("apiclient: listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
 			}
 			limit /= 2
 			continue
 		default:
-			return fmt.Errorf("apiclient: listing users from %d: %w", start, err)
+			return fmt.Errorf("listing users from %d: %w", start, err)
 		}
 		if p.end {
 			return nil
@@ -342,12 +342,12 @@ func (l *lister) walkSlot(ctx context.Context, s *listSlot, limit int) error {
 		case err == nil:
 		case IsResponseTooLarge(err):
 			if ask/2 < 1 {
-				return fmt.Errorf("apiclient: listing users from %d: even a page of one user exceeds the response size cap: %w", at, err)
+				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", at, err)
 			}
 			limit = ask / 2
 			continue
 		default:
-			return fmt.Errorf("apiclient: listing users from %d: %w", at, err)
+			return fmt.Errorf("listing users from %d: %w", at, err)
 		}
 		s.total = max(s.total, p.total)
 		if p.end {
@@ -440,7 +440,7 @@ func (c *Client) Organizations(ctx context.Context) (orgs []encompass.Organizati
 			return c.orgsFromHierarchy(ctx, calls)
 		}
 		if err != nil {
-			return nil, calls, fmt.Errorf("apiclient: listing organizations from %d: %w", start, err)
+			return nil, calls, fmt.Errorf("listing organizations from %d: %w", start, err)
 		}
 		added := 0
 		for _, o := range page {
@@ -482,7 +482,7 @@ func (c *Client) orgsFromHierarchy(ctx context.Context, calls int) ([]encompass.
 			var full encompass.Organization
 			calls++
 			if _, err := c.getWithRetry(ctx, PathOrganizations+"/"+url.PathEscape(o.ID), hier, &full); err != nil {
-				return fmt.Errorf("apiclient: reading organization %s: %w", o.ID, err)
+				return fmt.Errorf("reading organization %s: %w", o.ID, err)
 			}
 			if full.Name == "" {
 				full.Name = o.Name

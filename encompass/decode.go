@@ -44,7 +44,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = flexString(b)
 		return nil
 	}
-	return fmt.Errorf("encompass: an id must be a JSON string, number or null, not %.20s", b)
+	return fmt.Errorf("an id must be a JSON string, number or null, not %.20s", b)
 }
 
 // Bits of User.missing, in the order of missingNames.

@@ -287,6 +287,9 @@ func (r *Reader) record(rec *Record, cells []string, row int) {
 			rec.Problems[len(rec.Problems)-1].File = r.file
 		case p != "":
 			rec.AddProblem(c, p)
+			if c == ColAction {
+				rec.BadAction = strings.ToLower(Clip(trimCell(raw)))
+			}
 		case clr:
 			rec.clear |= 1 << uint(c)
 			vals[c] = ""

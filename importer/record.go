@@ -140,7 +140,9 @@ func (p Problem) Error() string {
 //   - the cell text "<clear>" recorded by Clear, with an empty value.
 //
 // A cell that could not be parsed keeps its raw text out of Values and adds
-// a Problem naming the column.
+// a Problem naming the column. An action cell naming no action also keeps
+// its text in BadAction, so the row is reported with the action written
+// ("new"), never with the default the empty cell would mean.
 //
 // The values are kept packed: one string holding them one after another
 // and where each ends (about 150 bytes and the values' own length a row,
@@ -157,6 +159,9 @@ type Record struct {
 	// Cells are the row's cells as the file has them, one per header
 	// (Reader.Headers), only with Options.KeepCells.
 	Cells []string
+	// BadAction is the action cell's text (lower case, clipped) when it
+	// names no action.
+	BadAction string
 }
 
 func (r *Record) span(c Column) (int, int) {

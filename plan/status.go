@@ -6,8 +6,9 @@ import "github.com/encimport/encimport/encompass"
 // (docs/product.md "The per-row report").
 type Status string
 
-// The statuses. A plan row is planned, unchanged or invalid; a report row
-// of a run has what the run did (created ... enabled), or failed, unknown,
+// The statuses. A plan row is planned, unchanged or invalid; a row of
+// validate (offline: nothing planned) is valid or invalid; a report row of
+// a run has what the run did (created ... enabled), or failed, unknown,
 // skipped.
 const (
 	StatusCreated   Status = "created"
@@ -17,6 +18,7 @@ const (
 	StatusEnabled   Status = "enabled"
 	StatusUnchanged Status = "unchanged"
 	StatusPlanned   Status = "planned"
+	StatusValid     Status = "valid"
 	StatusInvalid   Status = "invalid"
 	StatusFailed    Status = "failed"
 	// StatusUnknown: a call was sent and the run was stopped before its
@@ -29,7 +31,7 @@ const (
 
 // Statuses lists every status, in the order summaries list them.
 var Statuses = []Status{StatusCreated, StatusUpdated, StatusMoved, StatusDisabled, StatusEnabled,
-	StatusUnchanged, StatusPlanned, StatusInvalid, StatusFailed, StatusUnknown, StatusSkipped}
+	StatusUnchanged, StatusPlanned, StatusValid, StatusInvalid, StatusFailed, StatusUnknown, StatusSkipped}
 
 // ActionOutcome is the status a row of action a reports when it changes
 // something; "" for upsert (create or update: the server decides) and for

@@ -23,7 +23,7 @@ func Save(w io.Writer, p *Plan) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(&cp); err != nil {
-		return fmt.Errorf("plan: writing the plan: %w", err)
+		return fmt.Errorf("writing the plan: %w", err)
 	}
 	return nil
 }
@@ -32,10 +32,10 @@ func Save(w io.Writer, p *Plan) error {
 func Load(r io.Reader) (*Plan, error) {
 	var p Plan
 	if err := json.NewDecoder(r).Decode(&p); err != nil {
-		return nil, fmt.Errorf("plan: reading the plan: %w (is it a file written by `encimport plan -o`?)", err)
+		return nil, fmt.Errorf("reading the plan: %w (is it a file written by `encimport plan -o`?)", err)
 	}
 	if p.Version != Version {
-		return nil, fmt.Errorf("plan: the plan has version %d, this encimport reads version %d; make the plan again with this version", p.Version, Version)
+		return nil, fmt.Errorf("the plan has version %d, this encimport reads version %d; make the plan again with this version", p.Version, Version)
 	}
 	for _, r := range p.Rows {
 		if r.Patch != nil {
@@ -48,7 +48,7 @@ func Load(r io.Reader) (*Plan, error) {
 			}
 		}
 		if r.Move != nil && (r.Move.Call < 0 || r.Move.Call >= len(p.Moves)) {
-			return nil, fmt.Errorf("plan: the plan is damaged: row %d refers to move call %d of %d; make the plan again", r.Row, r.Move.Call, len(p.Moves))
+			return nil, fmt.Errorf("the plan is damaged: row %d refers to move call %d of %d; make the plan again", r.Row, r.Move.Call, len(p.Moves))
 		}
 	}
 	return &p, nil

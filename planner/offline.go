@@ -14,6 +14,9 @@ func rowAction(rec *importer.Record, defaultAction encompass.Action) encompass.A
 	if a := rec.Get(importer.ColAction); a != "" {
 		return encompass.Action(a)
 	}
+	if rec.BadAction != "" {
+		return encompass.Action(rec.BadAction) // unknown: the row is invalid, reported with what was written
+	}
 	if defaultAction != "" {
 		return encompass.Action(strings.ToLower(string(defaultAction)))
 	}
@@ -199,7 +202,7 @@ func checkRow(rec *importer.Record, act encompass.Action, dup *location, u *enco
 	var ps []importer.Problem
 	add := func(c importer.Column, msg string) { ps = append(ps, problem(rec, c, msg)) }
 
-	if !act.Known() {
+	if !act.Known() && rec.BadAction == "" { // the reader reported the cell
 		add(importer.ColAction, fmt.Sprintf("unknown action %q; use one of %s", act, encompass.ActionNames(", ", ", ")))
 	}
 	if dup != nil {

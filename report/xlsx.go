@@ -54,6 +54,7 @@ var StatusFills = map[plan.Status]string{
 	"enabled":   "E2EFDA", // pale green
 	"unchanged": "F2F2F2", // near white
 	"planned":   "FFF2CC", // pale yellow
+	"valid":     "D9EAD3", // sage (validate)
 	"invalid":   "FCE4D6", // orange
 	"failed":    "FFC7CE", // red
 	"unknown":   "F8CBAD", // salmon: sent, effect not known

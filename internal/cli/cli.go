@@ -270,7 +270,7 @@ func errorText(err error) string {
 		return ""
 	}
 	msg := withoutPrefixes(strings.TrimPrefix(err.Error(), "encimport: "))
-	if a := advice(err); a != "" && !strings.Contains(msg, a) {
+	if a := advice(err); a != "" && !strings.HasPrefix(msg, "check failed") {
 		msg += "; " + a
 	}
 	return msg

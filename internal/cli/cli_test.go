@@ -127,7 +127,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 	rows := readReport(t, rep)
-	if len(rows) != 2 || rows[0]["status"] != "planned" || rows[1]["status"] != "invalid" {
+	if len(rows) != 2 || rows[0]["status"] != "valid" || rows[1]["status"] != "invalid" {
 		t.Fatalf("report rows: %+v", rows)
 	}
 }
@@ -370,7 +370,7 @@ func TestValidateWritesTheDefaultReportBesideTheInput(t *testing.T) {
 	if len(reports) != 1 || !strings.Contains(r.stder, reports[0]) {
 		t.Fatalf("reports %v; stderr %s", reports, r.stder)
 	}
-	if rows := readReport(t, reports[0]); len(rows) != 1 || rows[0]["status"] != "planned" {
+	if rows := readReport(t, reports[0]); len(rows) != 1 || rows[0]["status"] != "valid" {
 		t.Fatalf("rows %+v", rows)
 	}
 }

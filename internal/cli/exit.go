@@ -76,8 +76,8 @@ func exitCode(err error) int {
 // below and do not say ("": the message says it).
 func advice(err error) string {
 	var ue *usageError
-	var ne net.Error
 	var oe *net.OpError
+	var de *net.DNSError
 	switch {
 	case errors.As(err, &ue):
 		return "" // each says how to fix the command line
@@ -85,12 +85,12 @@ func advice(err error) string {
 		return "check the settings in use ('encimport check' tests them)"
 	case errors.Is(err, executor.ErrLocked):
 		return "wait for it to finish, or give --wait 30m to wait for it"
-	case errors.As(err, &oe), errors.As(err, &ne):
-		return "check the API URL (--api-url, ENCOMPASS_API_URL) and the network; 'encimport check' tests the connection"
 	case errors.Is(err, os.ErrNotExist):
 		return "check the path"
 	case errors.Is(err, os.ErrPermission):
 		return "check the file's permissions, or use another path"
+	case errors.As(err, &oe), errors.As(err, &de):
+		return "check the API URL (--api-url, ENCOMPASS_API_URL) and the network; 'encimport check' tests the connection"
 	}
 	return ""
 }

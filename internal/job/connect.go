@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -109,7 +110,7 @@ func Connect(cfg Config, env Env) (s *Session, err error) {
 		missing = append(missing, "ENCOMPASS_USERNAME")
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("connection settings missing: %v; set them in the environment or the --config file (or use --sandbox)", missing)
+		return nil, fmt.Errorf("connection settings missing: %s; set them in the environment or the --config file (or use --sandbox)", strings.Join(missing, ", "))
 	}
 	if t.Password != "" {
 		opts = append(opts, apiclient.WithUserLogin(t.InstanceID, t.Username, t.Password, t.ClientID, t.ClientSecret))

@@ -18,7 +18,8 @@ type Validated struct {
 
 // Validate reads and checks every row of cfg.Input offline, one row at a
 // time: each row is handed to onRow (the CLI prints its problems) and its
-// report row written as it is read, so a million-row file validates in
+// report row written as it is read (a good row is valid, not planned:
+// nothing was planned), so a million-row file validates in
 // little memory. File-level warnings are logged.
 //
 // Three goroutines share the work: the reader's (planner.CheckFile), the
@@ -48,8 +49,11 @@ func Validate(ctx context.Context, cfg Config, env Env, onRow func(plan.Row)) (*
 	ropts := importer.Options{Sheet: cfg.Sheet, AllSheets: cfg.AllSheets, IncludeHidden: cfg.IncludeHidden}
 	warns, err := planner.CheckFile(ctx, cfg.Input, ropts, cfg.Planner, func(r plan.Row) error {
 		res.Rows++
-		if r.Status == plan.StatusInvalid {
+		switch r.Status {
+		case plan.StatusInvalid:
 			res.Invalid++
+		case plan.StatusPlanned:
+			r.Status = plan.StatusValid // offline: checked, not planned
 		}
 		if onRow != nil {
 			onRow(r)
