@@ -9,6 +9,7 @@ out=demo-out
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
+# apply --yes below: run from a terminal, apply would otherwise ask before writing
 common=(--sandbox --sandbox-state "$work/world.json" --state-dir "$work/state")
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -29,13 +30,13 @@ step "validate samples/mixed.xlsx (offline; deliberate mistakes)"
 run $bin validate samples/mixed.xlsx --report "$out/mixed-validate.csv"
 
 step "apply samples/onboarding.xlsx (new hires)"
-run $bin apply "${common[@]}" samples/onboarding.xlsx --report "$out/onboarding-report.csv"
+run $bin apply --yes "${common[@]}" samples/onboarding.xlsx --report "$out/onboarding-report.csv"
 
 step "apply samples/reorg.csv (moves between branches)"
-run $bin apply "${common[@]}" samples/reorg.csv --report "$out/reorg-report.csv"
+run $bin apply --yes "${common[@]}" samples/reorg.csv --report "$out/reorg-report.csv"
 
 step "apply samples/onboarding.xlsx again (safe to re-run: nothing changes)"
-run $bin apply "${common[@]}" samples/onboarding.xlsx --report "$out/onboarding-rerun-report.csv"
+run $bin apply --yes "${common[@]}" samples/onboarding.xlsx --report "$out/onboarding-rerun-report.csv"
 
 step "reports"
 ls -1 "$out"/*.csv

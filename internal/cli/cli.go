@@ -192,7 +192,8 @@ func newRoot(b *base) *cobra.Command {
 			c.HelpFunc()(c, nil)
 			return &usageError{msg: "no command given", silent: true}
 		},
-		ValidArgsFunction: cobra.NoFileCompletions,
+		ValidArgsFunction:          cobra.NoFileCompletions,
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetIn(b.IO.In)
 	root.SetOut(b.IO.Out)

@@ -54,6 +54,7 @@ func help(c *cobra.Command, _ []string) {
 }
 
 func writeHelp(w io.Writer, c *cobra.Command) error {
+	c.InitDefaultHelpFlag()
 	var b bytes.Buffer
 	if !c.HasParent() {
 		b.WriteString(strings.TrimSpace(c.Long) + "\n\n")
@@ -74,6 +75,7 @@ func writeHelp(w io.Writer, c *cobra.Command) error {
 
 // writeUsage is the usage of c: the help without its text.
 func writeUsage(w io.Writer, c *cobra.Command) error {
+	c.InitDefaultHelpFlag()
 	var b bytes.Buffer
 	usageLines(&b, c)
 	if !c.HasParent() {
