@@ -140,7 +140,7 @@ func TestUsageErrorsSaidOnce(t *testing.T) {
 		{[]string{"validate", "-report", "r.csv", "a.csv"}, "-report: long flags take two dashes: --report"},
 		{[]string{"plan", "a.csv", "--concurrency", "0"}, `--concurrency`},
 		// Flags that would do nothing for the command are refused.
-		{[]string{"validate", "--sandbox", "a.csv"}, "validate takes no --sandbox (it is a flag of plan, apply and check); validate is offline"},
+		{[]string{"validate", "--sandbox", "a.csv"}, "validate takes no --sandbox (it is a flag of plan, apply, check, export and revert); validate is offline"},
 		{[]string{"validate", "--api-url", "https://x", "a.csv"}, "validate takes no --api-url"},
 		{[]string{"validate", "--move-batch-size", "5", "a.csv"}, "validate takes no --move-batch-size"},
 		{[]string{"validate", "--merge-personas", "a.csv"}, "validate takes no --merge-personas"},

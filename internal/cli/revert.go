@@ -39,8 +39,8 @@ record, report); on a terminal it shows the plan and asks first (--yes does
 not ask).`,
 		example: `encimport runs
 encimport revert last                     # the plan of the way back
-encimport revert 20261201-0230 -o back.json
-encimport revert 20261201-0230 --apply`,
+encimport revert 20261201T023000Z -o back.json   # a unique prefix of the id will do
+encimport revert 20261201T023000Z --apply`,
 	}
 }
 
