@@ -56,7 +56,7 @@ func TestHelpOnStdout(t *testing.T) {
 		}
 	}
 	single := regexp.MustCompile(`(?m)^\s+-[a-z]{2,}`) // a long flag with one dash
-	for _, cmd := range []string{"validate", "plan", "apply", "check", "template", "completion"} {
+	for _, cmd := range []string{"validate", "plan", "apply", "check", "template", "export", "runs", "revert", "completion"} {
 		r := runCLI(t, nil, cmd, "-h")
 		if r.code != ExitOK || r.stder != "" {
 			t.Fatalf("%s -h: exit %d, stderr %q", cmd, r.code, r.stder)
