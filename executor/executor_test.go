@@ -297,7 +297,9 @@ func TestPassthroughAndOutcomes(t *testing.T) {
 		{Sheet: "People", Row: 4, ID: "u1", Action: "update", Status: "enabled", HTTPStatus: 204, Attempts: 1,
 			Review: report.Review{Steps: "enable"}},
 		{Sheet: "People", Row: 5, ID: "newbie", Action: "create", Status: "created", HTTPStatus: 201, Attempts: 1,
-			Review: report.Review{NewOrganization: "organization 5", Steps: "create"}},
+			// The names of the user a row creates (plan.Row.Who).
+			Review: report.Review{FirstName: "First newbie", LastName: "Last", Email: "newbie@example.com",
+				NewOrganization: "organization 5", Steps: "create"}},
 	}
 	for i := range want {
 		got := res.Rows[i]

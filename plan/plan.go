@@ -139,8 +139,23 @@ type Row struct {
 	// the report's name columns, the plan text); nothing is decided by it.
 	// Like Password it is not saved: the planner fills it again from the
 	// input and the server, so a plan file holds no more personal data
-	// than its steps need.
-	Person Person `json:"-"`
+	// than its steps need. nil when it would only repeat the names of the
+	// user the row creates (a plan of 250,000 creates saves 14 MB): read
+	// it with Who.
+	Person *Person `json:"-"`
+}
+
+// Who is the row's Person: the one the planner set, else the names of
+// the user the row creates.
+func (r *Row) Who() Person {
+	switch {
+	case r.Person != nil:
+		return *r.Person
+	case r.Create != nil:
+		u := &r.Create.User
+		return Person{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email}
+	}
+	return Person{}
 }
 
 // Person names a row's user as a reviewer knows it: the row's names and

@@ -166,7 +166,8 @@ func WritePlanWith(w io.Writer, p *Plan, opts RenderOptions) error {
 // who names a row's user for people: "Jane Doe <jane@example.com> (jdoe)",
 // or the id alone when the plan knows no name or email.
 func who(r *Row) string {
-	name, email := r.Person.Name(), r.Person.Email
+	who := r.Who()
+	name, email := who.Name(), who.Email
 	var b strings.Builder
 	b.WriteString(name)
 	if email != "" {
@@ -193,7 +194,7 @@ func (g moveGroup) people(p *Plan) []string {
 	out := make([]string, 0, len(g.rows))
 	for _, i := range g.rows {
 		r := &p.Rows[i]
-		if n := r.Person.Name(); n != "" {
+		if n := r.Who().Name(); n != "" {
 			out = append(out, n+" ("+r.ID+")")
 		} else {
 			out = append(out, r.ID)

@@ -271,7 +271,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	if existing != nil {
 		cur = b.currentOrg(existing)
 	}
-	row.Person = person(rec, existing, cur)
+	who := person(rec, existing, cur)
 	switch {
 	case plan.Problems(probs).HasErrors():
 		row.Status = plan.StatusInvalid
@@ -298,6 +298,9 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 		default:
 			row.Outcome = plan.StatusMoved
 		}
+	}
+	if who != row.Who() {
+		row.Person = &who
 	}
 	return row
 }

@@ -115,7 +115,8 @@ func newChecker(opts plan.Options, defaultsKnown bool) *Checker {
 // problems and every offline problem, or planned. rec is not modified.
 func (c *Checker) Row(rec *importer.Record) plan.Row {
 	act := rowAction(rec, c.opts.DefaultAction)
-	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act, Person: person(rec, nil, nil)}
+	who := person(rec, nil, nil)
+	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: rec.Get(importer.ColID), Action: act, Person: &who}
 	row.Problems = append(row.Problems, rec.Problems...)
 	for _, pr := range c.problems(rec, act) {
 		row.Problems = appendProblem(row.Problems, pr)

@@ -143,7 +143,7 @@ func withoutPeople(p *plan.Plan) *plan.Plan {
 	cp := *p
 	cp.Rows = append([]plan.Row(nil), p.Rows...)
 	for i := range cp.Rows {
-		cp.Rows[i].Person = plan.Person{}
+		cp.Rows[i].Person = nil
 	}
 	return &cp
 }

@@ -12,7 +12,7 @@ func TestRowsNameTheirPerson(t *testing.T) {
 	p := mixedPlan()
 	byID := map[string]plan.Person{}
 	for _, r := range p.Rows {
-		byID[r.ID] = r.Person
+		byID[r.ID] = r.Who()
 	}
 	if got := byID["jdoe"]; got != (plan.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@example.com"}) {
 		t.Errorf("create: %+v", got)

@@ -56,7 +56,7 @@ func (b *builder) revertRow(run *runrec.Loaded, before runrec.Before) plan.Row {
 	rec := &importer.Record{Sheet: ran.Sheet, Row: ran.Row}
 	now := b.w.Users[strings.ToLower(before.ID)]
 	if now != nil {
-		row.Person = plan.Person{FirstName: now.FirstName, LastName: now.LastName, Email: now.Email}
+		row.Person = &plan.Person{FirstName: now.FirstName, LastName: now.LastName, Email: now.Email}
 		if n := b.currentOrg(now); n != nil {
 			row.Person.OrgPath = n.path
 		}

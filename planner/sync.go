@@ -118,7 +118,7 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 		s.Managed++
 		row := plan.Row{Sheet: plan.SheetNotInFile, ID: u.ID, Action: encompass.ActionDisable, Status: plan.StatusPlanned,
 			Outcome: plan.StatusDisabled, NotInFile: &plan.NotInFile{Name: fullName(u), OrgID: b.note(cur)},
-			Person: plan.Person{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, OrgPath: cur.path},
+			Person: &plan.Person{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, OrgPath: cur.path},
 			Patch: &plan.Patch{Body: map[string]json.RawMessage{encompass.FieldAccountEnabled: mustJSON(false)},
 				Changes: []plan.Change{{Field: encompass.FieldAccountEnabled, Before: "true", After: "false"}}}}
 		if !b.canWrite {

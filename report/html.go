@@ -222,7 +222,7 @@ func encompassActions(p *plan.Plan) []string {
 }
 
 func newPerson(p *plan.Plan, pr *plan.Row, row Row, run bool) Person {
-	person := Person{Sheet: pr.Sheet, Row: pr.Row, ID: pr.ID, Name: pr.Person.Name(), Email: pr.Person.Email,
+	person := Person{Sheet: pr.Sheet, Row: pr.Row, ID: pr.ID, Name: pr.Who().Name(), Email: pr.Who().Email,
 		Status: string(row.Status), Took: row.Took(), Steps: row.Steps,
 		From: row.Organization, To: row.NewOrganization}
 	if person.Steps == "" {
@@ -382,7 +382,7 @@ func moveGroups(p *plan.Plan, results []Row) []MoveGroup {
 			}
 			r := &p.Rows[ri]
 			label := r.ID
-			if n := r.Person.Name(); n != "" {
+			if n := r.Who().Name(); n != "" {
 				label = n + " (" + r.ID + ")"
 			}
 			if results != nil && ri < len(results) && results[ri].Row == r.Row {

@@ -27,12 +27,12 @@ func htmlPlan() *plan.Plan {
 		Warnings: plan.Problems{{File: "people.xlsx", Column: "Favourite", Message: "unknown column; it is ignored", Severity: importer.SeverityWarning}}}
 	p.Rows = []plan.Row{
 		{Sheet: "People", Row: 2, ID: "jdoe", Action: "create", Status: plan.StatusPlanned, Outcome: plan.StatusCreated,
-			Person: plan.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@example.com"}, Password: rowPassword, NeedsPassword: true,
+			Person: &plan.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@example.com"}, Password: rowPassword, NeedsPassword: true,
 			Create: &plan.Create{OrgID: "3", User: encompass.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
 				Password: rowPassword, Title: "Loan Officer", Personas: []encompass.EntityRef{{EntityID: "3", EntityName: "Loan Officer"}},
 				Licenses: []encompass.License{{State: "CO", Selected: true}}}}},
 		{Sheet: "People", Row: 3, ID: "lo.denver", Action: "upsert", Status: plan.StatusPlanned, Outcome: plan.StatusUpdated,
-			Person:   plan.Person{FirstName: "Lou", LastName: "Denver", Email: "lou@example.com", OrgPath: "Administration/Retail/West Region/Denver Branch"},
+			Person:   &plan.Person{FirstName: "Lou", LastName: "Denver", Email: "lou@example.com", OrgPath: "Administration/Retail/West Region/Denver Branch"},
 			Password: rowPassword,
 			Patch: &plan.Patch{Changes: []plan.Change{
 				{Field: "title", Before: `"Loan Officer"`, After: `"Branch Manager"`},
@@ -42,10 +42,10 @@ func htmlPlan() *plan.Plan {
 			}},
 			Move: &plan.MoveRef{SourceOrgID: "3", TargetOrgID: "4"}},
 		{Sheet: "People", Row: 4, ID: "uw.boston", Action: "disable", Status: plan.StatusPlanned, Outcome: plan.StatusDisabled,
-			Person: plan.Person{FirstName: "Uma", LastName: "Boston"},
+			Person: &plan.Person{FirstName: "Uma", LastName: "Boston"},
 			Patch:  &plan.Patch{Changes: []plan.Change{{Field: "accountEnabled", Before: "true", After: "false"}}}},
-		{Sheet: "People", Row: 5, ID: "same", Action: "upsert", Status: plan.StatusUnchanged, Person: plan.Person{FirstName: "Sam", LastName: "Same"}},
-		{Sheet: "People", Row: 6, ID: "evil", Action: "create", Status: plan.StatusInvalid, Person: plan.Person{FirstName: hostileName, Email: "evil@example.com"},
+		{Sheet: "People", Row: 5, ID: "same", Action: "upsert", Status: plan.StatusUnchanged, Person: &plan.Person{FirstName: "Sam", LastName: "Same"}},
+		{Sheet: "People", Row: 6, ID: "evil", Action: "create", Status: plan.StatusInvalid, Person: &plan.Person{FirstName: hostileName, Email: "evil@example.com"},
 			Password: rowPassword,
 			Problems: plan.Problems{{Sheet: "People", Row: 6, Column: "email", Message: `"<b>x</b>" is not an email address`}}},
 	}

@@ -93,11 +93,12 @@ func PlanRow(p *plan.Plan, r *plan.Row) Row {
 }
 
 func review(p *plan.Plan, r *plan.Row) Review {
+	who := r.Who()
 	v := Review{
-		FirstName:    strings.Clone(r.Person.FirstName),
-		LastName:     strings.Clone(r.Person.LastName),
-		Email:        strings.Clone(r.Person.Email),
-		Organization: r.Person.OrgPath,
+		FirstName:    strings.Clone(who.FirstName),
+		LastName:     strings.Clone(who.LastName),
+		Email:        strings.Clone(who.Email),
+		Organization: who.OrgPath,
 	}
 	var steps []string
 	if r.Create != nil {
