@@ -1,6 +1,8 @@
 package report
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"strconv"
@@ -93,6 +95,7 @@ type xlsxRows struct {
 
 func newXLSXRows() (*xlsxRows, error) {
 	f := excelize.NewFile()
+	f.ZipWriter = fastZip
 	x := &xlsxRows{f: f, next: 2, status: map[plan.Status]int{}, action: map[encompass.Action]int{}, took: map[string]int{}}
 	if err := x.start(); err != nil {
 		x.close()
@@ -298,3 +301,14 @@ func (x *xlsxRows) summary() error {
 }
 
 func (x *xlsxRows) close() { _ = x.f.Close() }
+
+// fastZip compresses the workbook's parts at flate.BestSpeed: a report is
+// written once and opened a few times, and the default level spent a third
+// of the time of a 100,000-row report compressing (the file is ~1.5× larger).
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
