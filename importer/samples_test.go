@@ -20,6 +20,10 @@ func TestSamples(t *testing.T) {
 		{"reorg.csv", 15, 2, nil, nil},
 		{"offboarding.csv", 8, 2, nil, nil},
 		{"hr-feed.csv", 20, 2, nil, nil},
+		// Filled as HR fills a sheet: every phone, date, list and path form
+		// is read; rows 16 and 17 warn of formula-like ids, rows 24 and 25 are
+		// wrong (row 26's email is the planner's: internal/cli TestValidateHRSheet).
+		{"hr-people.xlsx", 25, 2, map[int]string{16: "id", 17: "id", 24: "phone", 25: "nmlsExpirationDate"}, nil},
 		{"mixed.xlsx", 18, 2, map[int]string{6: "phone", 7: "nmlsExpirationDate", 8: "accountEnabled", 9: "action", 11: "title"}, []string{"Badge Color"}},
 	}
 	for _, tt := range tests {

@@ -397,3 +397,43 @@ func TestMergePersonasEndToEnd(t *testing.T) {
 		t.Fatalf("after merging, the full set should be unchanged: %+v", rows[0])
 	}
 }
+
+// TestValidateHRSheet: the 25-row sheet an HR person filled
+// (samples/hr-people.xlsx) validates with only its genuinely wrong rows
+// flagged, and plans against the sandbox with every forgiving form resolved.
+func TestValidateHRSheet(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "r.csv")
+	r := runCLI(t, nil, "validate", "--report", rep, filepath.Join("..", "..", "samples", "hr-people.xlsx"))
+	if r.code != ExitRowProblems || !strings.Contains(r.stdout, "25 rows, 22 valid, 3 invalid") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stder)
+	}
+	invalid := map[string]bool{}
+	for _, row := range readReport(t, rep) {
+		if row["status"] == "invalid" {
+			invalid[row["row"]] = true
+		}
+	}
+	if len(invalid) != 3 || !invalid["24"] || !invalid["25"] || !invalid["26"] {
+		t.Errorf("invalid rows %v, want 24, 25 and 26", invalid)
+	}
+	rep = filepath.Join(dir, "p.csv")
+	r = runCLI(t, nil, "plan", "--sandbox", "--report", rep, filepath.Join("..", "..", "samples", "hr-people.xlsx"))
+	if r.code != ExitRowProblems {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stder)
+	}
+	created := 0
+	for _, row := range readReport(t, rep) {
+		switch row["status"] {
+		case "planned":
+			created++
+		case "invalid":
+			if !invalid[row["row"]] {
+				t.Errorf("plan: row %s invalid: %s", row["row"], row["message"])
+			}
+		}
+	}
+	if created != 22 {
+		t.Errorf("plan: %d creates planned, want 22", created)
+	}
+}

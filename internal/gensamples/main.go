@@ -54,6 +54,9 @@ func run(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "protect.txt"), []byte(protectFile), 0o644); err != nil {
 		return err
 	}
+	if err := hrPeople(filepath.Join(dir, "hr-people.xlsx")); err != nil {
+		return err
+	}
 	return mixed(filepath.Join(dir, "mixed.xlsx"))
 }
 
@@ -247,4 +250,58 @@ func writeCSV(p string, rows [][]string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// hrPeople: 25 new hires as an HR person fills a sheet (samples/README.md
+// "hr-people.xlsx"): HR's own headers, phones, dates, lists and paths in
+// the forms people type; rows 24-26 are genuinely wrong.
+func hrPeople(p string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	head := []any{"User ID", "First Name", "Last Name", "Email Address", "Password", "Job Title", "Phone", "Mobile",
+		"NMLS ID", "NMLS Expiration", "Persona", "States", "Organization", "Working Folder"}
+	if err := setRow(f, 1, head); err != nil {
+		return err
+	}
+	type form struct{ phone, exp, states, persona, org, id any }
+	forms := []form{
+		{phone: "(303) 555-0100"}, {phone: "303.555.0101"}, {phone: 3035550102}, {phone: "+1 303 555 0104"},
+		{phone: "720 555 0199"}, {phone: "303-555-0107 x22"}, {exp: "Dec 31, 2027"}, {exp: "2027/12/31"},
+		{exp: "12/31/2027 0:00"}, {exp: "31-Dec-2027"}, {states: "CO, AZ"}, {persona: "Loan Officer, Underwriter"},
+		{org: "West Region/Denver Branch"}, {org: "Retail > West Region"}, {id: "=hr.formula"}, {id: "@hr.at"},
+	}
+	for i := range 25 {
+		n := i + 2
+		fm := form{}
+		if i < len(forms) {
+			fm = forms[i]
+		}
+		id := any(fmt.Sprintf("hr.new%02d", n))
+		if fm.id != nil {
+			id = fm.id
+		}
+		row := []any{id, first[i%len(first)], last[i%len(last)], fmt.Sprintf("hr.new%02d@example.com", n), "Welcome-2027!",
+			"Loan Officer", cmpAny(fm.phone, "303-555-0150"), "720-555-0150", fmt.Sprint(200100 + n),
+			cmpAny(fm.exp, "2027-12-31"), cmpAny(fm.persona, "Loan Officer"), cmpAny(fm.states, "CO"),
+			cmpAny(fm.org, "Denver Branch"), "My Pipeline"}
+		switch n {
+		case 24:
+			row[6] = "555-0100" // seven digits: no area code
+		case 25:
+			row[9] = "31/12/27" // a two-digit year
+		case 26:
+			row[3] = "hr.new26 at example.com" // not an address
+		}
+		if err := setRow(f, n, row); err != nil {
+			return err
+		}
+	}
+	return f.SaveAs(p)
+}
+
+func cmpAny(v any, def string) any {
+	if v == nil {
+		return def
+	}
+	return v
 }
