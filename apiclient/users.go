@@ -188,10 +188,9 @@ firstPage:
 		switch {
 		case err == nil:
 		case IsResponseTooLarge(err):
-			if limit/2 < 1 {
-				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+			if limit, err = halved(limit, start, err); err != nil {
+				return err
 			}
-			limit /= 2
 			continue
 		case start == 0 && l.pages.Load() == 0 && IsStatus(err, http.StatusBadRequest):
 			start = 1 // the server counts from 1
@@ -226,10 +225,9 @@ func (l *lister) sequential(ctx context.Context, start, limit, seen int, prev []
 		switch {
 		case err == nil:
 		case IsResponseTooLarge(err):
-			if limit/2 < 1 {
-				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+			if limit, err = halved(limit, start, err); err != nil {
+				return err
 			}
-			limit /= 2
 			continue
 		default:
 			return fmt.Errorf("listing users from %d: %w", start, err)
@@ -341,10 +339,9 @@ func (l *lister) walkSlot(ctx context.Context, s *listSlot, limit int) error {
 		switch {
 		case err == nil:
 		case IsResponseTooLarge(err):
-			if ask/2 < 1 {
-				return fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", at, err)
+			if limit, err = halved(ask, at, err); err != nil {
+				return err
 			}
-			limit = ask / 2
 			continue
 		default:
 			return fmt.Errorf("listing users from %d: %w", at, err)
@@ -397,6 +394,15 @@ func sameIDs(page []encompass.User, prev []string) bool {
 		}
 	}
 	return true
+}
+
+// halved is the page size to ask again with after the gateway refused a
+// page from start as too large, or an error when one user already is.
+func halved(limit, start int, err error) (int, error) {
+	if limit/2 < 1 {
+		return 0, fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+	}
+	return limit / 2, nil
 }
 
 // IsResponseTooLarge reports whether err is the gateway's 400 for a response

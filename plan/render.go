@@ -133,10 +133,10 @@ func WritePlanWith(w io.Writer, p *Plan, opts RenderOptions) error {
 				len(m.UserIDs), plural(len(m.UserIDs), "user", "users"), strings.Join(m.UserIDs, ", "))
 		}
 	} else {
-		for _, g := range p.moveGroups() {
+		for _, g := range p.MoveGroups() {
 			section()
-			fmt.Fprintf(bw, "  > move %d %s from %s → %s: %s\n", len(g.rows), plural(len(g.rows), "user", "users"),
-				org(g.from), org(g.to), strings.Join(g.people(p), ", "))
+			fmt.Fprintf(bw, "  > move %d %s from %s → %s: %s\n", len(g.Rows), plural(len(g.Rows), "user", "users"),
+				org(g.From), org(g.To), strings.Join(g.people(p), ", "))
 		}
 	}
 
@@ -183,47 +183,50 @@ func who(r *Row) string {
 	return b.String()
 }
 
-// moveGroup is the plan's moves from one organization to another, its
-// batches merged.
-type moveGroup struct {
-	from, to string
-	rows     []int
+// MoveGroup is the plan's moves from one organization to another (ids),
+// its batches merged: Rows index Plan.Rows, in input order.
+type MoveGroup struct {
+	From, To string
+	Rows     []int
 }
 
-func (g moveGroup) people(p *Plan) []string {
-	out := make([]string, 0, len(g.rows))
-	for _, i := range g.rows {
-		r := &p.Rows[i]
-		if n := r.Who().Name(); n != "" {
-			out = append(out, n+" ("+r.ID+")")
-		} else {
-			out = append(out, r.ID)
-		}
+func (g MoveGroup) people(p *Plan) []string {
+	out := make([]string, 0, len(g.Rows))
+	for _, i := range g.Rows {
+		out = append(out, p.Rows[i].Label())
 	}
 	return out
 }
 
-// moveGroups merges the move calls by (from, to), in the order of their
+// Label names a row's user for people: "Name (id)", or the id alone.
+func (r *Row) Label() string {
+	if n := r.Who().Name(); n != "" {
+		return n + " (" + r.ID + ")"
+	}
+	return r.ID
+}
+
+// MoveGroups merges the move calls by (from, to), in the order of their
 // first call; each group's rows in input order.
-func (p *Plan) moveGroups() []moveGroup {
+func (p *Plan) MoveGroups() []MoveGroup {
 	idx := map[[2]string]int{}
-	var out []moveGroup
+	var out []MoveGroup
 	for _, m := range p.Moves {
 		k := [2]string{m.SourceOrgID, m.TargetOrgID}
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, moveGroup{from: m.SourceOrgID, to: m.TargetOrgID})
+			out = append(out, MoveGroup{From: m.SourceOrgID, To: m.TargetOrgID})
 		}
 		for _, ri := range m.Rows {
 			if ri >= 0 && ri < len(p.Rows) {
-				out[i].rows = append(out[i].rows, ri)
+				out[i].Rows = append(out[i].Rows, ri)
 			}
 		}
 	}
 	for i := range out {
-		sort.Ints(out[i].rows)
+		sort.Ints(out[i].Rows)
 	}
 	return out
 }

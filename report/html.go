@@ -366,30 +366,18 @@ func unquote(s string) string {
 // moveGroups lists the plan's moves by (from, to), batches merged, with
 // each person's result on a run's page.
 func moveGroups(p *plan.Plan, results []Row) []MoveGroup {
-	idx := map[[2]string]int{}
 	var out []MoveGroup
-	for _, m := range p.Moves {
-		k := [2]string{m.SourceOrgID, m.TargetOrgID}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, MoveGroup{From: p.OrgPath(m.SourceOrgID), To: p.OrgPath(m.TargetOrgID)})
-		}
-		for _, ri := range m.Rows {
-			if ri < 0 || ri >= len(p.Rows) {
-				continue
-			}
+	for _, g := range p.MoveGroups() {
+		mg := MoveGroup{From: p.OrgPath(g.From), To: p.OrgPath(g.To)}
+		for _, ri := range g.Rows {
 			r := &p.Rows[ri]
-			label := r.ID
-			if n := r.Who().Name(); n != "" {
-				label = n + " (" + r.ID + ")"
-			}
+			label := r.Label()
 			if results != nil && ri < len(results) && results[ri].Row == r.Row {
 				label += ": " + results[ri].Took()
 			}
-			out[i].People = append(out[i].People, label)
+			mg.People = append(mg.People, label)
 		}
+		out = append(out, mg)
 	}
 	return out
 }

@@ -65,10 +65,7 @@ func MeasurePlan(ctx context.Context, path string) (MemResult, error) {
 	}
 	res.Seconds = time.Since(start).Seconds()
 	res.PeakRSS, res.RSSFrom = PeakRSS()
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		res.CPUSeconds = tv(ru.Utime) + tv(ru.Stime)
-	}
+	res.CPUSeconds = cpuSeconds()
 	return res, nil
 }
 

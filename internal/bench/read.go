@@ -62,11 +62,17 @@ func MeasureRead(path string) (ReadResult, error) {
 	}
 	res.Seconds = time.Since(start).Seconds()
 	res.PeakRSS, res.RSSFrom = PeakRSS()
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		res.CPUSeconds = tv(ru.Utime) + tv(ru.Stime)
-	}
+	res.CPUSeconds = cpuSeconds()
 	return res, nil
+}
+
+// cpuSeconds is the CPU time (user + system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 // PeakRSS returns the process's peak resident set size in bytes: VmHWM from
