@@ -31,7 +31,8 @@
 //     [Backoff].
 //   - users.go: one thin method per endpoint: users (read whole with
 //     entities=all, listed page by page), the flat organization list,
-//     personas, loan folders.
+//     personas, loan folders; paging.go: how ListUsers pages (the first
+//     page alone, the rest in ranges asked together when a total allows).
 //
 // # Pacing
 //

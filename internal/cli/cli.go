@@ -25,7 +25,9 @@
 //   - config.go: resolve, which computes a run's job.Config before it starts
 //     (flag > explicit --config/--profile > environment > default profile,
 //     secrets also from *_FILE, the sandbox world's company defaults
-//     included); nothing changes it afterwards;
+//     included); nothing changes it afterwards; configfile.go: the config
+//     file's format (KEY=VALUE lines, [profile] sections) and where each
+//     setting came from;
 //   - exit.go: the exit codes and exitCode, the one map from error to code,
 //     and what to do about an error (advice);
 //   - progress.go: apply's progress bar or log lines;
