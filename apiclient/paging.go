@@ -54,6 +54,20 @@ type listPage struct {
 	bytes int64 // body bytes
 }
 
+// page asks one page from start, halving limit while the gateway refuses
+// the answer as too large; it returns the page and the limit that worked.
+func (l *lister) page(ctx context.Context, start, limit int) (listPage, int, error) {
+	for {
+		p, err := l.get(ctx, start, limit)
+		if !IsResponseTooLarge(err) {
+			return p, limit, err
+		}
+		if limit, err = halved(limit, err); err != nil {
+			return p, limit, err
+		}
+	}
+}
+
 // get asks one page; errors (the size cap included) are returned as they are.
 func (l *lister) get(ctx context.Context, start, limit int) (listPage, error) {
 	q := url.Values{
@@ -83,25 +97,13 @@ func repeatedPageError(start int, page []encompass.User) error {
 
 func (l *lister) run(ctx context.Context) error {
 	limit, start := l.c.pageSize, 0
-	var first listPage
-firstPage:
-	for {
-		p, err := l.get(ctx, start, limit)
-		switch {
-		case err == nil:
-		case IsResponseTooLarge(err):
-			if limit, err = halved(limit, start, err); err != nil {
-				return err
-			}
-			continue
-		case start == 0 && l.pages.Load() == 0 && IsStatus(err, http.StatusBadRequest):
-			start = 1 // the server counts from 1
-			continue
-		default:
-			return fmt.Errorf("listing users from %d: %w", start, err)
-		}
-		first = p
-		break firstPage
+	first, limit, err := l.page(ctx, start, limit)
+	if err != nil && start == 0 && l.pages.Load() == 0 && IsStatus(err, http.StatusBadRequest) && !IsResponseTooLarge(err) {
+		start = 1 // the server counts from 1
+		first, limit, err = l.page(ctx, start, limit)
+	}
+	if err != nil {
+		return fmt.Errorf("listing users from %d: %w", start, err)
 	}
 	if first.end {
 		return nil
@@ -123,17 +125,11 @@ firstPage:
 // listed before, the last page's ids are prev.
 func (l *lister) sequential(ctx context.Context, start, limit, seen int, prev []string) error {
 	for {
-		p, err := l.get(ctx, start, limit)
-		switch {
-		case err == nil:
-		case IsResponseTooLarge(err):
-			if limit, err = halved(limit, start, err); err != nil {
-				return err
-			}
-			continue
-		default:
+		p, lim, err := l.page(ctx, start, limit)
+		if err != nil {
 			return fmt.Errorf("listing users from %d: %w", start, err)
 		}
+		limit = lim
 		if p.end {
 			return nil
 		}
@@ -237,16 +233,12 @@ func (l *lister) walkSlot(ctx context.Context, s *listSlot, limit int) error {
 		if !s.last {
 			ask = min(limit, s.want-s.got) // never into the next range
 		}
-		p, err := l.get(ctx, at, ask)
-		switch {
-		case err == nil:
-		case IsResponseTooLarge(err):
-			if limit, err = halved(ask, at, err); err != nil {
-				return err
-			}
-			continue
-		default:
+		p, got, err := l.page(ctx, at, ask)
+		if err != nil {
 			return fmt.Errorf("listing users from %d: %w", at, err)
+		}
+		if got < ask {
+			limit = got // the size cap halved this range's pages
 		}
 		s.total = max(s.total, p.total)
 		if p.end {

@@ -111,10 +111,10 @@ func (c *Client) ListUsers(ctx context.Context, orgID string, fn func(page []enc
 }
 
 // halved is the page size to ask again with after the gateway refused a
-// page from start as too large, or an error when one user already is.
-func halved(limit, start int, err error) (int, error) {
+// page as too large, or an error when one user already is.
+func halved(limit int, err error) (int, error) {
 	if limit/2 < 1 {
-		return 0, fmt.Errorf("listing users from %d: even a page of one user exceeds the response size cap: %w", start, err)
+		return 0, fmt.Errorf("even a page of one user exceeds the response size cap: %w", err)
 	}
 	return limit / 2, nil
 }

@@ -1,15 +1,9 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/encimport/encimport/encompass"
@@ -72,18 +66,7 @@ func MeasurePlan(ctx context.Context, path string) (MemResult, error) {
 // RunPlanChild measures the plan of path in a child process: exe
 // PlanChildCommand path.
 func RunPlanChild(ctx context.Context, exe, path string) (MemResult, error) {
-	cmd := exec.CommandContext(ctx, exe, PlanChildCommand, path)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return MemResult{}, fmt.Errorf("planning %s in a child process: %w: %s", path, err, strings.TrimSpace(errb.String()))
-	}
-	var res MemResult
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return MemResult{}, fmt.Errorf("child output for %s: %w", path, err)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.ChildRSS = ru.Maxrss << 10
-	}
-	return res, nil
+	res, rss, err := runChild[MemResult](ctx, exe, PlanChildCommand, path, "planning")
+	res.ChildRSS = rss
+	return res, err
 }

@@ -105,20 +105,28 @@ const ReadChildCommand = "__read-child"
 // The child's own VmHWM is the peak; the parent's getrusage view of the child
 // is kept in ChildRSS as a cross-check.
 func RunReadChild(ctx context.Context, exe, path string) (ReadResult, error) {
-	cmd := exec.CommandContext(ctx, exe, ReadChildCommand, path)
+	res, rss, err := runChild[ReadResult](ctx, exe, ReadChildCommand, path, "measuring")
+	res.ChildRSS = rss
+	return res, err
+}
+
+// runChild runs exe sub path and decodes the JSON result the child prints;
+// rss is the parent's getrusage view of the child's peak (a cross-check of
+// the child's own VmHWM).
+func runChild[T any](ctx context.Context, exe, sub, path, doing string) (res T, rss int64, err error) {
+	cmd := exec.CommandContext(ctx, exe, sub, path)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return ReadResult{}, fmt.Errorf("measuring %s in a child process: %w: %s", path, err, strings.TrimSpace(errb.String()))
+		return res, 0, fmt.Errorf("%s %s in a child process: %w: %s", doing, path, err, strings.TrimSpace(errb.String()))
 	}
-	var res ReadResult
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return ReadResult{}, fmt.Errorf("child output for %s: %w", path, err)
+		return res, 0, fmt.Errorf("child output for %s: %w", path, err)
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.ChildRSS = ru.Maxrss << 10
+		rss = ru.Maxrss << 10
 	}
-	return res, nil
+	return res, rss, nil
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
