@@ -70,7 +70,7 @@ func Create(path string) (*Writer, error) {
 		w.row, w.finish = jsonlRows(w.bw)
 	case ExtXLSX:
 		var x *xlsxRows
-		if x, err = newXLSXRows(); err == nil {
+		if x, err = newXLSXRows(w.bw); err == nil {
 			w.row, w.finish = x.add, x.finish
 		}
 	}

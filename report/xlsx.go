@@ -2,12 +2,17 @@ package report
 
 import (
 	"archive/zip"
+	"bufio"
+	"cmp"
 	"compress/flate"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
+	"os"
 	"strconv"
-
-	"github.com/xuri/excelize/v2"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/plan"
@@ -79,92 +84,198 @@ const (
 	detailsMessageCol = 8
 )
 
-// xlsxRows streams rows into a workbook (excelize's StreamWriter keeps
-// them on disk, not in memory) and writes it out at the end.
+// xlsxRows writes the workbook's parts itself (archive/zip, the OOXML
+// parts the report needs) instead of through excelize: a 100,000-row
+// report took 2.1 s with excelize's StreamWriter (per-cell checks and
+// coordinates, then compression), against 0.1 s for the csv. Both streamed
+// sheets are written in one pass over the rows, each compressed on its own
+// goroutine: the people sheet straight into the workbook, the details
+// sheet into a temporary file, copied in (already compressed) at the end.
+// excelize stays the reference that reads the reports in the tests.
 type xlsxRows struct {
-	f       *excelize.File
-	people  *excelize.StreamWriter
-	details *excelize.StreamWriter
-	styles  map[plan.Status][2]int // plain and wrapped
-	next    int                    // the sheet row of the next data row
+	zw      *zip.Writer
+	people  *partPipe
+	details *partPipe
+	tmp     *os.File      // the details sheet, compressed
+	dsum    *crcCounter   // the details sheet's CRC-32 and size
+	dz      *flate.Writer // compresses the details sheet into tmp
+	dbuf    *bufio.Writer
+	styles  map[plan.Status][2]string // cellXfs ids, plain and wrapped
+	rn      []byte                    // the current row's number, as text
+	next    int                       // the sheet row of the next data row
 	status  map[plan.Status]int
 	action  map[encompass.Action]int
 	actions []encompass.Action // in order of first appearance
 	took    map[string]int     // rows per Took, for more than one step
+	done    bool
 }
 
-func newXLSXRows() (*xlsxRows, error) {
-	f := excelize.NewFile()
-	f.ZipWriter = fastZip
-	x := &xlsxRows{f: f, next: 2, status: map[plan.Status]int{}, action: map[encompass.Action]int{}, took: map[string]int{}}
-	if err := x.start(); err != nil {
-		x.close()
-		return nil, err
-	}
-	return x, nil
-}
+// Style ids in styles.xml (xlsxStyles): the default, the header, bold
+// (summary labels), then a plain and a wrapped style per status ("" first,
+// then plan.Statuses).
+const (
+	xfHeader    = 1
+	xfBold      = 2
+	xfStatuses0 = 3
+)
 
-func (x *xlsxRows) start() error {
-	f := x.f
-	if err := f.SetSheetName(f.GetSheetName(0), SheetName); err != nil {
-		return err
-	}
-	for _, s := range []string{DetailsSheet, SummarySheet} {
-		if _, err := f.NewSheet(s); err != nil {
-			return err
-		}
-	}
-	headerStyle, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{HeaderFill}},
-		Alignment: &excelize.Alignment{Vertical: "top"},
-	})
-	if err != nil {
-		return err
-	}
-	x.styles = make(map[plan.Status][2]int, len(StatusFills)+1)
-	for _, status := range append([]plan.Status{""}, plan.Statuses...) {
-		var fill excelize.Fill
-		if c, ok := StatusFills[status]; ok {
-			fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c}}
-		}
-		var ids [2]int
-		for i, wrap := range []bool{false, true} {
-			if ids[i], err = f.NewStyle(&excelize.Style{Fill: fill, Alignment: &excelize.Alignment{Vertical: "top", WrapText: wrap}}); err != nil {
-				return err
-			}
-		}
-		x.styles[status] = ids
-	}
-	if x.people, err = startSheet(f, SheetName, PeopleHeader, peopleWidths, headerStyle); err != nil {
-		return err
-	}
-	x.details, err = startSheet(f, DetailsSheet, TechnicalHeader, detailsWidths, headerStyle)
-	return err
-}
+// xlsxStatuses is the statuses with their own cell styles, in styles.xml
+// order; "" stands for any other.
+var xlsxStatuses = append([]plan.Status{""}, plan.Statuses...)
 
-// startSheet starts a streamed sheet: column widths, the header row frozen.
-func startSheet(f *excelize.File, sheet string, header []string, widths []float64, headerStyle int) (*excelize.StreamWriter, error) {
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
+// Namespaces and content types of the parts.
+const (
+	nsMain        = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+	nsRel         = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+	nsPkgRel      = "http://schemas.openxmlformats.org/package/2006/relationships"
+	relWorksheet  = nsRel + "/worksheet"
+	ctWorksheet   = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+	xmlDecl       = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
+	partChunk     = 128 << 10 // bytes of sheet XML handed to a compressing goroutine at a time
+	maxCellChars  = 32767     // Excel's limit on the characters of a cell
+	xlsxSheetPath = "xl/worksheets/sheet"
+)
+
+func newXLSXRows(w io.Writer) (x *xlsxRows, err error) {
+	x = &xlsxRows{zw: fastZip(w), next: 2, status: map[plan.Status]int{}, action: map[encompass.Action]int{},
+		took: map[string]int{}, styles: make(map[plan.Status][2]string, len(xlsxStatuses))}
+	for i, st := range xlsxStatuses {
+		x.styles[st] = [2]string{strconv.Itoa(xfStatuses0 + 2*i), strconv.Itoa(xfStatuses0 + 2*i + 1)}
 	}
-	for i, width := range widths {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+	for _, p := range []struct{ name, body string }{
+		{"[Content_Types].xml", xlsxContentTypes()},
+		{"_rels/.rels", xmlDecl + `<Relationships xmlns="` + nsPkgRel + `"><Relationship Id="rId1" Type="` + nsRel +
+			`/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/_rels/workbook.xml.rels", xmlDecl + `<Relationships xmlns="` + nsPkgRel + `">` +
+			`<Relationship Id="rId1" Type="` + relWorksheet + `" Target="worksheets/sheet1.xml"/>` +
+			`<Relationship Id="rId2" Type="` + relWorksheet + `" Target="worksheets/sheet2.xml"/>` +
+			`<Relationship Id="rId3" Type="` + relWorksheet + `" Target="worksheets/sheet3.xml"/>` +
+			`<Relationship Id="rId4" Type="` + nsRel + `/styles" Target="styles.xml"/>` +
+			`<Relationship Id="rId5" Type="` + nsRel + `/theme" Target="theme/theme1.xml"/></Relationships>`},
+		{"xl/styles.xml", xlsxStyles()},
+		{"xl/theme/theme1.xml", xmlDecl + xlsxTheme},
+	} {
+		if err := x.part(p.name, []byte(p.body)); err != nil {
 			return nil, err
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}); err != nil {
+	if x.tmp, err = os.CreateTemp("", "encimport-xlsx-*"); err != nil {
 		return nil, err
 	}
-	cells := make([]any, len(header))
-	for i, h := range header {
-		cells[i] = excelize.Cell{StyleID: headerStyle, Value: h}
+	x.dbuf = bufio.NewWriterSize(x.tmp, 256<<10)
+	x.dz, _ = flate.NewWriter(x.dbuf, flate.BestSpeed)
+	x.dsum = &crcCounter{w: x.dz, h: crc32.NewIEEE()}
+	x.details = newPartPipe(x.dsum)
+	pw, err := x.zw.CreateHeader(&zip.FileHeader{Name: xlsxSheetPath + "1.xml", Method: zip.Deflate})
+	if err != nil {
+		x.abort()
+		return nil, err
 	}
-	return sw, sw.SetRow("A1", cells)
+	x.people = newPartPipe(pw)
+	x.people.buf = sheetStart(x.people.buf, true, peopleWidths, PeopleHeader)
+	x.details.buf = sheetStart(x.details.buf, false, detailsWidths, TechnicalHeader)
+	return x, nil
+}
+
+// part writes one whole part of the workbook.
+func (x *xlsxRows) part(name string, body []byte) error {
+	w, err := x.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+	if err == nil {
+		_, err = w.Write(body)
+	}
+	return err
+}
+
+func xlsxContentTypes() string {
+	var b strings.Builder
+	b.WriteString(xmlDecl + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+		`<Default Extension="xml" ContentType="application/xml"/>` +
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+		`<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>`)
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, `<Override PartName="/%s%d.xml" ContentType="%s"/>`, xlsxSheetPath, i, ctWorksheet)
+	}
+	b.WriteString(`</Types>`)
+	return b.String()
+}
+
+// xlsxStyles is styles.xml: a regular and a bold font; no fill, the
+// header's and each status's fill; the cell styles listed at xfHeader.
+func xlsxStyles() string {
+	var b strings.Builder
+	b.WriteString(xmlDecl + `<styleSheet xmlns="` + nsMain + `">` +
+		`<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>` +
+		`<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>`)
+	fills := []string{HeaderFill}
+	fillOf := map[plan.Status]int{"": 0}
+	for _, st := range plan.Statuses {
+		if c, ok := StatusFills[st]; ok {
+			fillOf[st] = 2 + len(fills)
+			fills = append(fills, c)
+		}
+	}
+	fmt.Fprintf(&b, `<fills count="%d"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>`, 2+len(fills))
+	for _, c := range fills {
+		fmt.Fprintf(&b, `<fill><patternFill patternType="solid"><fgColor rgb="FF%s"/></patternFill></fill>`, c)
+	}
+	b.WriteString(`</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
+		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>`)
+	fmt.Fprintf(&b, `<cellXfs count="%d"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`, xfStatuses0+2*len(xlsxStatuses))
+	b.WriteString(`<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1"><alignment vertical="top"/></xf>` +
+		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>`)
+	for _, st := range xlsxStatuses {
+		for _, wrap := range []string{"", ` wrapText="1"`} {
+			fmt.Fprintf(&b, `<xf numFmtId="0" fontId="0" fillId="%d" borderId="0" xfId="0" applyFill="1" applyAlignment="1"><alignment vertical="top"%s/></xf>`,
+				fillOf[st], wrap)
+		}
+	}
+	b.WriteString(`</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
+		`<dxfs count="0"/><tableStyles count="0"/></styleSheet>`)
+	return b.String()
+}
+
+// sheetStart is a streamed sheet's XML up to its first data row: the
+// header row frozen, the column widths, the header.
+func sheetStart(b []byte, selected bool, widths []float64, header []string) []byte {
+	b = append(b, xmlDecl+`<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheetViews><sheetView`...)
+	if selected {
+		b = append(b, ` tabSelected="1"`...)
+	}
+	b = append(b, ` workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>`+
+		`<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>`+
+		`<sheetFormatPr defaultRowHeight="15"/><cols>`...)
+	for i, w := range widths {
+		b = fmt.Appendf(b, `<col min="%d" max="%d" width="%s" customWidth="1"/>`, i+1, i+1, strconv.FormatFloat(w, 'f', -1, 64))
+	}
+	b = append(b, `</cols><sheetData><row r="1">`...)
+	hs := strconv.Itoa(xfHeader)
+	for i, h := range header {
+		b = appendStr(b, colName(i), []byte("1"), hs, h)
+	}
+	return append(b, `</row>`...)
+}
+
+// colName is the letters of 0-based column i (i < 26·27).
+func colName(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return string(rune('A'+i/26-1)) + string(rune('A'+i%26))
+}
+
+var (
+	peopleCols  = colNames(len(PeopleHeader))
+	detailsCols = colNames(len(TechnicalHeader))
+)
+
+func colNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = colName(i)
+	}
+	return names
 }
 
 func (x *xlsxRows) add(r Row) error {
@@ -172,143 +283,338 @@ func (x *xlsxRows) add(r Row) error {
 	if !ok {
 		styles = x.styles[""]
 	}
-	cell, err := excelize.CoordinatesToCellName(1, x.next)
-	if err != nil {
-		return err
-	}
+	plain, wrap := styles[0], styles[1]
+	x.rn = strconv.AppendInt(x.rn[:0], int64(x.next), 10)
 	x.next++
-	for _, s := range []struct {
-		sw      *excelize.StreamWriter
-		values  []any
-		wrapCol int
-	}{{x.people, peopleCells(r), peopleMessageCol}, {x.details, detailCells(r), detailsMessageCol}} {
-		cells := make([]any, len(s.values))
-		for j, v := range s.values {
-			style := styles[0]
-			if j+1 == s.wrapCol {
-				style = styles[1]
-			}
-			cells[j] = excelize.Cell{StyleID: style, Value: v}
-		}
-		if err := s.sw.SetRow(cell, cells); err != nil {
-			return fmt.Errorf("row %d: %w", r.Row, err)
-		}
+	rn, c := x.rn, peopleCols
+
+	b := x.people.buf
+	b = append(append(append(b, `<row r="`...), rn...), `">`...)
+	b = appendInt(b, c[0], rn, plain, int64(r.Row))
+	b = appendStr(b, c[1], rn, plain, r.FirstName)
+	b = appendStr(b, c[2], rn, plain, r.LastName)
+	b = appendStr(b, c[3], rn, plain, r.Email)
+	took := r.Took()
+	b = appendStr(b, c[4], rn, plain, took)
+	b = appendStr(b, c[5], rn, plain, r.Organization)
+	b = appendStr(b, c[6], rn, plain, r.NewOrganization)
+	b = appendStr(b, c[7], rn, wrap, r.Message)
+	b = appendStr(b, c[8], rn, plain, r.ID)
+	b = appendStr(b, c[9], rn, plain, string(r.Action))
+	b = appendStr(b, c[10], rn, plain, r.Sheet)
+	x.people.buf = append(b, `</row>`...)
+	x.people.flushFull()
+
+	c = detailsCols
+	b = x.details.buf
+	b = append(append(append(b, `<row r="`...), rn...), `">`...)
+	b = appendStr(b, c[0], rn, plain, r.Sheet)
+	b = appendInt(b, c[1], rn, plain, int64(r.Row))
+	b = appendStr(b, c[2], rn, plain, r.ID)
+	b = appendStr(b, c[3], rn, plain, string(r.Action))
+	b = appendStr(b, c[4], rn, plain, string(r.Status))
+	if r.HTTPStatus != 0 {
+		b = appendInt(b, c[5], rn, plain, int64(r.HTTPStatus))
+	} else {
+		b = appendStr(b, c[5], rn, plain, "")
 	}
+	b = appendStr(b, c[6], rn, plain, r.ErrorCode)
+	b = appendStr(b, c[7], rn, wrap, r.Message)
+	b = appendStr(b, c[8], rn, plain, r.CorrelationID)
+	b = appendInt(b, c[9], rn, plain, int64(r.Attempts))
+	b = appendInt(b, c[10], rn, plain, r.DurationMS)
+	x.details.buf = append(b, `</row>`...)
+	x.details.flushFull()
+
 	x.status[r.Status]++
 	if x.action[r.Action] == 0 {
 		x.actions = append(x.actions, r.Action)
 	}
 	x.action[r.Action]++
-	if t := r.Took(); t != string(r.Status) {
-		x.took[t]++
+	if took != string(r.Status) {
+		x.took[took]++
 	}
 	return nil
+}
+
+// appendCell appends the start of cell col+row with style s (a cellXfs
+// id, "" for the default).
+func appendCell(b []byte, col string, row []byte, s string) []byte {
+	b = append(append(append(b, `<c r="`...), col...), row...)
+	if s != "" {
+		b = append(append(append(b, `" s="`...), s...), '"')
+	} else {
+		b = append(b, '"')
+	}
+	return b
+}
+
+// appendInt appends a number cell.
+func appendInt(b []byte, col string, row []byte, s string, n int64) []byte {
+	b = append(appendCell(b, col, row, s), `><v>`...)
+	return append(strconv.AppendInt(b, n, 10), `</v></c>`...)
+}
+
+// appendStr appends a text cell: an inline string (never a formula, so no
+// Excel-safe prefix), XML-escaped; an empty one keeps only its style.
+func appendStr(b []byte, col string, row []byte, s string, v string) []byte {
+	b = appendCell(b, col, row, s)
+	if v == "" {
+		return append(b, `/>`...)
+	}
+	b = append(b, ` t="inlineStr"><is><t`...)
+	switch v[0] {
+	case ' ', '\t', '\n', '\r':
+		b = append(b, ` xml:space="preserve"`...)
+	default:
+		switch v[len(v)-1] {
+		case ' ', '\t', '\n', '\r':
+			b = append(b, ` xml:space="preserve"`...)
+		}
+	}
+	b = append(b, '>')
+	return append(appendText(b, v), `</t></is></c>`...)
+}
+
+// appendText appends v as XML text: &, < and > escaped, a carriage
+// return as a character reference (so it is read back), the characters
+// XML (and so Excel) does not allow left out: control characters other
+// than tab, line feed and carriage return, U+FFFE, U+FFFF and bytes that
+// are not UTF-8. At most maxCellChars characters are kept.
+func appendText(b []byte, v string) []byte {
+	plain := len(v) <= maxCellChars
+	if plain {
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' {
+				plain = false
+				break
+			}
+		}
+	}
+	if plain {
+		return append(b, v...)
+	}
+	n := 0
+	for i := 0; i < len(v) && n < maxCellChars; {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			switch {
+			case c == '&':
+				b = append(b, "&amp;"...)
+			case c == '<':
+				b = append(b, "&lt;"...)
+			case c == '>':
+				b = append(b, "&gt;"...)
+			case c == '\r':
+				b = append(b, "&#xD;"...)
+			case c >= 0x20 || c == '\t' || c == '\n':
+				b = append(b, c)
+			default:
+				n--
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if (r != utf8.RuneError || size > 1) && r != 0xFFFE && r != 0xFFFF {
+			b = append(b, v[i:i+size]...)
+			n++
+		}
+		i += size
+	}
+	return b
 }
 
 // finish ends both streamed sheets (each with an autofilter over its
-// rows), writes the summary sheet and the workbook to w, and releases it.
+// rows), writes the summary sheet and the workbook to the zip (on the
+// writer given to newXLSXRows), and releases what the report holds.
+// Writer.Close passes io.Discard after an error: then it only releases.
 func (x *xlsxRows) finish(w io.Writer) error {
-	defer x.close()
-	last := x.next - 1
-	for _, s := range []struct {
-		sw    *excelize.StreamWriter
-		sheet string
-		cols  int
-	}{{x.people, SheetName, len(PeopleHeader)}, {x.details, DetailsSheet, len(TechnicalHeader)}} {
-		// The stream writer writes the worksheet's autofilter when it
-		// flushes: set it first, over the header and every row.
-		end, err := excelize.CoordinatesToCellName(s.cols, max(last, 2))
-		if err != nil {
-			return err
-		}
-		if err := x.f.AutoFilter(s.sheet, "A1:"+end, nil); err != nil {
-			return err
-		}
-		if err := s.sw.Flush(); err != nil {
-			return err
-		}
+	if x.done || w == io.Discard {
+		x.abort()
+		return nil
 	}
-	if err := x.summary(); err != nil {
+	last := max(x.next-1, 2)
+	filter := func(cols int) string {
+		return "$A$1:$" + colName(cols-1) + "$" + strconv.Itoa(last)
+	}
+	x.people.buf = append(x.people.buf, `</sheetData><autoFilter ref="`+filter(len(PeopleHeader))+`"/></worksheet>`...)
+	x.details.buf = append(x.details.buf, `</sheetData><autoFilter ref="`+filter(len(TechnicalHeader))+`"/></worksheet>`...)
+	perr, derr := x.people.close(), x.details.close()
+	x.people, x.details = nil, nil
+	defer x.abort()
+	if err := cmp.Or(perr, derr, x.dz.Close(), x.dbuf.Flush()); err != nil {
 		return err
 	}
-	x.f.SetActiveSheet(0)
-	return x.f.Write(w)
-}
-
-// summary writes the summary sheet: the rows, then the rows per status,
-// per action and per combination of steps.
-func (x *xlsxRows) summary() error {
-	f, s := x.f, SummarySheet
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if _, err := x.tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	st, err := x.tmp.Stat()
 	if err != nil {
 		return err
 	}
+	dw, err := x.zw.CreateRaw(&zip.FileHeader{Name: xlsxSheetPath + "2.xml", Method: zip.Deflate,
+		CRC32: x.dsum.h.Sum32(), CompressedSize64: uint64(st.Size()), UncompressedSize64: uint64(x.dsum.n)})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dw, x.tmp); err != nil {
+		return err
+	}
+	if err := x.part(xlsxSheetPath+"3.xml", x.summary()); err != nil {
+		return err
+	}
+	if err := x.part("xl/workbook.xml", x.workbook(filter)); err != nil {
+		return err
+	}
+	return x.zw.Close()
+}
+
+// abort stops the goroutines and removes the temporary file.
+func (x *xlsxRows) abort() {
+	x.done = true
+	for _, p := range []*partPipe{x.people, x.details} {
+		if p != nil {
+			_ = p.close()
+		}
+	}
+	x.people, x.details = nil, nil
+	if x.tmp != nil {
+		_ = x.tmp.Close()
+		_ = os.Remove(x.tmp.Name())
+		x.tmp = nil
+	}
+}
+
+// workbook is xl/workbook.xml: the sheets, the people sheet active, and
+// the autofilters' defined names.
+func (x *xlsxRows) workbook(filter func(cols int) string) []byte {
+	b := []byte(xmlDecl + `<workbook xmlns="` + nsMain + `" xmlns:r="` + nsRel + `"><bookViews><workbookView activeTab="0"/></bookViews><sheets>`)
+	for i, s := range []string{SheetName, DetailsSheet, SummarySheet} {
+		b = fmt.Appendf(b, `<sheet name="%s" sheetId="%d" r:id="rId%d"/>`, s, i+1, i+1)
+	}
+	b = append(b, `</sheets><definedNames>`...)
+	for i, s := range []struct {
+		name string
+		cols int
+	}{{SheetName, len(PeopleHeader)}, {DetailsSheet, len(TechnicalHeader)}} {
+		b = fmt.Appendf(b, `<definedName name="_xlnm._FilterDatabase" localSheetId="%d" hidden="1">'%s'!%s</definedName>`, i, s.name, filter(s.cols))
+	}
+	return append(b, `</definedNames></workbook>`...)
+}
+
+// summary is the summary sheet: the rows, then the rows per status, per
+// action and per combination of steps.
+func (x *xlsxRows) summary() []byte {
+	b := []byte(xmlDecl + `<worksheet xmlns="` + nsMain + `" xmlns:r="` + nsRel + `"><sheetViews><sheetView workbookViewId="0"/></sheetViews>` +
+		`<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="28" customWidth="1"/></cols><sheetData>`)
 	row := 1
-	put := func(label string, n any, style int) error {
-		a, b := "A"+strconv.Itoa(row), "B"+strconv.Itoa(row)
+	bold := strconv.Itoa(xfBold)
+	put := func(label string, n int, style string) {
+		rn := []byte(strconv.Itoa(row))
 		row++
-		if err := f.SetCellStr(s, a, label); err != nil {
-			return err
+		b = append(append(append(b, `<row r="`...), rn...), `">`...)
+		b = appendStr(b, "A", rn, style, label)
+		if n >= 0 {
+			b = appendInt(b, "B", rn, style, int64(n))
+		} else {
+			b = appendStr(b, "B", rn, style, "Rows")
 		}
-		if n != nil {
-			if err := f.SetCellValue(s, b, n); err != nil {
-				return err
-			}
-		}
-		if style != 0 {
-			return f.SetCellStyle(s, a, b, style)
-		}
-		return nil
+		b = append(b, `</row>`...)
 	}
-	if err := put("Rows", x.next-2, bold); err != nil {
-		return err
-	}
+	put("Rows", x.next-2, bold)
 	row++
-	if err := put("Status", "Rows", bold); err != nil {
-		return err
-	}
+	put("Status", -1, bold)
 	for _, st := range plan.Statuses {
 		if n := x.status[st]; n > 0 {
-			if err := put(string(st), n, x.styles[st][0]); err != nil {
-				return err
-			}
+			put(string(st), n, x.styles[st][0])
 		}
 	}
 	row++
-	if err := put("Action", "Rows", bold); err != nil {
-		return err
-	}
+	put("Action", -1, bold)
 	for _, a := range x.actions {
-		if err := put(string(a), x.action[a], 0); err != nil {
-			return err
-		}
+		put(string(a), x.action[a], "")
 	}
 	if len(x.took) > 0 {
 		row++
-		if err := put("Steps taken", "Rows", bold); err != nil {
-			return err
-		}
+		put("Steps taken", -1, bold)
 		for _, t := range sortedKeys(x.took) {
-			if err := put(t, x.took[t], 0); err != nil {
-				return err
-			}
+			put(t, x.took[t], "")
 		}
 	}
-	if err := f.SetColWidth(s, "A", "A", 28); err != nil {
-		return err
-	}
-	return nil
+	return append(b, `</sheetData></worksheet>`...)
 }
-
-func (x *xlsxRows) close() { _ = x.f.Close() }
 
 // fastZip compresses the workbook's parts at flate.BestSpeed: a report is
 // written once and opened a few times, and the default level spent a third
 // of the time of a 100,000-row report compressing (the file is ~1.5× larger).
-func fastZip(w io.Writer) excelize.ZipWriter {
+func fastZip(w io.Writer) *zip.Writer {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(out, flate.BestSpeed)
 	})
 	return zw
+}
+
+// partPipe hands a part's XML, partChunk bytes at a time, to a goroutine
+// that writes it to w (a compressor), so that compressing the two sheets
+// runs beside making their rows. A write error is kept for close.
+type partPipe struct {
+	buf  []byte
+	full chan []byte
+	free chan []byte
+	done chan error
+}
+
+func newPartPipe(w io.Writer) *partPipe {
+	const bufs = 4
+	p := &partPipe{full: make(chan []byte, bufs), free: make(chan []byte, bufs), done: make(chan error, 1)}
+	for range bufs - 1 {
+		p.free <- make([]byte, 0, partChunk+8<<10)
+	}
+	p.buf = make([]byte, 0, partChunk+8<<10)
+	go func() {
+		var err error
+		for b := range p.full {
+			if err == nil {
+				_, err = w.Write(b)
+			}
+			p.free <- b[:0]
+		}
+		p.done <- err
+	}()
+	return p
+}
+
+// flushFull hands buf over once it holds a chunk.
+func (p *partPipe) flushFull() {
+	if len(p.buf) >= partChunk {
+		p.full <- p.buf
+		p.buf = <-p.free
+	}
+}
+
+// close hands over the rest and waits for the goroutine.
+func (p *partPipe) close() error {
+	if len(p.buf) > 0 {
+		p.full <- p.buf
+	}
+	p.buf = nil
+	close(p.full)
+	return <-p.done
+}
+
+// crcCounter passes writes to w, keeping their CRC-32 and size (for the
+// zip entry of a part compressed beforehand).
+type crcCounter struct {
+	w io.Writer
+	h hash.Hash32
+	n int64
+}
+
+func (c *crcCounter) Write(b []byte) (int, error) {
+	c.h.Write(b)
+	c.n += int64(len(b))
+	return c.w.Write(b)
 }
