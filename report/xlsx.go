@@ -251,8 +251,8 @@ func sheetStart(b []byte, selected bool, widths []float64, header []string) []by
 	}
 	b = append(b, `</cols><sheetData><row r="1">`...)
 	hs := strconv.Itoa(xfHeader)
-	for i, h := range header {
-		b = appendStr(b, colName(i), []byte("1"), hs, h)
+	for _, h := range header {
+		b = appendStr(b, hs, h)
 	}
 	return append(b, `</row>`...)
 }
@@ -265,19 +265,6 @@ func colName(i int) string {
 	return string(rune('A'+i/26-1)) + string(rune('A'+i%26))
 }
 
-var (
-	peopleCols  = colNames(len(PeopleHeader))
-	detailsCols = colNames(len(TechnicalHeader))
-)
-
-func colNames(n int) []string {
-	names := make([]string, n)
-	for i := range names {
-		names[i] = colName(i)
-	}
-	return names
-}
-
 func (x *xlsxRows) add(r Row) error {
 	styles, ok := x.styles[r.Status]
 	if !ok {
@@ -286,43 +273,42 @@ func (x *xlsxRows) add(r Row) error {
 	plain, wrap := styles[0], styles[1]
 	x.rn = strconv.AppendInt(x.rn[:0], int64(x.next), 10)
 	x.next++
-	rn, c := x.rn, peopleCols
+	rn := x.rn
 
 	b := x.people.buf
 	b = append(append(append(b, `<row r="`...), rn...), `">`...)
-	b = appendInt(b, c[0], rn, plain, int64(r.Row))
-	b = appendStr(b, c[1], rn, plain, r.FirstName)
-	b = appendStr(b, c[2], rn, plain, r.LastName)
-	b = appendStr(b, c[3], rn, plain, r.Email)
+	b = appendInt(b, plain, int64(r.Row))
+	b = appendStr(b, plain, r.FirstName)
+	b = appendStr(b, plain, r.LastName)
+	b = appendStr(b, plain, r.Email)
 	took := r.Took()
-	b = appendStr(b, c[4], rn, plain, took)
-	b = appendStr(b, c[5], rn, plain, r.Organization)
-	b = appendStr(b, c[6], rn, plain, r.NewOrganization)
-	b = appendStr(b, c[7], rn, wrap, r.Message)
-	b = appendStr(b, c[8], rn, plain, r.ID)
-	b = appendStr(b, c[9], rn, plain, string(r.Action))
-	b = appendStr(b, c[10], rn, plain, r.Sheet)
+	b = appendStr(b, plain, took)
+	b = appendStr(b, plain, r.Organization)
+	b = appendStr(b, plain, r.NewOrganization)
+	b = appendStr(b, wrap, r.Message)
+	b = appendStr(b, plain, r.ID)
+	b = appendStr(b, plain, string(r.Action))
+	b = appendStr(b, plain, r.Sheet)
 	x.people.buf = append(b, `</row>`...)
 	x.people.flushFull()
 
-	c = detailsCols
 	b = x.details.buf
 	b = append(append(append(b, `<row r="`...), rn...), `">`...)
-	b = appendStr(b, c[0], rn, plain, r.Sheet)
-	b = appendInt(b, c[1], rn, plain, int64(r.Row))
-	b = appendStr(b, c[2], rn, plain, r.ID)
-	b = appendStr(b, c[3], rn, plain, string(r.Action))
-	b = appendStr(b, c[4], rn, plain, string(r.Status))
+	b = appendStr(b, plain, r.Sheet)
+	b = appendInt(b, plain, int64(r.Row))
+	b = appendStr(b, plain, r.ID)
+	b = appendStr(b, plain, string(r.Action))
+	b = appendStr(b, plain, string(r.Status))
 	if r.HTTPStatus != 0 {
-		b = appendInt(b, c[5], rn, plain, int64(r.HTTPStatus))
+		b = appendInt(b, plain, int64(r.HTTPStatus))
 	} else {
-		b = appendStr(b, c[5], rn, plain, "")
+		b = appendStr(b, plain, "")
 	}
-	b = appendStr(b, c[6], rn, plain, r.ErrorCode)
-	b = appendStr(b, c[7], rn, wrap, r.Message)
-	b = appendStr(b, c[8], rn, plain, r.CorrelationID)
-	b = appendInt(b, c[9], rn, plain, int64(r.Attempts))
-	b = appendInt(b, c[10], rn, plain, r.DurationMS)
+	b = appendStr(b, plain, r.ErrorCode)
+	b = appendStr(b, wrap, r.Message)
+	b = appendStr(b, plain, r.CorrelationID)
+	b = appendInt(b, plain, int64(r.Attempts))
+	b = appendInt(b, plain, r.DurationMS)
 	x.details.buf = append(b, `</row>`...)
 	x.details.flushFull()
 
@@ -337,28 +323,26 @@ func (x *xlsxRows) add(r Row) error {
 	return nil
 }
 
-// appendCell appends the start of cell col+row with style s (a cellXfs
-// id, "" for the default).
-func appendCell(b []byte, col string, row []byte, s string) []byte {
-	b = append(append(append(b, `<c r="`...), col...), row...)
-	if s != "" {
-		b = append(append(append(b, `" s="`...), s...), '"')
-	} else {
-		b = append(b, '"')
+// appendCell appends the start of a cell with style s (a cellXfs id, ""
+// for the default). Cells carry no reference: every row has all its cells,
+// in order, and its number.
+func appendCell(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, `<c`...)
 	}
-	return b
+	return append(append(append(b, `<c s="`...), s...), '"')
 }
 
 // appendInt appends a number cell.
-func appendInt(b []byte, col string, row []byte, s string, n int64) []byte {
-	b = append(appendCell(b, col, row, s), `><v>`...)
+func appendInt(b []byte, s string, n int64) []byte {
+	b = append(appendCell(b, s), `><v>`...)
 	return append(strconv.AppendInt(b, n, 10), `</v></c>`...)
 }
 
 // appendStr appends a text cell: an inline string (never a formula, so no
 // Excel-safe prefix), XML-escaped; an empty one keeps only its style.
-func appendStr(b []byte, col string, row []byte, s string, v string) []byte {
-	b = appendCell(b, col, row, s)
+func appendStr(b []byte, s, v string) []byte {
+	b = appendCell(b, s)
 	if v == "" {
 		return append(b, `/>`...)
 	}
@@ -515,11 +499,11 @@ func (x *xlsxRows) summary() []byte {
 		rn := []byte(strconv.Itoa(row))
 		row++
 		b = append(append(append(b, `<row r="`...), rn...), `">`...)
-		b = appendStr(b, "A", rn, style, label)
+		b = appendStr(b, style, label)
 		if n >= 0 {
-			b = appendInt(b, "B", rn, style, int64(n))
+			b = appendInt(b, style, int64(n))
 		} else {
-			b = appendStr(b, "B", rn, style, "Rows")
+			b = appendStr(b, style, "Rows")
 		}
 		b = append(b, `</row>`...)
 	}
