@@ -38,7 +38,10 @@
 //   - write.go: [Create] and its [Writer] (streamed), [Write], the CSV and
 //     JSONL encodings, [SafeCell], [DefaultPath].
 //   - xlsx.go: the XLSX encoding (People, Details and Summary sheets, fills
-//     per status, widths, autofilters).
+//     per status, widths, autofilters), written part by part without
+//     excelize (excelize reads them back in the tests); xlsx_xml.go: the
+//     parts' XML and the cells; xlsx_zip.go: the compression, each streamed
+//     sheet on its own goroutine; xlsx_theme.go: the Office theme.
 //   - html.go, html.tmpl: [NewPage], [WriteHTML], the page of a plan or run.
 //   - errors.go: [WriteErrors], the re-upload file of the rows to fix.
 //   - summary.go: [Summary], [Count] and [WriteSummary].

@@ -6,13 +6,10 @@ import (
 	"cmp"
 	"compress/flate"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"os"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/plan"
@@ -186,85 +183,6 @@ func (x *xlsxRows) part(name string, body []byte) error {
 	return err
 }
 
-func xlsxContentTypes() string {
-	var b strings.Builder
-	b.WriteString(xmlDecl + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
-		`<Default Extension="xml" ContentType="application/xml"/>` +
-		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
-		`<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>`)
-	for i := 1; i <= 3; i++ {
-		fmt.Fprintf(&b, `<Override PartName="/%s%d.xml" ContentType="%s"/>`, xlsxSheetPath, i, ctWorksheet)
-	}
-	b.WriteString(`</Types>`)
-	return b.String()
-}
-
-// xlsxStyles is styles.xml: a regular and a bold font; no fill, the
-// header's and each status's fill; the cell styles listed at xfHeader.
-func xlsxStyles() string {
-	var b strings.Builder
-	b.WriteString(xmlDecl + `<styleSheet xmlns="` + nsMain + `">` +
-		`<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>` +
-		`<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>`)
-	fills := []string{HeaderFill}
-	fillOf := map[plan.Status]int{"": 0}
-	for _, st := range plan.Statuses {
-		if c, ok := StatusFills[st]; ok {
-			fillOf[st] = 2 + len(fills)
-			fills = append(fills, c)
-		}
-	}
-	fmt.Fprintf(&b, `<fills count="%d"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>`, 2+len(fills))
-	for _, c := range fills {
-		fmt.Fprintf(&b, `<fill><patternFill patternType="solid"><fgColor rgb="FF%s"/></patternFill></fill>`, c)
-	}
-	b.WriteString(`</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
-		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>`)
-	fmt.Fprintf(&b, `<cellXfs count="%d"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`, xfStatuses0+2*len(xlsxStatuses))
-	b.WriteString(`<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1"><alignment vertical="top"/></xf>` +
-		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>`)
-	for _, st := range xlsxStatuses {
-		for _, wrap := range []string{"", ` wrapText="1"`} {
-			fmt.Fprintf(&b, `<xf numFmtId="0" fontId="0" fillId="%d" borderId="0" xfId="0" applyFill="1" applyAlignment="1"><alignment vertical="top"%s/></xf>`,
-				fillOf[st], wrap)
-		}
-	}
-	b.WriteString(`</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
-		`<dxfs count="0"/><tableStyles count="0"/></styleSheet>`)
-	return b.String()
-}
-
-// sheetStart is a streamed sheet's XML up to its first data row: the
-// header row frozen, the column widths, the header.
-func sheetStart(b []byte, selected bool, widths []float64, header []string) []byte {
-	b = append(b, xmlDecl+`<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheetViews><sheetView`...)
-	if selected {
-		b = append(b, ` tabSelected="1"`...)
-	}
-	b = append(b, ` workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>`+
-		`<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>`+
-		`<sheetFormatPr defaultRowHeight="15"/><cols>`...)
-	for i, w := range widths {
-		b = fmt.Appendf(b, `<col min="%d" max="%d" width="%s" customWidth="1"/>`, i+1, i+1, strconv.FormatFloat(w, 'f', -1, 64))
-	}
-	b = append(b, `</cols><sheetData><row r="1">`...)
-	hs := strconv.Itoa(xfHeader)
-	for _, h := range header {
-		b = appendStr(b, hs, h)
-	}
-	return append(b, `</row>`...)
-}
-
-// colName is the letters of 0-based column i (i < 26·27).
-func colName(i int) string {
-	if i < 26 {
-		return string(rune('A' + i))
-	}
-	return string(rune('A'+i/26-1)) + string(rune('A'+i%26))
-}
-
 func (x *xlsxRows) add(r Row) error {
 	styles, ok := x.styles[r.Status]
 	if !ok {
@@ -321,93 +239,6 @@ func (x *xlsxRows) add(r Row) error {
 		x.took[took]++
 	}
 	return nil
-}
-
-// appendCell appends the start of a cell with style s (a cellXfs id, ""
-// for the default). Cells carry no reference: every row has all its cells,
-// in order, and its number.
-func appendCell(b []byte, s string) []byte {
-	if s == "" {
-		return append(b, `<c`...)
-	}
-	return append(append(append(b, `<c s="`...), s...), '"')
-}
-
-// appendInt appends a number cell.
-func appendInt(b []byte, s string, n int64) []byte {
-	b = append(appendCell(b, s), `><v>`...)
-	return append(strconv.AppendInt(b, n, 10), `</v></c>`...)
-}
-
-// appendStr appends a text cell: an inline string (never a formula, so no
-// Excel-safe prefix), XML-escaped; an empty one keeps only its style.
-func appendStr(b []byte, s, v string) []byte {
-	b = appendCell(b, s)
-	if v == "" {
-		return append(b, `/>`...)
-	}
-	b = append(b, ` t="inlineStr"><is><t`...)
-	switch v[0] {
-	case ' ', '\t', '\n', '\r':
-		b = append(b, ` xml:space="preserve"`...)
-	default:
-		switch v[len(v)-1] {
-		case ' ', '\t', '\n', '\r':
-			b = append(b, ` xml:space="preserve"`...)
-		}
-	}
-	b = append(b, '>')
-	return append(appendText(b, v), `</t></is></c>`...)
-}
-
-// appendText appends v as XML text: &, < and > escaped, a carriage
-// return as a character reference (so it is read back), the characters
-// XML (and so Excel) does not allow left out: control characters other
-// than tab, line feed and carriage return, U+FFFE, U+FFFF and bytes that
-// are not UTF-8. At most maxCellChars characters are kept.
-func appendText(b []byte, v string) []byte {
-	plain := len(v) <= maxCellChars
-	if plain {
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' {
-				plain = false
-				break
-			}
-		}
-	}
-	if plain {
-		return append(b, v...)
-	}
-	n := 0
-	for i := 0; i < len(v) && n < maxCellChars; {
-		c := v[i]
-		if c < utf8.RuneSelf {
-			i++
-			n++
-			switch {
-			case c == '&':
-				b = append(b, "&amp;"...)
-			case c == '<':
-				b = append(b, "&lt;"...)
-			case c == '>':
-				b = append(b, "&gt;"...)
-			case c == '\r':
-				b = append(b, "&#xD;"...)
-			case c >= 0x20 || c == '\t' || c == '\n':
-				b = append(b, c)
-			default:
-				n--
-			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(v[i:])
-		if (r != utf8.RuneError || size > 1) && r != 0xFFFE && r != 0xFFFF {
-			b = append(b, v[i:i+size]...)
-			n++
-		}
-		i += size
-	}
-	return b
 }
 
 // finish ends both streamed sheets (each with an autofilter over its
@@ -528,77 +359,4 @@ func (x *xlsxRows) summary() []byte {
 		}
 	}
 	return append(b, `</sheetData></worksheet>`...)
-}
-
-// fastZip compresses the workbook's parts at flate.BestSpeed: a report is
-// written once and opened a few times, and the default level spent a third
-// of the time of a 100,000-row report compressing (the file is ~1.5× larger).
-func fastZip(w io.Writer) *zip.Writer {
-	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
-	})
-	return zw
-}
-
-// partPipe hands a part's XML, partChunk bytes at a time, to a goroutine
-// that writes it to w (a compressor), so that compressing the two sheets
-// runs beside making their rows. A write error is kept for close.
-type partPipe struct {
-	buf  []byte
-	full chan []byte
-	free chan []byte
-	done chan error
-}
-
-func newPartPipe(w io.Writer) *partPipe {
-	const bufs = 4
-	p := &partPipe{full: make(chan []byte, bufs), free: make(chan []byte, bufs), done: make(chan error, 1)}
-	for range bufs - 1 {
-		p.free <- make([]byte, 0, partChunk+8<<10)
-	}
-	p.buf = make([]byte, 0, partChunk+8<<10)
-	go func() {
-		var err error
-		for b := range p.full {
-			if err == nil {
-				_, err = w.Write(b)
-			}
-			p.free <- b[:0]
-		}
-		p.done <- err
-	}()
-	return p
-}
-
-// flushFull hands buf over once it holds a chunk.
-func (p *partPipe) flushFull() {
-	if len(p.buf) >= partChunk {
-		p.full <- p.buf
-		p.buf = <-p.free
-	}
-}
-
-// close hands over the rest and waits for the goroutine.
-func (p *partPipe) close() error {
-	if len(p.buf) > 0 {
-		p.full <- p.buf
-	}
-	p.buf = nil
-	close(p.full)
-	return <-p.done
-}
-
-// crcCounter passes writes to w, keeping their CRC-32 and size (for the
-// zip entry of a part compressed beforehand).
-type crcCounter struct {
-	w io.Writer
-	h hash.Hash32
-	n int64
-}
-
-func (c *crcCounter) Write(b []byte) (int, error) {
-	c.h.Write(b)
-	c.n += int64(len(b))
-	return c.w.Write(b)
 }
