@@ -21,6 +21,7 @@ import (
 // A Row passed to fn may share memory with the reader's line (its ID, for
 // one); use report.PlanRow, or copy, to keep anything past fn.
 func CheckFile(ctx context.Context, path string, ropts importer.Options, opts plan.Options, fn func(plan.Row) error) ([]importer.Problem, error) {
+	ropts.NoDigest = true // no plan names this file
 	r, err := importer.Open(path, ropts)
 	if err != nil {
 		return nil, err
