@@ -54,7 +54,7 @@ func DefaultErrorsPath(input string, format importer.Format, now time.Time) stri
 	if format == importer.FormatXLSX {
 		ext = ExtXLSX
 	}
-	return strings.TrimSuffix(input, filepath.Ext(input)) + "-errors-" + now.Format("20060102-150405") + ext
+	return freePath(strings.TrimSuffix(input, filepath.Ext(input))+"-errors-"+now.Format("20060102-150405"), ext)
 }
 
 // WriteErrors reads in again and writes its invalid and failed rows (by

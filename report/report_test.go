@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encimport/encimport/importer"
 	"github.com/encimport/encimport/internal/golden"
 	"github.com/encimport/encimport/plan"
 	"github.com/xuri/excelize/v2"
@@ -439,5 +440,24 @@ func TestWriterStreamsAndAppearsOnlyOnClose(t *testing.T) {
 	}
 	if _, err := Create(filepath.Join(t.TempDir(), "r.txt")); err == nil || !strings.Contains(err.Error(), ".csv, .xlsx or .jsonl") {
 		t.Errorf("unknown extension: %v", err)
+	}
+}
+
+func TestDefaultPathNeverReplacesAReport(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "people.xlsx")
+	now := time.Date(2026, 12, 2, 0, 31, 58, 0, time.UTC)
+	first := DefaultPath(in, now)
+	if want := filepath.Join(dir, "people-report-20261202-003158.csv"); first != want {
+		t.Fatalf("first %s, want %s", first, want)
+	}
+	if err := os.WriteFile(first, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if second := DefaultPath(in, now); second != filepath.Join(dir, "people-report-20261202-003158-2.csv") {
+		t.Errorf("a run of the same second gets %s", second)
+	}
+	if e := DefaultErrorsPath(in, importer.FormatXLSX, now); e != filepath.Join(dir, "people-errors-20261202-003158.xlsx") {
+		t.Errorf("errors path %s", e)
 	}
 }

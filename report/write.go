@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -198,8 +200,22 @@ func record(r Row) []string {
 func IsHTML(path string) bool { return strings.EqualFold(filepath.Ext(path), ExtHTML) }
 
 // DefaultPath is the report path used when --report is not given:
-// <input-without-ext>-report-<20060102-150405>.csv beside the input.
+// <input-without-ext>-report-<20060102-150405>.csv beside the input, or
+// with -2, -3, ... before the extension when a run of the same second
+// already wrote that file (a cron retry must not replace its report).
 func DefaultPath(input string, now time.Time) string {
-	base := strings.TrimSuffix(input, filepath.Ext(input))
-	return base + "-report-" + now.Format("20060102-150405") + ExtCSV
+	return freePath(strings.TrimSuffix(input, filepath.Ext(input))+"-report-"+now.Format("20060102-150405"), ExtCSV)
+}
+
+// freePath is base+ext, or base-N+ext for the first N from 2 that names no
+// file yet.
+func freePath(base, ext string) string {
+	p := base + ext
+	for n := 2; n < 1000; n++ {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			return p
+		}
+		p = fmt.Sprintf("%s-%d%s", base, n, ext)
+	}
+	return p
 }

@@ -70,12 +70,22 @@ func SystemIO() IO {
 // Main runs encimport with args (without the program name) and returns the
 // process exit code. An error is printed once, as "encimport: message",
 // with what to do about it.
+//
+// With --log-format json the error is a JSON line too (level ERROR, its
+// exit code), so stderr holds nothing else; only an error met before the
+// flags are parsed is plain text.
 func Main(ctx context.Context, args []string, streams IO, getenv func(string) string) int {
-	err := execute(ctx, args, streams, getenv)
+	b := &base{IO: streams, Getenv: getenv}
+	err := execute(ctx, b, args)
+	code := exitCode(err)
 	if msg := errorText(err); msg != "" {
-		fmt.Fprintf(streams.Err, "encimport: %s\n", msg)
+		if b.jsonLog() {
+			slog.New(slog.NewJSONHandler(streams.Err, nil)).Error("encimport: "+msg, "exit", code)
+		} else {
+			fmt.Fprintf(streams.Err, "encimport: %s\n", msg)
+		}
 	}
-	return exitCode(err)
+	return code
 }
 
 func init() {
@@ -83,8 +93,7 @@ func init() {
 }
 
 // execute builds the command tree for one run and runs it.
-func execute(ctx context.Context, args []string, streams IO, getenv func(string) string) error {
-	b := &base{IO: streams, Getenv: getenv}
+func execute(ctx context.Context, b *base, args []string) error {
 	root := newRoot(b)
 	root.SetArgs(args)
 	if args == nil {

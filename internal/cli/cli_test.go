@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -435,5 +436,46 @@ func TestValidateHRSheet(t *testing.T) {
 	}
 	if created != 22 {
 		t.Errorf("plan: %d creates planned, want 22", created)
+	}
+}
+
+// TestJSONLogHasOnlyJSONLines: with --log-format json a fatal error and
+// validate's file lines are JSON too, so a log pipeline parses all of stderr.
+func TestJSONLogHasOnlyJSONLines(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "people.csv", "id,email\nok.user,a@example.com\n")
+	for _, args := range [][]string{
+		{"validate", "--log-format", "json", filepath.Join(dir, "missing.csv")},
+		{"validate", "--log-format", "json", "--report", filepath.Join(dir, "r.csv"), good},
+	} {
+		r := runCLI(t, nil, args...)
+		if strings.TrimSpace(r.stder) == "" {
+			t.Fatalf("%v: nothing on stderr (exit %d)", args, r.code)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(r.stder), "\n") {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Errorf("%v: a stderr line is not JSON: %q", args, line)
+			}
+		}
+	}
+}
+
+// TestRevertPlanIsNotAppliedAsAPlan: a revert's plan saved with -o is for
+// review; apply --plan refuses it and names the command that carries it out.
+func TestRevertPlanIsNotAppliedAsAPlan(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", "action,id,title\nupdate,lo.denver,Branch Lead\n")
+	common := []string{"--sandbox", "--sandbox-state", filepath.Join(dir, "w.json"), "--state-dir", filepath.Join(dir, "st")}
+	if r := runCLI(t, nil, append([]string{"apply", "--yes", "--report", filepath.Join(dir, "a.csv"), in}, common...)...); r.code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stder)
+	}
+	back := filepath.Join(dir, "back.json")
+	if r := runCLI(t, nil, append([]string{"revert", "last", "-o", back, "--report", filepath.Join(dir, "rv.csv")}, common...)...); r.code != ExitOK {
+		t.Fatalf("revert -o: exit %d\n%s", r.code, r.stder)
+	}
+	r := runCLI(t, nil, append([]string{"apply", "--yes", "--plan", back, "--report", filepath.Join(dir, "b.csv")}, common...)...)
+	if r.code != ExitFatal || !strings.Contains(r.stder, "the plan of a revert of run") || !strings.Contains(r.stder, "--apply") {
+		t.Errorf("apply --plan of a revert plan: exit %d\n%s", r.code, r.stder)
 	}
 }

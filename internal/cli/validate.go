@@ -72,7 +72,7 @@ func (o *validateOptions) run(ctx context.Context) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Err, "Report: %s\n", res.Report)
+	o.printFiles("", res.Report, job.Pages{})
 	if res.Invalid > 0 {
 		return errRowProblems
 	}

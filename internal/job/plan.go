@@ -285,7 +285,21 @@ func loadPlan(path string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan file %s: %w", path, err)
 	}
+	if run, ok := revertOf(p.Input.Path); ok {
+		return nil, fmt.Errorf("plan file %s is the plan of a revert of run %s, for review; carry it out with 'encimport revert %s --apply', which holds it against the run's record", path, run, run)
+	}
 	return p, nil
+}
+
+// revertOf is the run a revert's plan was made from (its input is named
+// by revertLabel), or false for any other plan.
+func revertOf(input string) (string, bool) {
+	rest, ok := strings.CutPrefix(input, "revert of run ")
+	if !ok {
+		return "", false
+	}
+	id, _, _ := strings.Cut(rest, " ")
+	return id, id != ""
 }
 
 // read reads the input file as in says (sheet, all sheets, hidden rows):
