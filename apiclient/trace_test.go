@@ -2,9 +2,9 @@ package apiclient
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,25 +13,6 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 )
-
-// syncBuffer is a bytes.Buffer safe for the race detector's eyes (the
-// tracer locks around its writes; the test reads after the calls).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func traceLines(t *testing.T, out string) []traceRecord {
 	t.Helper()
@@ -98,7 +79,7 @@ func TestTraceHoldsNoSecret(t *testing.T) {
 				"b64": base64.StdEncoding.EncodeToString([]byte(accessTok)), "pw": password})
 		}
 	})
-	var out syncBuffer
+	var out syncbuf.Buffer
 	c, err := New(f.URL, WithUserLogin("BE1", "admin", password, "cid", secret), WithTrace(&out), WithRetry(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +139,7 @@ func TestTraceLineFormat(t *testing.T) {
 		}
 		_, _ = w.Write([]byte(`[{"id":"a"},{"id":"b"}]`))
 	})
-	var out syncBuffer
+	var out syncbuf.Buffer
 	c, _ := newTestClient(t, f, WithTrace(&out), WithPageSize(2))
 	if _, err := c.ListUsers(ctxT(t), "", func([]encompass.User) error { return nil }); err != nil {
 		t.Fatal(err)
@@ -199,7 +180,7 @@ func TestTraceTransportError(t *testing.T) {
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {})
 	u := f.URL
 	f.Close()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	c, err := New(u, withTokenSource(&staticTokens{}), WithTrace(&out), WithRetry(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +198,7 @@ func TestTraceConcurrentLinesStayWhole(t *testing.T) {
 	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		_, _ = w.Write([]byte(`{"id":"x","firstName":"` + strings.Repeat("y", 2000) + `"}`))
 	})
-	var out syncBuffer
+	var out syncbuf.Buffer
 	c, _ := newTestClient(t, f, WithTrace(&out))
 	var wg sync.WaitGroup
 	for range 20 {

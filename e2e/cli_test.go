@@ -31,14 +31,7 @@ func TestCommandLine(t *testing.T) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env, cmd.Dir = envList(nil, dir), dir
 		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return cliResult{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+		return runCmd(t, cmd)
 	}
 
 	t.Run("apply -h | head shows the usage", func(t *testing.T) {

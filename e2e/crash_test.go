@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +102,7 @@ type killPoint struct {
 // whether the kill happened before the run ended by itself.
 func runAndKill(t *testing.T, bin string, env []string, args []string, statePath, stateDir string, ws []want, kp killPoint) (killed, journal bool, out string) {
 	t.Helper()
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = &buf, &buf

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -69,28 +70,10 @@ func sandboxEnv(url string) map[string]string {
 // runCLI runs encimport in-process through cli.Main with buffers; the
 // environment is env only (nothing leaks in from the test's own).
 func runCLI(ctx context.Context, env map[string]string, args ...string) cliResult {
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	getenv := func(k string) string { return env[k] }
 	code := cli.Main(ctx, args, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb}, getenv)
 	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
-}
-
-// syncBuffer is a bytes.Buffer safe for the CLI's concurrent log writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // writeCSV writes rows (the first is the header) to dir/name.
@@ -295,7 +278,7 @@ func envList(env map[string]string, home string) []string {
 type sandboxProc struct {
 	URL  string
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 // startSandboxProc starts encompass-sandbox with --state and extra flags and
@@ -316,7 +299,7 @@ func startSandboxProc(t testing.TB, bin, state string, extra ...string) *sandbox
 
 func tryStartSandbox(t testing.TB, bin, addr, state string, extra []string) (*sandboxProc, error) {
 	args := append([]string{"--addr", addr, "--state", state}, extra...)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -355,4 +338,19 @@ func forEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
 			f(t, d)
 		})
 	}
+}
+
+// runCmd runs cmd (the built binary, set up by the caller) to its end and
+// returns its exit code and output; only a failure to run it at all fails
+// the test.
+func runCmd(t testing.TB, cmd *exec.Cmd) cliResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%v: %v", cmd.Args, err)
+	}
+	return cliResult{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -413,7 +414,7 @@ func TestSecondInterruptAndUnknownRows(t *testing.T) {
 	args := []string{"apply", input, "--concurrency", "3", "--report", rep}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = envList(sandboxEnv(srv.URL), dir)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

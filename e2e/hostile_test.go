@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"io"
 	"os"
 	"os/exec"
@@ -318,7 +319,7 @@ func runBinary(t *testing.T, bin, dir string, args ...string) (cliResult, int64,
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = envList(nil, dir)
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -509,7 +509,7 @@ func TestSecondInterruptEndsTheGrace(t *testing.T) {
 		<-callCtx.Done() // a server that never answers
 		return callCtx.Err()
 	}
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	var s sleeps
 	opts := quickOpts(&s)
 	opts.Concurrency, opts.Grace = 3, time.Minute
@@ -544,23 +544,6 @@ func TestSecondInterruptEndsTheGrace(t *testing.T) {
 	if l := logs.String(); !strings.Contains(l, "waiting up to 1m0s for 3 calls in flight") || !strings.Contains(l, "Ctrl-C") {
 		t.Errorf("no line says what the run waits for:\n%s", l)
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestInterruptDuringBackoffSettlesUncertainWrite(t *testing.T) {

@@ -17,6 +17,7 @@ var layer = map[string]int{
 	"encompass":           0,
 	"internal/atomicfile": 0,
 	"internal/golden":     0,
+	"internal/syncbuf":    0,
 	"internal/regfile":    0,
 
 	"importer":  1,

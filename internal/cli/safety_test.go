@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -435,7 +436,7 @@ func TestLockPerInstance(t *testing.T) {
 					time.Sleep(2 * time.Millisecond)
 				}
 			}
-			var out, errb syncBuf
+			var out, errb syncbuf.Buffer
 			code := Main(context.Background(), []string{"apply", in, "--wait", "1m", "--concurrency", "2",
 				"--report", filepath.Join(dir, state+".csv"), "--state-dir", filepath.Join(dir, state)},
 				IO{In: strings.NewReader(""), Out: &out, Err: &errb}, func(k string) string { return env[k] })
@@ -459,22 +460,4 @@ func TestLockPerInstance(t *testing.T) {
 	if st := run.Server.Stats(); st.Conflicts409 != 0 || st.Creates != 40 {
 		t.Errorf("creates %d, 409s %d", st.Creates, st.Conflicts409)
 	}
-}
-
-// syncBuf is a buffer safe for the CLI's concurrent writers.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
