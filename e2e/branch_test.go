@@ -19,11 +19,7 @@ import (
 func TestBranchAdministratorApplies(t *testing.T) { forEachDialect(t, testBranchAdministratorApplies) }
 
 func testBranchAdministratorApplies(t *testing.T, dialect string) {
-	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Dialect: dialect})
 	dir := t.TempDir()
 	input := filepath.Join(dir, "west.csv")
 	if err := os.WriteFile(input, []byte("action,id,title,orgId\n"+

@@ -23,11 +23,7 @@ func TestFormulasStayDataReportsNeutralise(t *testing.T) {
 }
 
 func testFormulasStayDataReportsNeutralise(t *testing.T, dialect string) {
-	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Dialect: dialect})
 	dir := t.TempDir()
 	input := writeBytes(t, filepath.Join(dir, "formula.csv"), []byte(csvLine(header)+csvLine(formulaCells)))
 	env := sandboxEnv(run.URL)

@@ -354,3 +354,14 @@ func runCmd(t testing.TB, cmd *exec.Cmd) cliResult {
 	}
 	return cliResult{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
 }
+
+// inProcess starts an in-process sandbox for the test, closed at its end.
+func inProcess(t testing.TB, opts sandbox.Options) *sandbox.Running {
+	t.Helper()
+	run, err := sandbox.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(run.Close)
+	return run
+}

@@ -18,11 +18,7 @@ func TestReviewedPlanRerunAfterFinish(t *testing.T) {
 }
 
 func testReviewedPlanRerunAfterFinish(t *testing.T, dialect string) {
-	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Dialect: dialect})
 	var ws []want
 	for i := 0; i < 5; i++ {
 		ws = append(ws, createRow("rr.", i, "3"))

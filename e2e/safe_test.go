@@ -22,11 +22,7 @@ import (
 // the run must not start, and a message that says what to do.
 func TestSafeByConstruction(t *testing.T) {
 	bin, _ := binaries(t)
-	run, err := sandbox.Start(sandbox.Options{Latency: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Latency: 5 * time.Millisecond})
 	other, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)

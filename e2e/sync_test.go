@@ -20,11 +20,7 @@ import (
 func TestSyncSample(t *testing.T) { forEachDialect(t, testSyncSample) }
 
 func testSyncSample(t *testing.T, dialect string) {
-	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Dialect: dialect})
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -97,11 +93,7 @@ func testSyncSample(t *testing.T, dialect string) {
 func TestSyncRefusedFromTheCommandLine(t *testing.T) { forEachDialect(t, testSyncRefused) }
 
 func testSyncRefused(t *testing.T, dialect string) {
-	run, err := sandbox.Start(sandbox.Options{Dialect: dialect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer run.Close()
+	run := inProcess(t, sandbox.Options{Dialect: dialect})
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
