@@ -68,19 +68,25 @@ const fileOrg = "Denver Branch"
 // EnsureCSV returns the path of a CSV file with rows data rows of
 // FileColumns in dir, generating it unless an up-to-date one is cached.
 func EnsureCSV(dir string, rows int) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("bench-v%d-%d.csv", genVersion, rows))
+	return ensureCSV(filepath.Join(dir, fmt.Sprintf("bench-v%d-%d.csv", genVersion, rows)), header(), rows,
+		func(i int) []string { return PersonRow("u", i, fileOrg) })
+}
+
+// ensureCSV writes path (unless a non-empty one is there, cached): the
+// header, then row(i) for each of rows data rows.
+func ensureCSV(path string, header []string, rows int, row func(i int) []string) (string, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		return path, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
 	err := atomicfile.Write(path, 0o600, func(f io.Writer) error {
 		bw := bufio.NewWriterSize(f, 1<<20)
 		w := csv.NewWriter(bw)
-		_ = w.Write(header())
+		_ = w.Write(header)
 		for i := range rows {
-			_ = w.Write(PersonRow("u", i, fileOrg))
+			_ = w.Write(row(i))
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {
@@ -173,29 +179,10 @@ func WidePersonRow(prefix string, i int, orgID string) []string {
 // EnsureWideCSV returns the path of a CSV file with rows data rows of
 // WideColumns in dir, generating it unless an up-to-date one is cached.
 func EnsureWideCSV(dir string, rows int) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("bench-wide-v%d-%d.csv", genVersion, rows))
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		return path, nil
+	h := make([]string, len(WideColumns))
+	for k, c := range WideColumns {
+		h[k] = c.String()
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	err := atomicfile.Write(path, 0o600, func(f io.Writer) error {
-		bw := bufio.NewWriterSize(f, 1<<20)
-		w := csv.NewWriter(bw)
-		h := make([]string, len(WideColumns))
-		for k, c := range WideColumns {
-			h[k] = c.String()
-		}
-		_ = w.Write(h)
-		for i := range rows {
-			_ = w.Write(WidePersonRow("w", i, fileOrg))
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return bw.Flush()
-	})
-	return path, err
+	return ensureCSV(filepath.Join(dir, fmt.Sprintf("bench-wide-v%d-%d.csv", genVersion, rows)), h, rows,
+		func(i int) []string { return WidePersonRow("w", i, fileOrg) })
 }

@@ -1,43 +1,23 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"github.com/encimport/encimport/internal/syncbuf"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/encimport/encimport/internal/sandbox"
 )
 
-// lockedBuffer is a buffer the progress bar and the logger may write to at
-// once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // runTerminal runs encimport as on a terminal: stdin answers with input.
 func runTerminal(t *testing.T, ctx context.Context, input string, args ...string) result {
 	t.Helper()
-	var out, errb lockedBuffer
+	var out, errb syncbuf.Buffer
 	code := Main(ctx, args, IO{In: strings.NewReader(input), Out: &out, Err: &errb, IsTerminal: true, InTerminal: true},
 		func(string) string { return "" })
 	return result{code, out.String(), errb.String()}
@@ -272,7 +252,7 @@ func TestApplyAsksOnATerminal(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
-	var out, errb lockedBuffer
+	var out, errb syncbuf.Buffer
 	code := Main(cctx, []string{"apply", in, "--sandbox", "--state-dir", filepath.Join(dir, "st2"), "--report", filepath.Join(dir, "r5.csv")},
 		IO{In: pr, Out: &out, Err: &errb, IsTerminal: true, InTerminal: true}, func(string) string { return "" })
 	if code != ExitInterrupted {
@@ -303,7 +283,7 @@ func TestProgressBarClearedOnInterrupt(t *testing.T) {
 		}
 		cancel()
 	}()
-	var out, errb lockedBuffer
+	var out, errb syncbuf.Buffer
 	code := Main(ctx, []string{"apply", in, "--yes", "--concurrency", "2", "--state-dir", filepath.Join(dir, "st"), "--report", filepath.Join(dir, "r.csv")},
 		IO{In: strings.NewReader(""), Out: &out, Err: &errb, IsTerminal: true, InTerminal: true}, func(k string) string { return env[k] })
 	if code != ExitInterrupted {
