@@ -49,8 +49,7 @@ func newLedger(p *plan.Plan, j *Journal) *ledger {
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		st := &l.rows[i]
-		st.out = report.PlanRow(p, r)
-		st.out.Message = ""
+		st.out = report.RunRow(p, r)
 		switch r.Status {
 		case plan.StatusInvalid, plan.StatusUnchanged:
 			// After a crash the new plan sees what the earlier run did: a

@@ -84,12 +84,20 @@ func pastTense(step string) string {
 // PlanRow is the report row of plan row r before it is run: where the row
 // is, its id, action and status, p.Message(r) (p may be nil) and the
 // Review columns. It is the one place a report row is made: plan-time
-// reports, validate and the CLI use it as is, the executor starts each
-// row's result from it. The row holds no memory of r's strings (which may
-// be slices of the reader's line).
+// reports, validate and the CLI use it as is; the executor starts each
+// row's result from RunRow. The row holds no memory of r's strings (which
+// may be slices of the reader's line).
 func PlanRow(p *plan.Plan, r *plan.Row) Row {
+	row := RunRow(p, r)
+	row.Message = p.Message(r)
+	return row
+}
+
+// RunRow is PlanRow without the plan's message, which a run replaces with
+// what happened: the executor's start of each row's result.
+func RunRow(p *plan.Plan, r *plan.Row) Row {
 	return Row{Sheet: r.Sheet, Row: r.Row, ID: strings.Clone(r.ID), Action: r.Action, Status: r.Status,
-		Message: p.Message(r), Review: review(p, r)}
+		Review: review(p, r)}
 }
 
 func review(p *plan.Plan, r *plan.Row) Review {
