@@ -47,7 +47,7 @@ func testFormulasStayDataReportsNeutralise(t *testing.T, dialect string) {
 	if len(p.Rows) != 1 || p.Rows[0].Create == nil {
 		t.Fatalf("plan: want one create, got %+v", p.Rows)
 	}
-	if u := p.Rows[0].Create.User; u.ID != id || u.FirstName != first || u.LastName != last || u.Title != title {
+	if u := p.Rows[0].Create.User(); u.ID != id || u.FirstName != first || u.LastName != last || u.Title != title {
 		t.Errorf("plan changed formula-looking data: id %q first %q last %q title %q", u.ID, u.FirstName, u.LastName, u.Title)
 	}
 

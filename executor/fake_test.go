@@ -239,8 +239,8 @@ func (f *fakeAPI) GetUser(ctx context.Context, id string) (*encompass.User, *api
 func createRow(sheetRow int, id, org string) plan.Row {
 	return plan.Row{Sheet: "People", Row: sheetRow, ID: id, Action: "create", Status: plan.StatusPlanned,
 		Outcome: plan.StatusCreated,
-		Create: &plan.Create{OrgID: org, User: encompass.User{ID: id, FirstName: "First " + id,
-			LastName: "Last", Email: id + "@example.com"}}}
+		Create: plan.NewCreate(org, &encompass.User{ID: id, FirstName: "First " + id,
+			LastName: "Last", Email: id + "@example.com"})}
 }
 
 func patchRow(sheetRow int, id string, outcome plan.Status) plan.Row {

@@ -91,11 +91,13 @@ func (e *executor) addAttempt(i int) func() {
 
 func (e *executor) createSpec(i int) *stepSpec {
 	r := &e.plan.Rows[i]
-	u := r.Create.User // a copy: the plan is not changed
+	u := r.Create.User() // built now, a copy: the plan is not changed
 	if r.NeedsPassword {
 		u.Password = r.Password
 	}
 	orgID := r.Create.OrgID
+	want := u
+	want.Password = ""
 	return &stepSpec{
 		kind:    StepCreate,
 		what:    fmt.Sprintf("row %d (%s)", r.Row, r.ID),
@@ -110,7 +112,7 @@ func (e *executor) createSpec(i int) *stepSpec {
 			if err != nil {
 				return notApplied, resp, "", err
 			}
-			if diff := differs(&r.Create.User, orgID, got); len(diff) > 0 {
+			if diff := differs(&want, orgID, got); len(diff) > 0 {
 				return mismatch, resp, fmt.Sprintf("user %s exists with different data (%s); it was not created by this row: check it in Encompass, and use update or upsert to change it", r.ID, strings.Join(diff, "; ")), nil
 			}
 			return applied, resp, "", nil

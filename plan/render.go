@@ -81,7 +81,7 @@ func WritePlanWith(w io.Writer, p *Plan, opts RenderOptions) error {
 				where = org(r.Create.OrgID)
 			}
 			fmt.Fprintf(bw, "  + create %s in %s  [%s]\n", who(r), where, rowLabel(r.Sheet, r.Row))
-			u := &r.Create.User
+			u := r.Create.User()
 			if len(u.Personas) > 0 {
 				names := make([]string, len(u.Personas))
 				for i, ref := range u.Personas {

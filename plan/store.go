@@ -8,21 +8,11 @@ import (
 )
 
 // Save writes the plan as indented JSON. Passwords are never written: Row
-// has no serialised password and Create bodies are saved without one.
+// has no serialised password and a Create never holds one.
 func Save(w io.Writer, p *Plan) error {
-	cp := *p
-	cp.Rows = make([]Row, len(p.Rows))
-	for i, r := range p.Rows {
-		if r.Create != nil && r.Create.User.Password != "" {
-			c := *r.Create
-			c.User.Password = ""
-			r.Create = &c
-		}
-		cp.Rows[i] = r
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(&cp); err != nil {
+	if err := enc.Encode(p); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
 	return nil

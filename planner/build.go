@@ -132,7 +132,10 @@ func (b *builder) callerLabel() string {
 func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	act := rowAction(rec, b.opts.DefaultAction)
 	id := rec.Get(importer.ColID)
-	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: id, Action: act, Password: rec.Get(importer.ColPassword)}
+	// The row outlives the record: its strings are copied, not cut from
+	// the record's cells (which would keep every cell of the row alive).
+	row := plan.Row{Sheet: rec.Sheet, Row: rec.Row, ID: strings.Clone(id), Action: act,
+		Password: strings.Clone(rec.Get(importer.ColPassword))}
 	probs := append([]importer.Problem(nil), rec.Problems...)
 	add := func(c importer.Column, msg string) { probs = appendProblem(probs, problem(rec, c, msg)) }
 

@@ -41,7 +41,7 @@ func TestBuildCreate(t *testing.T) {
 	if r.Create.OrgID != "3" {
 		t.Errorf("org %q, want 3", r.Create.OrgID)
 	}
-	u := r.Create.User
+	u := r.Create.User()
 	if u.Password != "" || !r.NeedsPassword || r.Password != "s3cret!" {
 		t.Errorf("password handling: body %q needs %v row %q", u.Password, r.NeedsPassword, r.Password)
 	}
@@ -115,8 +115,8 @@ func TestBuildRows(t *testing.T) {
 			}},
 		{name: "working folder matched without regard to case, sent in the server's spelling", rec: validCreate("workingFolder", "completed LOANS"),
 			status: plan.StatusPlanned, check: func(t *testing.T, r plan.Row, p *plan.Plan) {
-				if r.Create.User.WorkingFolder != "Completed Loans" {
-					t.Errorf("workingFolder %q", r.Create.User.WorkingFolder)
+				if r.Create.User().WorkingFolder != "Completed Loans" {
+					t.Errorf("workingFolder %q", r.Create.User().WorkingFolder)
 				}
 			}},
 		{name: "unknown working folder lists the usable folders", rec: validCreate("workingFolder", "Pipeline"), status: plan.StatusInvalid,
@@ -194,7 +194,7 @@ func TestBuildRows(t *testing.T) {
 		{name: "company defaults make org persona folder optional", opts: plan.Options{DefaultOrg: true, DefaultPersona: true, DefaultWorkingFolder: true},
 			rec: validCreate("orgId", "", "personas", "", "workingFolder", ""), status: plan.StatusPlanned,
 			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
-				if r.Create.OrgID != "" || len(r.Create.User.Personas) != 0 {
+				if r.Create.OrgID != "" || len(r.Create.User().Personas) != 0 {
 					t.Errorf("create %+v", r.Create)
 				}
 			}},

@@ -53,11 +53,11 @@ func (b *builder) create(rec *importer.Record, target *orgNode, personas, groups
 	}
 	u.Personas = personas
 	u.Groups = groups
-	c := &plan.Create{User: *u}
+	orgID := ""
 	if target != nil {
-		c.OrgID = b.note(target)
+		orgID = b.note(target)
 	}
-	return c
+	return plan.NewCreate(orgID, u)
 }
 
 // diff returns the patch that makes existing match the row's non-empty

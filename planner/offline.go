@@ -11,11 +11,16 @@ import (
 
 // rowAction is the row's action cell, else defaultAction, else upsert.
 func rowAction(rec *importer.Record, defaultAction encompass.Action) encompass.Action {
+	// The action outlives the record: a known one is the shared constant,
+	// not a piece of the record's cells (which would keep them all alive).
 	if a := rec.Get(importer.ColAction); a != "" {
-		return encompass.Action(a)
+		if known, ok := encompass.ParseAction(a); ok && string(known) == a {
+			return known
+		}
+		return encompass.Action(strings.Clone(a))
 	}
 	if rec.BadAction != "" {
-		return encompass.Action(rec.BadAction) // unknown: the row is invalid, reported with what was written
+		return encompass.Action(strings.Clone(rec.BadAction)) // unknown: the row is invalid, reported with what was written
 	}
 	if defaultAction != "" {
 		return encompass.Action(strings.ToLower(string(defaultAction)))

@@ -109,7 +109,7 @@ func testSandboxPlanAndApply(t *testing.T, dialect string) {
 	// Carry the plan out: creates, then patches, then the bulk moves.
 	for _, r := range p.Rows {
 		if r.Create != nil {
-			u := r.Create.User
+			u := r.Create.User()
 			u.Password = r.Password
 			if _, err := c.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
 				t.Fatalf("create %s: %v", r.ID, err)

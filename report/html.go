@@ -234,7 +234,7 @@ func newPerson(p *plan.Plan, pr *plan.Row, row Row, run bool) Person {
 	}
 	person.Actions = strings.TrimSpace(steps + " " + string(pr.Action))
 	if pr.Create != nil {
-		person.Changes, person.Personas, person.Licenses = createChanges(&pr.Create.User)
+		person.Changes, person.Personas, person.Licenses = createChanges(new(pr.Create.User()))
 	}
 	if pr.Patch != nil {
 		for _, c := range pr.Patch.Changes {

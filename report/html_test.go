@@ -28,9 +28,9 @@ func htmlPlan() *plan.Plan {
 	p.Rows = []plan.Row{
 		{Sheet: "People", Row: 2, ID: "jdoe", Action: "create", Status: plan.StatusPlanned, Outcome: plan.StatusCreated,
 			Person: &plan.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@example.com"}, Password: rowPassword, NeedsPassword: true,
-			Create: &plan.Create{OrgID: "3", User: encompass.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
+			Create: plan.NewCreate("3", &encompass.User{ID: "jdoe", FirstName: "Jane", LastName: "Doe", Email: "jane@example.com",
 				Password: rowPassword, Title: "Loan Officer", Personas: []encompass.EntityRef{{EntityID: "3", EntityName: "Loan Officer"}},
-				Licenses: []encompass.License{{State: "CO", Selected: true}}}}},
+				Licenses: []encompass.License{{State: "CO", Selected: true}}})},
 		{Sheet: "People", Row: 3, ID: "lo.denver", Action: "upsert", Status: plan.StatusPlanned, Outcome: plan.StatusUpdated,
 			Person:   &plan.Person{FirstName: "Lou", LastName: "Denver", Email: "lou@example.com", OrgPath: "Administration/Retail/West Region/Denver Branch"},
 			Password: rowPassword,

@@ -63,7 +63,7 @@ func (a API) NaiveCreates(ctx context.Context, n int) (NaiveResult, error) {
 		if r.Create == nil {
 			continue
 		}
-		u := r.Create.User
+		u := r.Create.User()
 		u.Password = r.Password
 		res.Calls++
 		if _, err := c.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
@@ -130,7 +130,7 @@ func (a API) RawCreates(ctx context.Context, n int) (NaiveResult, error) {
 					return
 				}
 				r := p.Rows[i]
-				u := r.Create.User
+				u := r.Create.User()
 				u.Password = r.Password
 				if _, err := c.CreateUser(ctx, r.Create.OrgID, &u); err != nil {
 					failed.Add(1)
