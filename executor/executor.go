@@ -281,12 +281,12 @@ func doneRecord(k stepKey, res *result, attempts int, okStatus plan.Status) jour
 
 // fromJournal returns the result of a step the journal says succeeded.
 func fromJournal(st journalState) (result, bool) {
-	if st.done == nil || !st.done.OK {
+	if !st.hasDone || !st.done.ok {
 		return result{}, false
 	}
 	d := st.done
-	return result{outcome: outcomeOK, httpStatus: d.HTTPStatus, correlationID: d.CorrelationID,
-		fromJournal: true, attempts: d.Attempts}, true
+	return result{outcome: outcomeOK, httpStatus: d.httpStatus, correlationID: d.correlationID,
+		fromJournal: true, attempts: d.attempts}, true
 }
 
 // okStatus is the status of row i when every step succeeded.

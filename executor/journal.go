@@ -40,15 +40,19 @@ const (
 // Close (a done record a crash loses only makes the rerun read the step
 // back).
 type Journal struct {
-	mu    sync.Mutex
-	f     *os.File
-	path  string
-	steps map[stepKey]*journalState
+	mu   sync.Mutex
+	f    *os.File
+	path string
+	// steps is what earlier runs recorded, read when the journal was
+	// opened: a run looks each of its steps up once, before writing any
+	// record of it, so its own records only go to the file (an index of
+	// them would be a map entry per step: 75 MB at 250,000 rows).
+	steps map[stepKey]journalState
 
 	// Group commit, under mu.
 	cond      *sync.Cond
 	pend      []byte          // records not yet written
-	pendRecs  []journalRecord // the same, applied to steps once durable
+	pendRecs  []journalRecord // the same
 	queued    uint64          // groups of records queued so far
 	durable   uint64          // groups written and synced
 	writing   bool            // a writer is writing and syncing
@@ -56,6 +60,9 @@ type Journal struct {
 	syncs     int             // syncs made
 	records   int             // records made durable
 	syncDelay time.Duration   // added before each sync (a slow disk, for tests and the bench)
+	// onDurable, when set (tests), is called with mu held with each group
+	// of records once it is written and synced.
+	onDurable func([]journalRecord)
 }
 
 // JournalOption configures OpenJournal.
@@ -104,11 +111,24 @@ type stepKey struct {
 	Step  string
 }
 
-// journalState is what the journal knows about a step.
+// journalState is what the journal knows about a step: kept for every
+// step of a run (250,000 rows: a map entry each), so only what resuming
+// reads, not the records.
 type journalState struct {
 	outcome plan.Status // the row's outcome, as recorded when the step started
 	started bool
-	done    *journalRecord // last done record, nil when none
+	hasDone bool     // a done record was written after the last start
+	done    stepDone // the last done record, when hasDone
+}
+
+// stepDone is what resuming reads of a step's last done record.
+type stepDone struct {
+	ok            bool
+	httpStatus    int
+	attempts      int
+	at            int64 // the record's time (Unix ns): orders a row's steps
+	correlationID string
+	outcome       plan.Status // the row's status when all its steps succeed
 }
 
 var digestRE = regexp.MustCompile(`^[0-9A-Za-z]{8,128}$`)
@@ -126,7 +146,7 @@ func OpenJournal(dir, planDigest string, opts ...JournalOption) (*Journal, error
 		return nil, fmt.Errorf("journal: state directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "journal-"+planDigest+".jsonl")
-	j := &Journal{path: path, steps: make(map[stepKey]*journalState)}
+	j := &Journal{path: path, steps: make(map[stepKey]journalState)}
 	j.cond = sync.NewCond(&j.mu)
 	for _, o := range opts {
 		o(j)
@@ -232,56 +252,46 @@ func (j *Journal) Close() error {
 func (j *Journal) apply(rec *journalRecord) {
 	k := stepKey{rec.Sheet, rec.Row, rec.ID, rec.Step}
 	st := j.steps[k]
-	if st == nil {
-		st = &journalState{}
-		j.steps[k] = st
-	}
 	switch rec.Event {
 	case eventStart:
-		st.started = true
-		st.done = nil
-		st.outcome = rec.Outcome
+		st = journalState{started: true, outcome: rec.Outcome}
 	case eventDone:
-		r := *rec
-		st.done = &r
+		st.hasDone = true
+		st.done = stepDone{ok: rec.OK, httpStatus: rec.HTTPStatus, attempts: rec.Attempts, at: rec.Time.UnixNano(),
+			correlationID: rec.CorrelationID, outcome: rec.Outcome}
 	}
+	j.steps[k] = st
 }
 
-// lookup returns what the journal knows about k (zero when nothing).
+// lookup returns what earlier runs recorded of k (zero when nothing).
 func (j *Journal) lookup(k stepKey) journalState {
 	if j == nil {
 		return journalState{}
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if st := j.steps[k]; st != nil {
-		return *st
-	}
-	return journalState{}
+	return j.steps[k]
 }
 
 // rowDone returns the last successful done record of any step of the row
 // that carries the row's outcome, or nil.
-func (j *Journal) rowDone(sheet string, row int, id string) *journalRecord {
+func (j *Journal) rowDone(sheet string, row int, id string) *stepDone {
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var last *journalRecord
+	var last *stepDone
 	for _, step := range []string{StepCreate, StepPatch, StepMove} {
 		st := j.steps[stepKey{sheet, row, id, step}]
-		if st != nil && st.done != nil && st.done.OK && st.done.Outcome != "" {
-			if last == nil || !st.done.Time.Before(last.Time) {
-				last = st.done
+		if st.hasDone && st.done.ok && st.done.outcome != "" {
+			if last == nil || st.done.at >= last.at {
+				d := st.done
+				last = &d
 			}
 		}
 	}
-	if last == nil {
-		return nil
-	}
-	r := *last
-	return &r
+	return last
 }
 
 // rowStarted returns the outcome recorded when a step of the row was
@@ -293,7 +303,7 @@ func (j *Journal) rowStarted(sheet string, row int, id string) plan.Status {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, step := range []string{StepMove, StepPatch, StepCreate} {
-		if st := j.steps[stepKey{sheet, row, id, step}]; st != nil && st.started && st.done == nil && st.outcome != "" {
+		if st := j.steps[stepKey{sheet, row, id, step}]; st.started && !st.hasDone && st.outcome != "" {
 			return st.outcome
 		}
 	}
@@ -387,7 +397,7 @@ func (j *Journal) commitLocked() {
 }
 
 // flushLocked writes and syncs what is pending (mu held; released during
-// the write and the sync), then marks it durable and applies its records.
+// the write and the sync), then marks it durable.
 func (j *Journal) flushLocked() error {
 	buf, recs, upto, f := j.pend, j.pendRecs, j.queued, j.f
 	j.pend, j.pendRecs = nil, nil
@@ -408,8 +418,8 @@ func (j *Journal) flushLocked() error {
 	j.durable = upto
 	j.syncs++
 	j.records += len(recs)
-	for i := range recs {
-		j.apply(&recs[i])
+	if j.onDurable != nil {
+		j.onDurable(recs)
 	}
 	j.cond.Broadcast()
 	return nil

@@ -139,6 +139,14 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	// The rerun opens the journal again, as a new process would.
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = OpenJournal(dir, testDigest); err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
 	p := &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{
 		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: plan.StatusInvalid},
 		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: plan.StatusUnchanged},
@@ -284,6 +292,7 @@ func TestJournalGroupCommit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			durable := durableStarts(j)
 			var wg sync.WaitGroup
 			var slowest atomic.Int64
 			start := make(chan struct{})
@@ -304,8 +313,8 @@ func TestJournalGroupCommit(t *testing.T) {
 					for m := slowest.Load(); int64(d) > m && !slowest.CompareAndSwap(m, int64(d)); m = slowest.Load() {
 					}
 					if tt.event == eventStart {
-						// Durable on return: applied, and in the file.
-						if st := j.lookup(k); !st.started {
+						// Durable on return: written and synced.
+						if !durable(k) {
 							t.Errorf("row %d: write returned before its record was durable", k.Row)
 						}
 					}
@@ -359,6 +368,7 @@ func TestRunSendsOnlyDurableStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
+	durable := durableStarts(j)
 	p := &plan.Plan{Input: plan.Input{SHA256: testDigest}}
 	for i := range rows {
 		p.Rows = append(p.Rows, createRow(i+2, "n"+strconv.Itoa(i), "5"))
@@ -367,7 +377,7 @@ func TestRunSendsOnlyDurableStarts(t *testing.T) {
 	f.hook = func(ctx context.Context, call string) error {
 		id := strings.TrimPrefix(call, "create:")
 		i, _ := strconv.Atoi(strings.TrimPrefix(id, "n"))
-		if st := j.lookup(stepKey{"People", i + 2, id, StepCreate}); !st.started {
+		if !durable(stepKey{"People", i + 2, id, StepCreate}) {
 			t.Errorf("%s sent before its start record was durable", call)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -389,5 +399,67 @@ func TestRunSendsOnlyDurableStarts(t *testing.T) {
 	// 60 start and 60 done records; one sync each would be 120.
 	if st := j.Stats(); st.Records != 2*rows || st.Syncs > rows/2 {
 		t.Errorf("%d records in %d syncs; want %d in at most %d", st.Records, st.Syncs, 2*rows, rows/2)
+	}
+}
+
+// durableStarts reports, for a step, whether j has written and synced a
+// start record of it since this call.
+func durableStarts(j *Journal) func(stepKey) bool {
+	var mu sync.Mutex
+	seen := map[stepKey]bool{}
+	j.mu.Lock()
+	j.onDurable = func(recs []journalRecord) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range recs {
+			if r.Event == eventStart {
+				seen[stepKey{r.Sheet, r.Row, r.ID, r.Step}] = true
+			}
+		}
+	}
+	j.mu.Unlock()
+	return func(k stepKey) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen[k]
+	}
+}
+
+// TestJournalIndexesEarlierRuns: a journal answers lookups with what earlier
+// runs recorded; its own run's records go to the file only, and the next
+// run reads them.
+func TestJournalIndexesEarlierRuns(t *testing.T) {
+	dir := t.TempDir()
+	k := stepKey{"People", 2, "jdoe", StepCreate}
+	j, err := OpenJournal(dir, testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.write(startRecord(k, plan.StatusCreated)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.write(doneRecord(k, &result{outcome: outcomeOK, httpStatus: 201, correlationID: "c-1"}, 1, plan.StatusCreated)); err != nil {
+		t.Fatal(err)
+	}
+	if st := j.lookup(k); st.started || st.hasDone {
+		t.Errorf("the run's own record is indexed: %+v", st)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := OpenJournal(dir, testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	st := j2.lookup(k)
+	if !st.started || !st.hasDone || !st.done.ok || st.done.httpStatus != 201 || st.done.correlationID != "c-1" || st.done.outcome != plan.StatusCreated {
+		t.Fatalf("the next run reads %+v", st)
+	}
+	if d := j2.rowDone("People", 2, "jdoe"); d == nil || d.outcome != plan.StatusCreated {
+		t.Fatalf("rowDone = %+v", d)
+	}
+	if o := j2.rowStarted("People", 2, "jdoe"); o != "" {
+		t.Errorf("rowStarted of a finished step = %q", o)
 	}
 }

@@ -14,9 +14,9 @@ import (
 
 // rowState is the run's knowledge of one plan row.
 type rowState struct {
-	out       report.Row
+	out       runOut
 	work      bool // the plan has steps for this row
-	final     bool // out.Status is final
+	final     bool // out.status is final
 	attempts  int
 	elapsed   time.Duration
 	last      result  // last step's result (status, correlation id)
@@ -24,6 +24,20 @@ type rowState struct {
 	reconcile bool    // some step was settled by reading back
 	journal   bool    // some step was taken from the journal
 	warnings  string
+}
+
+// runOut is what the run decides of a row's report line; the rest (who,
+// where, the steps) comes from the plan when the report is built
+// (ledger.result), so that 250,000 rows do not each hold a report row
+// through the run.
+type runOut struct {
+	status        plan.Status
+	httpStatus    int
+	errorCode     string
+	message       string
+	correlationID string
+	attempts      int
+	durationMS    int64
 }
 
 // ledger owns the run's row states, its counters and its fatal error, under
@@ -49,25 +63,25 @@ func newLedger(p *plan.Plan, j *Journal) *ledger {
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		st := &l.rows[i]
-		st.out = report.RunRow(p, r)
+		st.out.status = r.Status
 		switch r.Status {
 		case plan.StatusInvalid, plan.StatusUnchanged:
 			// After a crash the new plan sees what the earlier run did: a
 			// created user is now "unchanged", or "invalid" for a create
 			// row. The journal knows better: report what that run did.
 			if d := j.rowDone(r.Sheet, r.Row, r.ID); d != nil {
-				st.out.Status = d.Outcome
-				st.out.HTTPStatus = d.HTTPStatus
-				st.out.CorrelationID = d.CorrelationID
-				st.out.Attempts = d.Attempts
-				st.out.Message = msgFromJournal
+				st.out.status = d.outcome
+				st.out.httpStatus = d.httpStatus
+				st.out.correlationID = d.correlationID
+				st.out.attempts = d.attempts
+				st.out.message = msgFromJournal
 			} else if o := j.rowStarted(r.Sheet, r.Row, r.ID); o != "" && r.Status == plan.StatusUnchanged {
 				// An earlier run was cut off during this row's call, and
 				// the server now holds what the row asks: the call took effect.
-				st.out.Status = o
-				st.out.Message = msgEarlierCallTookEffect
+				st.out.status = o
+				st.out.message = msgEarlierCallTookEffect
 			} else {
-				st.out.Message = problemsMessage(r.Problems, r.Status != plan.StatusInvalid)
+				st.out.message = problemsMessage(r.Problems, r.Status != plan.StatusInvalid)
 			}
 			st.final = true
 		case plan.StatusPlanned:
@@ -80,12 +94,12 @@ func newLedger(p *plan.Plan, j *Journal) *ledger {
 				st.work = true
 				l.total++
 			} else {
-				st.out.Status = plan.StatusSkipped
-				st.out.Message = "the plan has no step for this row; plan again"
+				st.out.status = plan.StatusSkipped
+				st.out.message = "the plan has no step for this row; plan again"
 				st.final = true
 			}
 		default: // a status the executor passes through
-			st.out.Message = problemsMessage(r.Problems, true)
+			st.out.message = problemsMessage(r.Problems, true)
 			st.final = true
 		}
 	}
@@ -245,13 +259,13 @@ func (l *ledger) finishLocked(i int, status plan.Status, msg string) {
 		return
 	}
 	st.final = true
-	st.out.Status = status
-	st.out.HTTPStatus = st.last.httpStatus
-	st.out.CorrelationID = st.last.correlationID
-	st.out.Attempts = st.attempts
-	st.out.DurationMS = st.elapsed.Milliseconds()
+	st.out.status = status
+	st.out.httpStatus = st.last.httpStatus
+	st.out.correlationID = st.last.correlationID
+	st.out.attempts = st.attempts
+	st.out.durationMS = st.elapsed.Milliseconds()
 	if status == plan.StatusFailed {
-		st.out.ErrorCode = st.last.errorCode
+		st.out.errorCode = st.last.errorCode
 	}
 	if msg == "" {
 		switch {
@@ -267,7 +281,7 @@ func (l *ledger) finishLocked(i int, status plan.Status, msg string) {
 		}
 		msg += st.warnings
 	}
-	st.out.Message = msg
+	st.out.message = msg
 	if st.work {
 		l.done++
 		if l.kick != nil {
@@ -324,7 +338,11 @@ func (l *ledger) result() ([]report.Row, Stats, error) {
 	defer l.mu.Unlock()
 	rows := make([]report.Row, len(l.rows))
 	for i := range l.rows {
-		rows[i] = l.rows[i].out
+		o := &l.rows[i].out
+		row := report.RunRow(l.plan, &l.plan.Rows[i])
+		row.Status, row.HTTPStatus, row.ErrorCode, row.Message = o.status, o.httpStatus, o.errorCode, o.message
+		row.CorrelationID, row.Attempts, row.DurationMS = o.correlationID, o.attempts, o.durationMS
+		rows[i] = row
 	}
 	return rows, l.stats, l.fatalErr
 }

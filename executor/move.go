@@ -91,7 +91,7 @@ func (e *executor) batch(k int) (b *moveBatch, uncertain bool) {
 			e.led.finishFromJournal(i, res, e.okStatus(i))
 			continue
 		}
-		uncertain = uncertain || (js.started && js.done == nil)
+		uncertain = uncertain || (js.started && !js.hasDone)
 		b.add(i, mc.UserIDs[j])
 	}
 	return b, uncertain

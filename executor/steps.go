@@ -45,11 +45,11 @@ func (e *executor) runRow(ctx context.Context, i int) error {
 	k := e.key(i, spec.kind)
 	js := e.journal.lookup(k)
 	res, done := fromJournal(js)
-	if done && js.done.Outcome == plan.StatusUnchanged {
+	if done && js.done.outcome == plan.StatusUnchanged {
 		res.existed = true // an earlier run found the user there already
 	}
 	if !done {
-		spec.uncertain = js.started && js.done == nil
+		spec.uncertain = js.started && !js.hasDone
 		if e.journal != nil {
 			spec.begin = func() error { return e.journalWrite(startRecord(k, e.okStatus(i))) }
 		}

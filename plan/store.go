@@ -1,27 +1,64 @@
 package plan
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
-// Save writes the plan as indented JSON. Passwords are never written: Row
-// has no serialised password and a Create never holds one.
+// Save writes the plan as JSON: indented, except that each row is one
+// line, so that a plan of 250,000 rows is written a row at a time (never
+// whole in memory) and reads a row per line. Passwords are never written:
+// Row has no serialised password and a Create never holds one.
 func Save(w io.Writer, p *Plan) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(p); err != nil {
+	head := *p
+	head.Rows = nil
+	hb, err := json.MarshalIndent(&head, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	// The top-level key is the only one indented by exactly two spaces.
+	before, after, ok := bytes.Cut(hb, []byte("\n  \"rows\": null"))
+	if !ok {
+		return fmt.Errorf("writing the plan: no rows key in %.200s", hb)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	bw.WriteString("\n  \"rows\": [")
+	var rb bytes.Buffer
+	enc := json.NewEncoder(&rb)
+	for i := range p.Rows {
+		rb.Reset()
+		if err := enc.Encode(&p.Rows[i]); err != nil {
+			return fmt.Errorf("writing the plan: row %d: %w", p.Rows[i].Row, err)
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		bw.Write(bytes.TrimSuffix(rb.Bytes(), []byte("\n")))
+	}
+	if len(p.Rows) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]")
+	bw.Write(after)
+	bw.WriteString("\n")
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
 	return nil
 }
 
-// Load reads a plan written by Save.
+// Load reads a plan written by Save (or by any encimport: the JSON is
+// read field by field, the rows one at a time, so a large plan is never
+// held twice).
 func Load(r io.Reader) (*Plan, error) {
-	var p Plan
-	if err := json.NewDecoder(r).Decode(&p); err != nil {
+	p, err := decode(json.NewDecoder(bufio.NewReaderSize(r, 64<<10)))
+	if err != nil {
 		return nil, fmt.Errorf("reading the plan: %w (is it a file written by `encimport plan -o`?)", err)
 	}
 	if p.Version != Version {
@@ -41,5 +78,61 @@ func Load(r io.Reader) (*Plan, error) {
 			return nil, fmt.Errorf("the plan is damaged: row %d refers to move call %d of %d; make the plan again", r.Row, r.Move.Call, len(p.Moves))
 		}
 	}
+	return p, nil
+}
+
+// decode reads the plan object: the rows one by one, the other fields
+// (small) gathered and decoded together.
+func decode(dec *json.Decoder) (*Plan, error) {
+	if t, err := dec.Token(); err != nil {
+		return nil, err
+	} else if t != json.Delim('{') {
+		return nil, fmt.Errorf("the file is not a JSON object")
+	}
+	head := map[string]json.RawMessage{}
+	var rows []Row
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		if !strings.EqualFold(key, "rows") { // encoding/json matches keys in any case
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil, err
+			}
+			head[key] = v
+			continue
+		}
+		if t, err := dec.Token(); err != nil {
+			return nil, err
+		} else if t == nil {
+			continue // "rows": null
+		} else if t != json.Delim('[') {
+			return nil, fmt.Errorf("rows is not a list")
+		}
+		for dec.More() {
+			rows = append(rows, Row{})
+			if err := dec.Decode(&rows[len(rows)-1]); err != nil {
+				return nil, fmt.Errorf("row %d of the plan: %w", len(rows), err)
+			}
+		}
+		if _, err := dec.Token(); err != nil { // ]
+			return nil, err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // }
+		return nil, err
+	}
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return nil, err
+	}
+	var p Plan
+	if err := json.Unmarshal(hb, &p); err != nil {
+		return nil, err
+	}
+	p.Rows = rows
 	return &p, nil
 }

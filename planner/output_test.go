@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -189,36 +190,48 @@ func TestSaveLoad(t *testing.T) {
 	}
 }
 
-// TestPlanFileFormat holds the plan file's format: testdata/mixed.plan.json,
-// written by the planner before the plan data moved to package plan, loads,
-// prints as the plan it was made from, and is written again byte for byte.
+// TestPlanFileFormat holds the plan file's format: testdata/mixed.plan.json
+// (a row per line) is what Save writes, byte for byte; it and
+// testdata/mixed.plan.indented.json (the whole file indented, as encimport
+// wrote plans before rows were written one by one) load, print as the
+// plan they were made from, and are written again as the first.
 func TestPlanFileFormat(t *testing.T) {
-	old, err := os.ReadFile(filepath.Join("testdata", "mixed.plan.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join("testdata", "mixed.plan.json")
 	p := mixedPlan()
 	var now bytes.Buffer
 	if err := plan.Save(&now, p); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(now.Bytes(), old) {
-		t.Errorf("Save writes another format than before\n got %s\nwant %s", now.Bytes(), old)
-	}
-	got, err := plan.Load(bytes.NewReader(old))
+	golden.Check(t, "mixed.plan.json", now.Bytes())
+	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var again bytes.Buffer
-	_ = plan.Save(&again, got)
-	if !bytes.Equal(again.Bytes(), old) {
-		t.Errorf("a loaded plan file is saved differently\n got %s\nwant %s", again.Bytes(), old)
+	if !json.Valid(want) {
+		t.Fatalf("%s is not JSON", path)
 	}
-	var a, b bytes.Buffer
-	_ = plan.WritePlan(&a, withoutPeople(p)) // names are not saved: the planner fills them again
-	_ = plan.WritePlan(&b, got)
-	if a.String() != b.String() {
-		t.Errorf("a loaded plan file prints differently\n got %s\nwant %s", b.String(), a.String())
+	for _, name := range []string{"mixed.plan.json", "mixed.plan.indented.json"} {
+		t.Run(name, func(t *testing.T) {
+			old, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := plan.Load(bytes.NewReader(old))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again bytes.Buffer
+			_ = plan.Save(&again, got)
+			if !bytes.Equal(again.Bytes(), want) {
+				t.Errorf("a loaded plan file is saved differently\n got %s\nwant %s", again.Bytes(), want)
+			}
+			var a, b bytes.Buffer
+			_ = plan.WritePlan(&a, withoutPeople(p)) // names are not saved: the planner fills them again
+			_ = plan.WritePlan(&b, got)
+			if a.String() != b.String() {
+				t.Errorf("a loaded plan file prints differently\n got %s\nwant %s", b.String(), a.String())
+			}
+		})
 	}
 }
 

@@ -270,12 +270,20 @@ func Open(stateDir, id string) (*Loaded, error) {
 		return nil, err
 	}
 	l := &Loaded{Record: *rec, Dir: dir}
-	pb, err := os.ReadFile(filepath.Join(dir, FilePlan))
+	// The plan is read as it is hashed, a row at a time: a run of 250,000
+	// rows has a plan file of hundreds of MB.
+	h := sha256.New()
+	pf, err := os.Open(filepath.Join(dir, FilePlan))
 	if err != nil {
 		return nil, err
 	}
-	if l.Plan, err = plan.Load(bytes.NewReader(pb)); err != nil {
+	defer pf.Close()
+	tee := io.TeeReader(pf, h)
+	if l.Plan, err = plan.Load(tee); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, FilePlan), err)
+	}
+	if _, err := io.Copy(io.Discard, tee); err != nil { // what Load left unread
+		return nil, err
 	}
 	bb, err := os.ReadFile(filepath.Join(dir, FileBefore))
 	if err != nil {
@@ -289,8 +297,6 @@ func Open(stateDir, id string) (*Loaded, error) {
 			return nil, fmt.Errorf("%s: the before-image of %q does not match plan row %d; the record is damaged", filepath.Join(dir, FileBefore), b.ID, b.Row)
 		}
 	}
-	h := sha256.New()
-	h.Write(pb)
 	h.Write(bb)
 	l.Digest = hex.EncodeToString(h.Sum(nil))
 	return l, nil

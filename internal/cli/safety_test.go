@@ -218,7 +218,7 @@ func TestReviewedPlanBinding(t *testing.T) {
 	}
 	t.Chdir(dir)
 	b, _ := os.ReadFile(planFile)
-	for _, want := range []string{`"apiUrl": "` + run.URL + `"`, `"instanceId": "BE11111111"`, `"caller": "admin"`, `"path": "people.csv"`, `"before": "\"Loan Officer\""`} {
+	for _, want := range []string{`"apiUrl": "` + run.URL + `"`, `"instanceId": "BE11111111"`, `"caller": "admin"`, `"path": "people.csv"`, `"before":"\"Loan Officer\""`} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("the plan file lacks %s:\n%s", want, b)
 		}
