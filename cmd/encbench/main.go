@@ -40,6 +40,17 @@ func main() {
 		}
 		os.Exit(0)
 	}
+	if len(os.Args) == 4 && os.Args[1] == bench.ApplyChildCommand {
+		res, err := bench.MeasureApply(context.Background(), os.Args[2], os.Args[3])
+		if err == nil {
+			err = json.NewEncoder(os.Stdout).Encode(res)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -94,6 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.JournalCreates, "journal-creates", 3000, "creates with a journal on a slow disk (0 = skip)")
 	fs.DurationVar(&c.SyncDelay, "sync-delay", 2*time.Millisecond, "added to each sync of that journal")
 	fs.IntVar(&c.MemRows, "mem-rows", 250000, "rows × 34 columns of the plan whose peak memory is measured (0 = skip)")
+	fs.IntVar(&c.ApplyMemRows, "apply-mem-rows", 250000, "rows × 34 columns (creates) of the apply whose peak memory is measured (0 = skip)")
 	inProcess := fs.Bool("in-process", false, "measure reading in this process instead of a child (peak memory then includes everything before)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -128,9 +140,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Settings: []string{
 			fmt.Sprintf("sandbox: latency %v per call, concurrency limit %d; executor concurrency %d, the client pacing its calls with the adaptive limiter (as `encimport apply` wires it)", c.API.Latency, c.API.Limit, c.API.Concurrency),
 			fmt.Sprintf("sizes: xlsx %d rows, csv %d rows, %d creates (then again with %d slots held), %d moves, %d rows planned, naive client %d creates and %d moves; "+
-				"%d rows planned against %d users at 0, %v and %v; whole apply of %d creates at %v; %d creates with a journal synced +%v; plan of %d rows × 34 columns",
+				"%d rows planned against %d users at 0, %v and %v; whole apply of %d creates at %v; %d creates with a journal synced +%v; plan of %d rows × 34 columns; apply of %d rows × 34 columns",
 				c.XLSXRows, c.CSVRows, c.Creates, c.Hold, c.Moves, c.PlanRows, c.NaiveCreates, c.NaiveMoves,
-				c.LenderRows, c.LenderUsers, c.API.Latency, c.SlowLatency, c.WholeCreates, c.SlowLatency, c.JournalCreates, c.SyncDelay, c.MemRows),
+				c.LenderRows, c.LenderUsers, c.API.Latency, c.SlowLatency, c.WholeCreates, c.SlowLatency, c.JournalCreates, c.SyncDelay, c.MemRows, c.ApplyMemRows),
 			fmt.Sprintf("whole run: %v; load average (1, 5, 15 min) %s at the start, %s at the end — other work on this %d-CPU machine (teammates' test suites) slows every figure, the rates included, since client and sandbox share the CPUs",
 				time.Since(start).Round(time.Second), res.LoadBefore, res.LoadAfter, runtime.NumCPU()),
 		},

@@ -32,6 +32,7 @@ type Config struct {
 	JournalCreates int           // 9: creates with a journal (3,000)
 	SyncDelay      time.Duration // 9: added to each sync of that journal (2ms)
 	MemRows        int           // 10: rows of the memory scenario (250,000 × 34 columns)
+	ApplyMemRows   int           // 10c: rows of the apply memory scenario (250,000 × 34 columns; only with Exe)
 	Log            io.Writer
 }
 
@@ -56,6 +57,7 @@ type Results struct {
 	WholeApply       *WholeApplyResult
 	JournalApply     *JournalApplyResult
 	Memory           *MemResult
+	ApplyMemory      *MemResult
 }
 
 // Targets of issue 6.
@@ -237,6 +239,20 @@ func (c Config) runLender(ctx context.Context, r *Results) error {
 		}
 		r.Memory = &res
 		c.logf("  plan of %d rows: peak %d MB in %.1fs", res.Rows, res.PeakRSS>>20, res.Seconds)
+	}
+	if c.ApplyMemRows > 0 && c.Exe != "" {
+		c.logf("generating/reusing %d-row, %d-column csv in %s", c.ApplyMemRows, len(WideColumns), c.CacheDir)
+		path, err := EnsureWideCSV(c.CacheDir, c.ApplyMemRows)
+		if err != nil {
+			return fmt.Errorf("generating the wide csv: %w", err)
+		}
+		c.logf("apply of %d rows in a child process (a minute or two)", c.ApplyMemRows)
+		res, err := RunApplyChild(ctx, c.Exe, path)
+		if err != nil {
+			return err
+		}
+		r.ApplyMemory = &res
+		c.logf("  apply of %d rows: peak %d MB in %.1fs, %d failed", res.Rows, res.PeakRSS>>20, res.Seconds, res.Failed)
 	}
 	return nil
 }

@@ -47,7 +47,10 @@ func Method(c Config) []string {
 			"(executor.WithSyncDelay, a slow disk); the rows are read from a csv file (a journal is keyed by its digest).",
 			c.SyncDelay),
 		fmt.Sprintf("10: `encimport plan --sandbox` of a generated %d-row csv with every one of the 34 columns (creates), "+
-			"run by job.Plan in a fresh child process, report written; peak memory is the child's VmHWM.", c.MemRows),
+			"run by job.Plan in a fresh child process, report written; peak memory is the child's VmHWM; 10b is that peak over the rows.", c.MemRows),
+		fmt.Sprintf("10c: `encimport apply --yes` of the same file's first %d rows (creates) by job.Apply in a fresh child process "+
+			"(journal, run record, report), against a sandbox in the parent process (its world is not counted) with no latency "+
+			"and a concurrency limit of 30; the figure is the child's VmHWM over the rows.", c.ApplyMemRows),
 	}
 }
 

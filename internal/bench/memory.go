@@ -8,6 +8,7 @@ import (
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/internal/job"
+	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 )
 
@@ -15,10 +16,16 @@ import (
 // MeasurePlan and prints its MemResult as JSON.
 const PlanChildCommand = "__plan-child"
 
-// MemResult is one whole-process memory measurement of `encimport plan`.
+// ApplyChildCommand is the hidden subcommand of cmd/encbench that runs
+// MeasureApply and prints its MemResult as JSON.
+const ApplyChildCommand = "__apply-child"
+
+// MemResult is one whole-process memory measurement of `encimport plan`
+// or `encimport apply`.
 type MemResult struct {
 	Rows       int     `json:"rows"`
 	Invalid    int     `json:"invalid"`
+	Failed     int     `json:"failed,omitempty"` // apply: rows not applied`
 	Seconds    float64 `json:"seconds"`
 	PeakRSS    int64   `json:"peakRss"` // bytes, VmHWM of the measuring process
 	RSSFrom    string  `json:"rssFrom"`
@@ -67,6 +74,60 @@ func MeasurePlan(ctx context.Context, path string) (MemResult, error) {
 // PlanChildCommand path.
 func RunPlanChild(ctx context.Context, exe, path string) (MemResult, error) {
 	res, rss, err := runChild[MemResult](ctx, exe, PlanChildCommand, path, "planning")
+	res.ChildRSS = rss
+	return res, err
+}
+
+// MeasureApply runs job.Apply on the file at path against the sandbox at
+// url (in another process, so that its world is not counted), as
+// `encimport apply --yes` does: a journal and a run record in a temporary
+// state folder, the report written. It returns this process's peak
+// resident memory. Run it in a fresh process (RunApplyChild).
+func MeasureApply(ctx context.Context, path, url string) (MemResult, error) {
+	dir, err := os.MkdirTemp("", "encbench-apply")
+	if err != nil {
+		return MemResult{}, err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	cfg := job.Config{
+		Target: job.Target{APIURL: url, InstanceID: sandbox.DefaultInstanceID,
+			ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret},
+		Concurrency: 30,
+		Input:       path,
+		Planner:     plan.Options{DefaultAction: encompass.ActionUpsert, MoveBatchSize: 100},
+		Report:      filepath.Join(dir, "report.csv"),
+		StateDir:    filepath.Join(dir, "state"),
+	}
+	out, err := job.Apply(ctx, cfg, job.Env{})
+	if err != nil {
+		return MemResult{}, err
+	}
+	res := MemResult{Rows: len(out.Run.Rows), Seconds: time.Since(start).Seconds()}
+	for _, r := range out.Run.Rows {
+		switch r.Status {
+		case plan.StatusInvalid:
+			res.Invalid++
+		case plan.StatusCreated:
+		default:
+			res.Failed++
+		}
+	}
+	res.PeakRSS, res.RSSFrom = PeakRSS()
+	res.CPUSeconds = cpuSeconds()
+	return res, nil
+}
+
+// RunApplyChild measures the apply of path in a child process, against a
+// sandbox of this process (no latency, the concurrency limit of 30):
+// exe ApplyChildCommand path url.
+func RunApplyChild(ctx context.Context, exe, path string) (MemResult, error) {
+	run, err := sandbox.Start(sandbox.Options{ConcurrencyLimit: 30})
+	if err != nil {
+		return MemResult{}, err
+	}
+	defer run.Close()
+	res, rss, err := runChild[MemResult](ctx, exe, ApplyChildCommand, path, "applying", run.URL)
 	res.ChildRSS = rss
 	return res, err
 }

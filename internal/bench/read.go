@@ -113,8 +113,8 @@ func RunReadChild(ctx context.Context, exe, path string) (ReadResult, error) {
 // runChild runs exe sub path and decodes the JSON result the child prints;
 // rss is the parent's getrusage view of the child's peak (a cross-check of
 // the child's own VmHWM).
-func runChild[T any](ctx context.Context, exe, sub, path, doing string) (res T, rss int64, err error) {
-	cmd := exec.CommandContext(ctx, exe, sub, path)
+func runChild[T any](ctx context.Context, exe, sub, path, doing string, more ...string) (res T, rss int64, err error) {
+	cmd := exec.CommandContext(ctx, exe, append([]string{sub, path}, more...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

@@ -162,5 +162,13 @@ func (r *Results) lenderLines(c Config) []Line {
 		l.Note = "the rows held to diff with the server; create bodies are kept packed and built when sent"
 		ls = append(ls, l)
 	}
+	if x := r.ApplyMemory; x != nil {
+		perRow := float64(x.PeakRSS) / float64(max(x.Rows, 1))
+		l := AtMost("10c", fmt.Sprintf("peak memory per row of apply, %d creates × %d cols", x.Rows, len(WideColumns)), perRow/1024, "KB", 1.5, "target", 1)
+		l.OK = l.OK && x.Failed == 0
+		l.Note = fmt.Sprintf("%.0f MB peak (%s); %d failed; %.1f s wall, %.1f s CPU; journal, run record and report written; sandbox in the parent process, no latency",
+			mb(x.PeakRSS), x.RSSFrom, x.Failed, x.Seconds, x.CPUSeconds)
+		ls = append(ls, l)
+	}
 	return ls
 }

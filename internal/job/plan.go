@@ -228,9 +228,11 @@ func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Sessio
 // of PlanMaxRows rows: while Plan or Apply runs, the runtime's soft limit
 // is PlanMaxRows × MemoryPerRow (320 MB), so that near it the garbage
 // collector works harder instead of letting the heap grow to twice what is
-// live (about 270 MB at the cap); with the runtime's own memory the
-// process then peaks at about 1.5 KB a row (README). A smaller file never
-// comes near the limit. GOMEMLIMIT, when set, is left as it is.
+// live (about 170 MB at the cap, when every record has been read); the
+// process then peaks at about 1.2 KB a row for plan and 1.3 KB for apply
+// (README, BENCHMARKS.md lines 10b and 10c; 1.4 KB without the limit). A
+// smaller file never comes near the limit. GOMEMLIMIT, when set, is left
+// as it is.
 const MemoryPerRow = 1280
 
 // holdMemory sets the heap's soft limit for a run and returns the
