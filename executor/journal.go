@@ -155,12 +155,9 @@ func OpenJournal(dir, planDigest string, opts ...JournalOption) (*Journal, error
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	recs, keep, err := parseJournal(data)
+	keep, err := parseJournal(data, j.apply)
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
-	}
-	for i := range recs {
-		j.apply(&recs[i])
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -174,11 +171,13 @@ func OpenJournal(dir, planDigest string, opts ...JournalOption) (*Journal, error
 	return j, nil
 }
 
-// parseJournal reads the records of a journal file. keep is the length of
-// data to keep: all of it, or up to a torn last line (not ended by a
-// newline, not a record). A line that is not a record anywhere else is
-// damage, an error naming it. Blank lines are ignored.
-func parseJournal(data []byte) (recs []journalRecord, keep int, err error) {
+// parseJournal reads the records of a journal file, passing each to each
+// as it goes (a resumed run of 250,000 rows has twice as many records: they
+// are not all held at once). keep is the length of data to keep: all of
+// it, or up to a torn last line (not ended by a newline, not a record). A
+// line that is not a record anywhere else is damage, an error naming it.
+// Blank lines are ignored.
+func parseJournal(data []byte, each func(*journalRecord)) (keep int, err error) {
 	line := 0
 	for off := 0; off < len(data); {
 		line++
@@ -192,18 +191,18 @@ func parseJournal(data []byte) (recs []journalRecord, keep int, err error) {
 			var rec journalRecord
 			if err := json.Unmarshal(b, &rec); err != nil {
 				if last {
-					return recs, off, nil // torn by a crash during its write
+					return off, nil // torn by a crash during its write
 				}
-				return nil, 0, fmt.Errorf("line %d is damaged (%v) and more follows it, so the journal cannot say "+
+				return 0, fmt.Errorf("line %d is damaged (%v) and more follows it, so the journal cannot say "+
 					"which calls earlier runs made; move the file aside (keep it to look into) and run again: the new "+
 					"run plans against the server as it is now, so nothing is done twice, though rows earlier runs "+
 					"finished are reported from what the server holds", line, err)
 			}
-			recs = append(recs, rec)
+			each(&rec)
 		}
 		off += n + 1
 	}
-	return recs, len(data), nil
+	return len(data), nil
 }
 
 // repair makes the file (data, open for appending) end where the next
