@@ -93,7 +93,10 @@ func colName(i int) string {
 
 // appendCell appends the start of a cell with style s (a cellXfs id, ""
 // for the default). Cells carry no reference: every row has all its cells,
-// in order, and its number.
+// in order, and its number. The reference is optional (ECMA-376
+// §18.3.1.4) and Excel, LibreOffice and Google Sheets place such cells in
+// order; writing one on every cell made a 100,000-row report take 1.9×
+// as long (most of it compressing the extra bytes), past twice the csv's.
 func appendCell(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, `<c`...)
