@@ -479,3 +479,44 @@ func TestRevertPlanIsNotAppliedAsAPlan(t *testing.T) {
 		t.Errorf("apply --plan of a revert plan: exit %d\n%s", r.code, r.stder)
 	}
 }
+
+// TestRevertHintRepeatsTheFlags: the line that says how to execute a
+// planned revert names the run (not "last") and the flags that chose the
+// Encompass and the state folder, so that running it reverts that run
+// there; `runs`, which calls no Encompass, names none.
+func TestRevertHintRepeatsTheFlags(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", "action,id,title\nupdate,lo.denver,Branch Lead\n")
+	common := []string{"--sandbox", "--sandbox-state", filepath.Join(dir, "w.json"), "--state-dir", filepath.Join(dir, "st")}
+	if r := runCLI(t, nil, append([]string{"apply", "--yes", "--report", filepath.Join(dir, "a.csv"), in}, common...)...); r.code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stder)
+	}
+	runs := runCLI(t, nil, "runs", "--state-dir", filepath.Join(dir, "st"))
+	if runs.code != ExitOK || strings.Contains(runs.stder, "profile") {
+		t.Errorf("runs: exit %d, stderr names a profile:\n%s", runs.code, runs.stder)
+	}
+	id := strings.Fields(strings.Split(runs.stdout, "\n")[1])[0]
+	r := runCLI(t, nil, append([]string{"revert", "last", "--concurrency", "4", "--report", filepath.Join(dir, "rv.csv")}, common...)...)
+	if r.code != ExitOK {
+		t.Fatalf("revert: exit %d\n%s", r.code, r.stder)
+	}
+	_, hint, ok := strings.Cut(r.stder, "To execute it: ")
+	hint, _, _ = strings.Cut(hint, "\n")
+	want := "encimport revert " + id + " --concurrency=4 --sandbox --sandbox-state=" + filepath.Join(dir, "w.json") + " --state-dir=" + filepath.Join(dir, "st") + " --apply"
+	if !ok || hint != want {
+		t.Fatalf("hint %q, want %q", hint, want)
+	}
+	args := strings.Fields(hint)[1:]
+	if r := runCLI(t, nil, append(args, "--yes")...); r.code != ExitOK || !strings.Contains(r.stdout+r.stder, "updated 1") {
+		t.Fatalf("the hint's command: exit %d\n%s%s", r.code, r.stdout, r.stder)
+	}
+}
+
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{"st": "st", "/tmp/a-b_c.json": "/tmp/a-b_c.json", "my report.csv": "'my report.csv'",
+		"o'x": `'o'\''x'`, "": "''", "$HOME": "'$HOME'"} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func (b *base) resolve(co configOptions, in *inputOptions, conn *connOptions) (j
 			b.logger().Warn(fmt.Sprintf("%s %d: the API caps calls at %d per lender (shared by every client of the instance); encimport uses at most what the server allows",
 				src.name("ENCIMPORT_CONCURRENCY"), s.Concurrency, apiCallCap))
 		}
-		if !conn.sandbox {
+		if !conn.sandbox && !conn.noCalls {
 			src.logTarget(b.logger(), s)
 		}
 	}
@@ -401,6 +401,7 @@ type optDuration struct {
 
 func (f *optDuration) String() string { return "" }
 func (f *optDuration) Type() string   { return "duration" }
+func (f *optDuration) text() string   { return f.v.String() }
 func (f *optDuration) Set(s string) error {
 	d, err := parseTimeout(s)
 	if err != nil {

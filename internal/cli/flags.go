@@ -82,6 +82,9 @@ type connOptions struct {
 	rate                                   optFloat
 	timeout                                optDuration
 	stateDir                               string
+	// noCalls: the command reads only local files (runs); no startup line
+	// names an Encompass it does not talk to.
+	noCalls bool
 }
 
 func (o *connOptions) flags(fs *pflag.FlagSet) {
@@ -139,6 +142,7 @@ type optInt struct {
 
 func (f *optInt) String() string { return "" }
 func (f *optInt) Type() string   { return "int" }
+func (f *optInt) text() string   { return strconv.Itoa(f.v) }
 func (f *optInt) Set(s string) error {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
@@ -155,6 +159,7 @@ type optFloat struct {
 
 func (f *optFloat) String() string { return "" }
 func (f *optFloat) Type() string   { return "float" }
+func (f *optFloat) text() string   { return strconv.FormatFloat(f.v, 'g', -1, 64) }
 func (f *optFloat) Set(s string) error {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v < 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -93,7 +94,11 @@ func (o *revertOptions) run(ctx context.Context) error {
 				o.printFiles(o.out, "", job.Pages{})
 			}
 			if !o.jsonLog() {
-				fmt.Fprintf(o.IO.Err, "To execute it: encimport revert %s --apply\n", o.runID)
+				id := o.runID // "last" or a prefix: the hint names the run planned
+				if run, ok := job.RevertedRun(res.Plan); ok {
+					id = run
+				}
+				fmt.Fprintf(o.IO.Err, "To execute it: %s\n", o.applyCommand(id))
 			}
 		}
 		if res != nil {
@@ -135,4 +140,38 @@ func (o *revertOptions) run(ctx context.Context) error {
 		return errRowProblems
 	}
 	return nil
+}
+
+// applyCommand is the command line that executes the revert of runID:
+// this one's flags (the same Encompass, profile and state folder) without
+// -o and --report, and --apply.
+func (o *revertOptions) applyCommand(runID string) string {
+	parts := []string{"encimport", "revert", shellWord(runID)}
+	if o.fs != nil {
+		o.fs.Visit(func(f *pflag.Flag) {
+			switch {
+			case f.Name == "output" || f.Name == "report":
+			case f.Value.Type() == "bool":
+				if f.Value.String() == "true" {
+					parts = append(parts, "--"+f.Name)
+				}
+			default:
+				v := f.Value.String()
+				if t, ok := f.Value.(interface{ text() string }); ok {
+					v = t.text()
+				}
+				parts = append(parts, "--"+f.Name+"="+shellWord(v))
+			}
+		})
+	}
+	return strings.Join(append(parts, "--apply"), " ")
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=@%+,
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

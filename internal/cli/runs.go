@@ -52,7 +52,7 @@ func (o *runsOptions) args(files []string) error {
 }
 
 func (o *runsOptions) run(context.Context) error {
-	cfg, err := o.resolve(o.config, nil, &connOptions{stateDir: o.stateDir})
+	cfg, err := o.resolve(o.config, nil, &connOptions{stateDir: o.stateDir, noCalls: true})
 	if err != nil {
 		return err
 	}

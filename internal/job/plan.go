@@ -295,6 +295,10 @@ func loadPlan(path string) (*plan.Plan, error) {
 
 // revertOf is the run a revert's plan was made from (its input is named
 // by revertLabel), or false for any other plan.
+// RevertedRun is the id of the run p, the plan of a revert, goes back
+// from (false for any other plan).
+func RevertedRun(p *plan.Plan) (string, bool) { return revertOf(p.Input.Path) }
+
 func revertOf(input string) (string, bool) {
 	rest, ok := strings.CutPrefix(input, "revert of run ")
 	if !ok {
