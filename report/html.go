@@ -33,8 +33,18 @@ const HTMLMaxRows = 10_000
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"join": strings.Join,
+	"join":        strings.Join,
+	"actionLabel": actionLabel,
 }).Parse(htmlSource))
+
+// actionLabel is how the page names an action filter: "none" (the rows
+// with no step: unchanged, invalid, not done) reads "no change".
+func actionLabel(a string) string {
+	if a == "none" {
+		return "no change"
+	}
+	return a
+}
 
 // Page is what the HTML page of a plan or a run shows. Make it with
 // NewPage; WriteHTML renders it.

@@ -90,7 +90,7 @@ func TestHTMLPlanPage(t *testing.T) {
 	html := renderPage(t, pg)
 	for _, want := range []string{
 		"<title>encimport plan: people.xlsx</title>",
-		`data-status="planned">planned<b>3</b>`, `data-action="none">none<b>2</b>`, `data-status="invalid">invalid<b>1</b>`,
+		`data-status="planned">planned<b>3</b>`, `data-action="none">no change<b>2</b>`, `data-status="invalid">invalid<b>1</b>`,
 		`data-action="create">create<b>1</b>`, `data-action="move">move<b>1</b>`, `data-action="disable">disable<b>1</b>`,
 		"Jane Doe", "jane@example.com", "lou@example.com",
 		"title: <span class=\"before\">Loan Officer</span> <span class=\"arrow\">→</span> <span class=\"after\">Branch Manager</span>",
