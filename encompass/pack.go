@@ -20,8 +20,10 @@ func Pack(u *User) string {
 	return s
 }
 
-// Unpack is Pack's inverse. The User's strings share s's memory. It panics
-// on a string Pack did not make: that is a bug, not bad input.
+// Unpack is Pack's inverse, but for an empty list, which comes back nil
+// (the same JSON: lists are omitted when empty). The User's strings share
+// s's memory. It panics on a string Pack did not make: that is a bug, not
+// bad input.
 func Unpack(s string) User {
 	var u User
 	d := unpacker{s: s}

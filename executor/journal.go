@@ -111,9 +111,9 @@ type stepKey struct {
 	Step  string
 }
 
-// journalState is what the journal knows about a step: kept for every
-// step of a run (250,000 rows: a map entry each), so only what resuming
-// reads, not the records.
+// journalState is what the journal knows about a step that earlier runs
+// recorded (a resumed run of 250,000 rows has a map entry for each): only
+// what resuming reads, not the records.
 type journalState struct {
 	outcome plan.Status // the row's outcome, as recorded when the step started
 	started bool
@@ -171,8 +171,8 @@ func OpenJournal(dir, planDigest string, opts ...JournalOption) (*Journal, error
 	return j, nil
 }
 
-// parseJournal reads the records of a journal file, passing each to each
-// as it goes (a resumed run of 250,000 rows has twice as many records: they
+// parseJournal reads the records of a journal file, passing each record
+// to each as it goes (a resumed run of 250,000 rows has twice as many records: they
 // are not all held at once). keep is the length of data to keep: all of
 // it, or up to a torn last line (not ended by a newline, not a record). A
 // line that is not a record anywhere else is damage, an error naming it.

@@ -202,10 +202,9 @@ func (c *Create) User() encompass.User { return encompass.Unpack(c.body) }
 
 // SetUser replaces the body with u, without its password.
 func (c *Create) SetUser(u *encompass.User) {
-	pw := u.Password
-	u.Password = ""
-	c.body = encompass.Pack(u)
-	u.Password = pw
+	v := *u
+	v.Password = ""
+	c.body = encompass.Pack(&v)
 }
 
 type createJSON struct {

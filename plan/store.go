@@ -82,14 +82,15 @@ func Load(r io.Reader) (*Plan, error) {
 }
 
 // decode reads the plan object: the rows one by one, the other fields
-// (small) gathered and decoded together.
+// gathered (in file order, so that a key given twice or in another case
+// means what encoding/json makes of it) and decoded together.
 func decode(dec *json.Decoder) (*Plan, error) {
 	if t, err := dec.Token(); err != nil {
 		return nil, err
 	} else if t != json.Delim('{') {
 		return nil, fmt.Errorf("the file is not a JSON object")
 	}
-	head := map[string]json.RawMessage{}
+	head := []byte{'{'}
 	var rows []Row
 	for dec.More() {
 		t, err := dec.Token()
@@ -102,9 +103,14 @@ func decode(dec *json.Decoder) (*Plan, error) {
 			if err := dec.Decode(&v); err != nil {
 				return nil, err
 			}
-			head[key] = v
+			if len(head) > 1 {
+				head = append(head, ',')
+			}
+			kb, _ := json.Marshal(key)
+			head = append(append(append(head, kb...), ':'), v...)
 			continue
 		}
+		rows = nil // a later "rows" replaces an earlier one
 		if t, err := dec.Token(); err != nil {
 			return nil, err
 		} else if t == nil {
@@ -125,12 +131,8 @@ func decode(dec *json.Decoder) (*Plan, error) {
 	if _, err := dec.Token(); err != nil { // }
 		return nil, err
 	}
-	hb, err := json.Marshal(head)
-	if err != nil {
-		return nil, err
-	}
 	var p Plan
-	if err := json.Unmarshal(hb, &p); err != nil {
+	if err := json.Unmarshal(append(head, '}'), &p); err != nil {
 		return nil, err
 	}
 	p.Rows = rows

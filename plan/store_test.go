@@ -80,3 +80,51 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestLoadReadsKeysAsEncodingJSONDoes: Load reads a plan field by field,
+// the rows one at a time; a key given twice, or in another case, means
+// what it means to encoding/json (the later one wins).
+func TestLoadReadsKeysAsEncodingJSONDoes(t *testing.T) {
+	row := func(id string) string { return `{"sheet":"S","row":2,"id":"` + id + `","action":"update","status":"unchanged"}` }
+	tests := []struct {
+		name    string
+		in      string
+		rows    []string
+		version bool // loads (else refused for its version)
+	}{
+		{"rows once", `{"version":1,"rows":[` + row("a") + `,` + row("b") + `]}`, []string{"a", "b"}, true},
+		{"rows null", `{"version":1,"rows":null}`, nil, true},
+		{"rows last", `{"rows":[` + row("a") + `],"version":1}`, []string{"a"}, true},
+		{"rows twice: the later wins", `{"version":1,"rows":[` + row("a") + `],"rows":[` + row("b") + `]}`, []string{"b"}, true},
+		{"rows then null", `{"version":1,"rows":[` + row("a") + `],"rows":null}`, nil, true},
+		{"Rows in another case", `{"version":1,"Rows":[` + row("a") + `]}`, []string{"a"}, true},
+		{"version twice: the later wins", `{"version":1,"Version":99,"rows":[]}`, nil, false},
+		{"unknown keys ignored", `{"version":1,"future":{"x":[1,2]},"rows":[]}`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load(strings.NewReader(tt.in))
+			if !tt.version {
+				if err == nil {
+					t.Fatalf("loaded %+v", p)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range p.Rows {
+				ids = append(ids, r.ID)
+			}
+			if !reflect.DeepEqual(ids, tt.rows) {
+				t.Errorf("rows %v, want %v", ids, tt.rows)
+			}
+		})
+	}
+	for _, bad := range []string{``, `[]`, `{"version":1,"rows":{}}`, `{"version":1,"rows":[1]}`, `{"version":1,"rows":[` + row("a")} {
+		if _, err := Load(strings.NewReader(bad)); err == nil {
+			t.Errorf("Load(%q) succeeded", bad)
+		}
+	}
+}

@@ -25,7 +25,7 @@ const ApplyChildCommand = "__apply-child"
 type MemResult struct {
 	Rows       int     `json:"rows"`
 	Invalid    int     `json:"invalid"`
-	Failed     int     `json:"failed,omitempty"` // apply: rows not applied`
+	Failed     int     `json:"failed,omitempty"` // apply: rows not applied
 	Seconds    float64 `json:"seconds"`
 	PeakRSS    int64   `json:"peakRss"` // bytes, VmHWM of the measuring process
 	RSSFrom    string  `json:"rssFrom"`
