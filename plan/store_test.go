@@ -85,7 +85,9 @@ func mustJSON(t *testing.T, v any) string {
 // the rows one at a time; a key given twice, or in another case, means
 // what it means to encoding/json (the later one wins).
 func TestLoadReadsKeysAsEncodingJSONDoes(t *testing.T) {
-	row := func(id string) string { return `{"sheet":"S","row":2,"id":"` + id + `","action":"update","status":"unchanged"}` }
+	row := func(id string) string {
+		return `{"sheet":"S","row":2,"id":"` + id + `","action":"update","status":"unchanged"}`
+	}
 	tests := []struct {
 		name    string
 		in      string
