@@ -141,7 +141,7 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 
 	var existing *encompass.User
 	if id != "" {
-		existing = b.w.Users[strings.ToLower(id)]
+		existing = b.w.User(id)
 	}
 	creates := act == encompass.ActionCreate || (act == encompass.ActionUpsert && existing == nil)
 	offAct := act

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"cmp"
+	"strings"
 
 	"github.com/encimport/encimport/encompass"
 	"github.com/encimport/encimport/importer"
@@ -25,5 +26,9 @@ func person(rec *importer.Record, existing *encompass.User, cur *orgNode) plan.P
 	if cur != nil {
 		p.OrgPath = cur.path
 	}
+	// The plan outlives the record and the world: copies, not pieces of
+	// their strings (which would keep a row's cells and a user's packed
+	// form alive).
+	p.FirstName, p.LastName, p.Email = strings.Clone(p.FirstName), strings.Clone(p.LastName), strings.Clone(p.Email)
 	return p
 }

@@ -54,7 +54,7 @@ func (b *builder) revertRow(run *runrec.Loaded, before runrec.Before) plan.Row {
 	ran := run.Plan.Rows[before.Row]
 	row := plan.Row{Sheet: ran.Sheet, Row: ran.Row, ID: before.ID, Action: encompass.ActionUpdate}
 	rec := &importer.Record{Sheet: ran.Sheet, Row: ran.Row}
-	now := b.w.Users[strings.ToLower(before.ID)]
+	now := b.w.User(before.ID)
 	if now != nil {
 		row.Person = &plan.Person{FirstName: now.FirstName, LastName: now.LastName, Email: now.Email}
 		if n := b.currentOrg(now); n != nil {

@@ -415,8 +415,14 @@ func testSandboxParallelFetchPlansAsSequential(t *testing.T, dialect string) {
 	if u := wp.Users["many.050"]; u == nil || u.Email != "" || u.Licenses != nil || u.Organization == nil || u.LastName != "50" {
 		t.Errorf("a user not in the file is kept as %+v, want it slim", u)
 	}
-	if u := wp.Users["many.001"]; u == nil || u.FirstName != "Many" || len(u.Licenses) == 0 {
+	if u := wp.User("Many.001"); u == nil || u.FirstName != "Many" || len(u.Licenses) == 0 {
 		t.Errorf("a user of the file is kept as %+v, want it whole", u)
+	}
+	if u := wp.User("many.050"); u == nil || u.Licenses != nil {
+		t.Errorf("User of one not in the file = %+v, want it slim", u)
+	}
+	if u := wp.Users["many.001"]; u == nil || u.Licenses != nil || u.LastName != "1" {
+		t.Errorf("Users holds a user of the file as %+v, want it slim (whole: User)", u)
 	}
 	in := plan.Input{Path: "itest.csv"}
 	same(t, "plan", Build(recs(), wp, in, plan.Options{MoveBatchSize: 100}), Build(recs(), ws, in, plan.Options{MoveBatchSize: 100}))

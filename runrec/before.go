@@ -35,10 +35,10 @@ type Before struct {
 }
 
 // Capture returns the before-image of every user plan p changes (a planned
-// row with a step), from users (the server's users as read for the plan,
-// keyed by lower-case id). orgPath names an organization by its path ("" if
+// row with a step), from user (the server's user of an id, whole, as read
+// for the plan; nil when there is none). orgPath names an organization by its path ("" if
 // unknown). A user the plan creates is recorded as Created.
-func Capture(p *plan.Plan, users map[string]*encompass.User, orgPath func(id string) string) []Before {
+func Capture(p *plan.Plan, user func(id string) *encompass.User, orgPath func(id string) string) []Before {
 	var out []Before
 	for i := range p.Rows {
 		r := &p.Rows[i]
@@ -46,7 +46,7 @@ func Capture(p *plan.Plan, users map[string]*encompass.User, orgPath func(id str
 			continue
 		}
 		b := Before{Row: i, Sheet: r.Sheet, Line: r.Row, ID: r.ID}
-		u := users[strings.ToLower(r.ID)]
+		u := user(r.ID)
 		if r.Create != nil || u == nil {
 			b.Created = r.Create != nil
 			if u == nil {

@@ -22,7 +22,7 @@ func TestStartFinishOpenResolve(t *testing.T) {
 	users := map[string]*encompass.User{"a": {ID: "a", Title: "T", Password: "never", AccountEnabled: &yes,
 		Licenses: []encompass.License{{State: "co", Selected: true}, {State: "AZ"}}}}
 	p.Rows[0].Patch.Body = map[string]json.RawMessage{"title": json.RawMessage(`"U"`), "password": json.RawMessage(`"x"`)}
-	bs := Capture(p, users, nil)
+	bs := Capture(p, func(id string) *encompass.User { return users[strings.ToLower(id)] }, nil)
 	if len(bs) != 1 || string(bs[0].Fields["title"]) != `"T"` || bs[0].Fields["password"] != nil || strings.Join(bs[0].Licenses, ";") != "CO" {
 		t.Fatalf("before-images %+v", bs)
 	}

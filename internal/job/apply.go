@@ -93,6 +93,7 @@ func Apply(ctx context.Context, cfg Config, env Env) (*Applied, error) {
 
 	// The run record (plan and before-images) is on disk before any write.
 	rec, err := startRun(cfg, &res.Planned, time.Now())
+	res.Planned.world = nil // the before-images are taken: the server as read is let go
 	if err != nil {
 		return res, err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -203,5 +204,28 @@ func TestValidateReportInOrder(t *testing.T) {
 		if !strings.Contains(l, fmt.Sprintf("v.%04d", i)) {
 			t.Fatalf("report line %d is %q, want row v.%04d", i+2, l, i)
 		}
+	}
+}
+
+// TestMemoryLimitMakesRoomForTheWorld: a run's soft memory limit covers the
+// file's rows at the cap and then, once the server is read, its users, so
+// that a large lender does not keep the collector running; it is restored
+// at the end, and GOMEMLIMIT is left alone.
+func TestMemoryLimitMakesRoomForTheWorld(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT is set: the run leaves the limit alone")
+	}
+	before := debug.SetMemoryLimit(-1)
+	restore := holdMemory()
+	if got, want := debug.SetMemoryLimit(-1), int64(PlanMaxRows*MemoryPerRow); got != want {
+		t.Errorf("limit during a run %d, want %d", got, want)
+	}
+	roomForWorld(20_000)
+	if got, want := debug.SetMemoryLimit(-1), int64(PlanMaxRows+40_000)*MemoryPerRow; got != want {
+		t.Errorf("limit with 20,000 users read %d, want %d", got, want)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit after the run %d, want %d as before", got, before)
 	}
 }

@@ -45,7 +45,7 @@ func startRun(cfg Config, pl *Planned, now time.Time) (*runrec.Run, error) {
 	var befores []runrec.Before
 	if w := pl.world; w != nil {
 		exp := planner.NewExporter(w.Root, w.Personas)
-		befores = runrec.Capture(p, w.Users, exp.OrgPath)
+		befores = runrec.Capture(p, w.User, exp.OrgPath)
 	}
 	kind := runrec.KindApply
 	if pl.revertOf != "" {

@@ -67,9 +67,14 @@ type Server struct {
 	vendor   bool      // the dialect: vendor (true) or legacy
 	maxResp  int
 
-	mu       sync.RWMutex // guards the world below
-	world    *World       // organizations, personas, clients, defaults; Users is rebuilt on save
-	users    map[string]*encompass.User
+	mu    sync.RWMutex // guards the world below
+	world *World       // organizations, personas, clients, defaults; Users is rebuilt on save
+	users map[string]*encompass.User
+	// sorted is users in id order, made by sortedUsers on first need and
+	// dropped (under mu's write lock) when a user is added: a list call
+	// of 250,000 users no longer sorts them all for each page.
+	sortMu   sync.Mutex
+	sorted   []*encompass.User
 	orgs     map[string]*orgNode
 	personas map[string]encompass.Persona
 	groups   map[string]Group
@@ -179,7 +184,7 @@ func (s *Server) setWorld(w *World) error {
 	for _, g := range w.Groups {
 		s.groups[g.ID] = g
 	}
-	s.users = map[string]*encompass.User{}
+	s.users, s.sorted = map[string]*encompass.User{}, nil
 	for i := range w.Users {
 		u := cloneUser(&w.Users[i])
 		key := strings.ToLower(u.ID)
@@ -328,18 +333,32 @@ func (s *Server) Users() []encompass.User {
 	return out
 }
 
-// sortedUsers lists the stored users by id, ignoring case. Callers hold s.mu.
+// sortedUsers lists the stored users by id, ignoring case. Callers hold s.mu
+// (read or write) and do not change the list.
 func (s *Server) sortedUsers() []*encompass.User {
-	us := make([]*encompass.User, 0, len(s.users))
-	for _, u := range s.users {
-		us = append(us, u)
+	s.sortMu.Lock()
+	defer s.sortMu.Unlock()
+	if s.sorted != nil && len(s.sorted) == len(s.users) {
+		return s.sorted
 	}
-	sort.Slice(us, func(i, j int) bool {
-		a, b := strings.ToLower(us[i].ID), strings.ToLower(us[j].ID)
-		if a != b {
-			return a < b
+	type keyed struct {
+		low string
+		u   *encompass.User
+	}
+	ks := make([]keyed, 0, len(s.users))
+	for _, u := range s.users {
+		ks = append(ks, keyed{strings.ToLower(u.ID), u})
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].low != ks[j].low {
+			return ks[i].low < ks[j].low
 		}
-		return us[i].ID < us[j].ID
+		return ks[i].u.ID < ks[j].u.ID
 	})
+	us := make([]*encompass.User, len(ks))
+	for i, k := range ks {
+		us[i] = k.u
+	}
+	s.sorted = us
 	return us
 }

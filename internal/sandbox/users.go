@@ -165,6 +165,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	u.UserIndicators, u.FullName = nil, ""
 	s.normalise(&u)
 	s.users[key] = &u
+	s.sorted = nil
 	s.persistLocked(&u)
 	s.bump(func(st *Stats) { st.Creates++ })
 
