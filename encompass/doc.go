@@ -28,4 +28,7 @@
 //   - rights.go: the access rights, one rule for the planner and the
 //     sandbox: [CanManageUsers], [IsSuperAdministrator], the personas that
 //     carry rights, [HasIndicator] and [HeldPersona].
+//   - pack.go: [Pack] and [Unpack], a [User] as one compact string, for
+//     the many users a large plan holds (create bodies, the server's
+//     users of the file's rows); never a wire or file format.
 package encompass

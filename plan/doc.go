@@ -11,7 +11,8 @@
 // Map of the package:
 //
 //   - plan.go: [Plan], [Input], [Options], [ReadStats], [Row] and its steps
-//     ([Create], [Patch] with its [Change]s, [MoveRef] into a [Move] call).
+//     ([Create], its body kept packed and built by [Create.User]; [Patch]
+//     with its [Change]s; [MoveRef] into a [Move] call).
 //   - status.go: the typed [Status] of plan and report rows, [Statuses] in
 //     summary order, [ActionOutcome]. The row actions are
 //     encompass.Action: the spreadsheet reader checks them too.
@@ -27,5 +28,6 @@
 //     sync adds ([SheetNotInFile], [NotInFile], [FileRows]) and
 //     [ParseMaxDisable].
 //   - store.go: [Save] and [Load], the JSON form of `plan -o` (version
-//     [Version]; files written before the move to this package load as is).
+//     [Version]), a row per line, written and read a row at a time; files
+//     written before (indented throughout) load as is.
 package plan
