@@ -25,31 +25,28 @@ import (
 	"github.com/encimport/encimport/internal/bench"
 )
 
+// memChild ends a memory-measuring child process: its result as JSON on
+// stdout (exit 0), or its error on stderr (exit 1).
+func memChild(res bench.MemResult, err error) {
+	if err == nil {
+		err = json.NewEncoder(os.Stdout).Encode(res)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == bench.ReadChildCommand {
 		os.Exit(child(os.Args[2], os.Stdout, os.Stderr))
 	}
 	if len(os.Args) == 3 && os.Args[1] == bench.PlanChildCommand {
-		res, err := bench.MeasurePlan(context.Background(), os.Args[2])
-		if err == nil {
-			err = json.NewEncoder(os.Stdout).Encode(res)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		memChild(bench.MeasurePlan(context.Background(), os.Args[2]))
 	}
 	if len(os.Args) == 4 && os.Args[1] == bench.ApplyChildCommand {
-		res, err := bench.MeasureApply(context.Background(), os.Args[2], os.Args[3])
-		if err == nil {
-			err = json.NewEncoder(os.Stdout).Encode(res)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		memChild(bench.MeasureApply(context.Background(), os.Args[2], os.Args[3]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
