@@ -64,10 +64,11 @@ func Fetch(ctx context.Context, c Reader) (*World, error) {
 	return FetchFor(ctx, c, nil)
 }
 
-// FetchFor is Fetch keeping whole only the users whole(id) names (the
-// users of the file: nil keeps every user whole); of the others it keeps
-// what planning needs of a user not in the file (SlimUser), so that the
-// world's memory follows the file, not the lender.
+// FetchFor is Fetch keeping whole (packed, for World.User) only the users
+// whole(id) names (the users of the file: nil keeps every user whole); of
+// every user World.Users keeps what planning needs of a user not in the
+// file (SlimUser), so that the world's memory follows the file, not the
+// lender.
 //
 // The caller is read first: the users are listed from its organization.
 // Then the organizations, the personas, the loan folders and the users'
@@ -152,7 +153,8 @@ func FetchFor(ctx context.Context, c Reader, whole func(id string) bool) (*World
 	return w, nil
 }
 
-// SlimUser is what planning keeps of a user not in the file: the id, the
+// SlimUser is what planning keeps of every user (World.Users; the file's
+// users are also kept whole, for World.User): the id, the
 // first and last name (--sync names the users it would disable), the
 // organization, the enabled flags and the API-user flag, the personas,
 // groups and indicators the access rules, sync and the group names need.

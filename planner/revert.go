@@ -56,7 +56,8 @@ func (b *builder) revertRow(run *runrec.Loaded, before runrec.Before) plan.Row {
 	rec := &importer.Record{Sheet: ran.Sheet, Row: ran.Row}
 	now := b.w.User(before.ID)
 	if now != nil {
-		row.Person = &plan.Person{FirstName: now.FirstName, LastName: now.LastName, Email: now.Email}
+		// Copies: now's strings share the world's packed user.
+		row.Person = &plan.Person{FirstName: strings.Clone(now.FirstName), LastName: strings.Clone(now.LastName), Email: strings.Clone(now.Email)}
 		if n := b.currentOrg(now); n != nil {
 			row.Person.OrgPath = n.path
 		}

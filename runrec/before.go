@@ -35,8 +35,10 @@ type Before struct {
 }
 
 // Capture returns the before-image of every user plan p changes (a planned
-// row with a step), from user (the server's user of an id, whole, as read
-// for the plan; nil when there is none). orgPath names an organization by its path ("" if
+// row with a step), from user (the server's user of an id as read for the
+// plan: whole for the file's users; a user only --sync names is slim, so
+// its record has no licenses, which sync does not change; nil when there
+// is none). orgPath names an organization by its path ("" if
 // unknown). A user the plan creates is recorded as Created.
 func Capture(p *plan.Plan, user func(id string) *encompass.User, orgPath func(id string) string) []Before {
 	var out []Before

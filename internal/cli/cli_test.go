@@ -496,7 +496,8 @@ func TestRevertHintRepeatsTheFlags(t *testing.T) {
 		t.Errorf("runs: exit %d, stderr names a profile:\n%s", runs.code, runs.stder)
 	}
 	id := strings.Fields(strings.Split(runs.stdout, "\n")[1])[0]
-	r := runCLI(t, nil, append([]string{"revert", "last", "--concurrency", "4", "--report", filepath.Join(dir, "rv.csv")}, common...)...)
+	r := runCLI(t, nil, append([]string{"revert", "last", "--concurrency", "4", "--report", filepath.Join(dir, "rv.csv"),
+		"--trace", filepath.Join(dir, "trace.jsonl")}, common...)...)
 	if r.code != ExitOK {
 		t.Fatalf("revert: exit %d\n%s", r.code, r.stder)
 	}

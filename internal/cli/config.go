@@ -25,8 +25,9 @@ import (
 // default profile of the default config file, the environment, the
 // explicit --config file or the profile named by --profile (or
 // ENCIMPORT_PROFILE), and the flags (loadSettings has the rest). in
-// (validate, plan, apply) and conn (plan, apply, check) are the command's
-// flags, either nil when the command has none. With --sandbox the company
+// (validate, plan, apply) and conn (plan, apply, check, export, revert;
+// runs for its state folder alone, noCalls) are the command's flags,
+// either nil when the command has none. With --sandbox the company
 // defaults of the sandbox's world count as configured. It logs a warning
 // for each file holding a secret that others may read and, for a command
 // that connects, one line naming the profile, instance and user in use
@@ -50,7 +51,7 @@ func (b *base) resolve(co configOptions, in *inputOptions, conn *connOptions) (j
 			fl = append(fl, flagSetting{"ENCIMPORT_TIMEOUT", "--timeout", conn.timeout.v.String()})
 		}
 	}
-	s, src, err := loadSettings(co, b.Getenv, fl, conn != nil)
+	s, src, err := loadSettings(co, b.Getenv, fl, conn != nil && !conn.noCalls)
 	for _, w := range src.warnings {
 		b.logger().Warn(w)
 	}
@@ -66,7 +67,7 @@ func (b *base) resolve(co configOptions, in *inputOptions, conn *connOptions) (j
 		}
 		cfg.Concurrency, cfg.Rate, cfg.StateDir, cfg.LockDir = s.Concurrency, s.Rate, s.StateDir, s.LockDir
 		cfg.Timeout = s.Timeout
-		if s.Concurrency > apiCallCap {
+		if s.Concurrency > apiCallCap && !conn.noCalls {
 			b.logger().Warn(fmt.Sprintf("%s %d: the API caps calls at %d per lender (shared by every client of the instance); encimport uses at most what the server allows",
 				src.name("ENCIMPORT_CONCURRENCY"), s.Concurrency, apiCallCap))
 		}

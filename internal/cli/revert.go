@@ -144,13 +144,14 @@ func (o *revertOptions) run(ctx context.Context) error {
 
 // applyCommand is the command line that executes the revert of runID:
 // this one's flags (the same Encompass, profile and state folder) without
-// -o and --report, and --apply.
+// -o, --report and --trace, and --apply.
 func (o *revertOptions) applyCommand(runID string) string {
 	parts := []string{"encimport", "revert", shellWord(runID)}
 	if o.fs != nil {
 		o.fs.Visit(func(f *pflag.Flag) {
 			switch {
-			case f.Name == "output" || f.Name == "report":
+			case f.Name == "output" || f.Name == "report" || f.Name == "trace":
+				// The plan's own outputs: the command would write over them.
 			case f.Value.Type() == "bool":
 				if f.Value.String() == "true" {
 					parts = append(parts, "--"+f.Name)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/encimport/encimport/executor"
+	"github.com/encimport/encimport/internal/sandbox"
 	"github.com/encimport/encimport/plan"
 )
 
@@ -227,5 +228,37 @@ func TestMemoryLimitMakesRoomForTheWorld(t *testing.T) {
 	restore()
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("limit after the run %d, want %d as before", got, before)
+	}
+}
+
+// TestRunsMakeRoomForTheWorld: plan, and the plan of a revert, raise the
+// soft memory limit for the users they read, before planning.
+func TestRunsMakeRoomForTheWorld(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT is set: the run leaves the limit alone")
+	}
+	cfg, _ := sandboxConfig(t)
+	want := int64(PlanMaxRows+2*len(sandbox.DefaultWorld().Users)) * MemoryPerRow
+	check := func(what string) Env {
+		return Env{Planned: func(*plan.Plan, *Session) error {
+			if got := debug.SetMemoryLimit(-1); got != want {
+				t.Errorf("%s: limit while planning %d, want %d", what, got, want)
+			}
+			return nil
+		}}
+	}
+	if _, err := Plan(context.Background(), cfg, check("plan")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Apply(context.Background(), cfg, Env{})
+	if err != nil || res.RunID == "" {
+		t.Fatalf("apply: run %q, %v", res.RunID, err)
+	}
+	want += 2 * 2 * MemoryPerRow // the two users the run created
+	rv := cfg
+	rv.Input, rv.Revert = "", res.RunID
+	rv.Report = filepath.Join(t.TempDir(), "revert.csv")
+	if _, err := Plan(context.Background(), rv, check("revert")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -227,7 +227,8 @@ func (pr *prepared) makePlan(ctx context.Context, cfg Config, env Env, s *Sessio
 
 // MemoryPerRow is the Go memory plan and apply aim at per row at the cap
 // of PlanMaxRows rows: while Plan or Apply runs, the runtime's soft limit
-// is PlanMaxRows × MemoryPerRow (320 MB), so that near it the garbage
+// is PlanMaxRows × MemoryPerRow (320 MB; roomForWorld adds room for the
+// users read once the server is read), so that near it the garbage
 // collector works harder instead of letting the heap grow to twice what is
 // live (about 170 MB at the cap, when every record has been read); the
 // process then peaks at about 1.2 KB a row for plan and 1.3 KB for apply
@@ -307,12 +308,12 @@ func loadPlan(path string) (*plan.Plan, error) {
 	return p, nil
 }
 
-// revertOf is the run a revert's plan was made from (its input is named
-// by revertLabel), or false for any other plan.
 // RevertedRun is the id of the run p, the plan of a revert, goes back
 // from (false for any other plan).
 func RevertedRun(p *plan.Plan) (string, bool) { return revertOf(p.Input.Path) }
 
+// revertOf is the run a revert's plan was made from (its input is named
+// by revertLabel), or false for any other plan.
 func revertOf(input string) (string, bool) {
 	rest, ok := strings.CutPrefix(input, "revert of run ")
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/encimport/encimport/plan"
 	"github.com/encimport/encimport/planner"
@@ -42,13 +43,20 @@ func prepareRevert(cfg Config, apply bool) (*prepared, error) {
 // is now (planner.Revert).
 func (pr *prepared) makeRevertPlan(ctx context.Context, cfg Config, env Env, s *Session) (*Planned, error) {
 	res := pr.result()
-	w, err := planner.Fetch(ctx, s.Client)
+	ran := make(map[string]bool, len(pr.revert.Befores))
+	for _, b := range pr.revert.Befores {
+		ran[strings.ToLower(b.ID)] = true
+	}
+	// The run's users whole (their fields now, against their before-images),
+	// the others slim.
+	w, err := planner.FetchFor(ctx, s.Client, func(id string) bool { return ran[strings.ToLower(id)] })
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, ErrInterrupted
 		}
 		return res, fmt.Errorf("reading users, organizations and personas: %w", err)
 	}
+	roomForWorld(len(w.Users))
 	p := planner.Revert(pr.revert, w, pr.in, pr.opts)
 	id := cfg.Target.Identity()
 	p.Target = &id
