@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -108,6 +109,7 @@ func (o *applyOptions) run(ctx context.Context) error {
 	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
 		return err
 	}
+	cfg.ProtectFile = o.sync.protectFile
 	o.outputs.configure(&cfg)
 	streams := o.IO
 	streams.IsTerminal = streams.IsTerminal && !o.jsonLog() // JSON lines only: no bar
@@ -123,11 +125,12 @@ func (o *applyOptions) run(ctx context.Context) error {
 		o.printProblems(res.Run.Rows, res.Report)
 	}
 	o.printFiles("", res.Report, res.Pages)
-	o.printRun(res.RunID, "to take it back: encimport revert "+res.RunID)
+	o.printRun(res.RunID, "to take it back: "+o.commandLine([]string{"revert", res.RunID}, func(name string) bool { return targetFlags[name] }))
 	if res.Summary != nil {
 		o.printSummary(res.Summary, res.Report, res.Pages)
 	}
-	if o.outputs.summaryJSON != "" {
+	var refused *job.OutputError
+	if o.outputs.summaryJSON != "" && !errors.As(err, &refused) { // refused outputs: nothing ran, nothing is written
 		if werr := writeSummaryJSON(o.outputs.summaryJSON, res.Summary, res.Report, res.Pages); werr != nil && err == nil {
 			err = fmt.Errorf("--summary-json: %w", werr)
 		}

@@ -521,3 +521,49 @@ func TestShellWord(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryJSONIsCheckedWithTheOutputs: --summary-json is refused before
+// anything runs when it names the input, the protect file or another
+// output (exit 2) or a folder that does not exist (exit 1), and the file it
+// names is left as it was.
+func TestSummaryJSONIsCheckedWithTheOutputs(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "people.csv", "action,id,title\nupdate,lo.denver,Branch Lead\n")
+	prot := writeFile(t, dir, "protect.txt", "admin\n")
+	world := filepath.Join(dir, "w.json")
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"the input", []string{"--summary-json", in}, ExitUsage, "is the input file"},
+		{"the report", []string{"--summary-json", filepath.Join(dir, "r.jsonl"), "--report", filepath.Join(dir, "r.jsonl")}, ExitUsage, "is also the report"},
+		{"the protect file", []string{"--summary-json", prot, "--sync", "Retail", "--protect-file", prot}, ExitUsage, "is the protect file"},
+		{"a missing folder", []string{"--summary-json", filepath.Join(dir, "nodir", "s.json")}, ExitFatal, "cannot be written"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.ReadFile(in)
+			pb, _ := os.ReadFile(prot)
+			r := runCLI(t, nil, append([]string{"apply", "--yes", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"), in}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stder, tt.want) || !strings.Contains(r.stder, "nothing was read or changed") {
+				t.Errorf("exit %d, want %d with %q:\n%s", r.code, tt.code, tt.want, r.stder)
+			}
+			if after, _ := os.ReadFile(in); !bytes.Equal(after, before) {
+				t.Errorf("the input changed:\n%s", after)
+			}
+			if after, _ := os.ReadFile(prot); !bytes.Equal(after, pb) {
+				t.Errorf("the protect file changed:\n%s", after)
+			}
+			if _, err := os.Stat(world); err == nil {
+				t.Errorf("the sandbox world was written: the run went ahead")
+			}
+		})
+	}
+	// A run that goes ahead names the way back on the same Encompass.
+	r := runCLI(t, nil, "apply", "--yes", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"),
+		"--report", filepath.Join(dir, "a.csv"), in)
+	if r.code != ExitOK || !strings.Contains(r.stder, "--sandbox --sandbox-state="+world+" --state-dir="+filepath.Join(dir, "st")+")") {
+		t.Errorf("apply: exit %d; the take-back hint lacks the target flags:\n%s", r.code, r.stder)
+	}
+}

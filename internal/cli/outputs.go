@@ -33,7 +33,9 @@ func (o *outputOptions) flags(fs *pflag.FlagSet, apply bool) {
 	})
 }
 
-func (o *outputOptions) configure(cfg *job.Config) { cfg.HTML, cfg.Errors = o.html, o.errors }
+func (o *outputOptions) configure(cfg *job.Config) {
+	cfg.HTML, cfg.Errors, cfg.SummaryJSON = o.html, o.errors, o.summaryJSON
+}
 
 // jsonLog reports whether stderr takes JSON lines only.
 func (b *base) jsonLog() bool { return b.logFormat == "json" }

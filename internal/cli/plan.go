@@ -71,6 +71,7 @@ func (o *planOptions) run(ctx context.Context) error {
 	if cfg.Planner.Sync, err = o.sync.options(); err != nil {
 		return err
 	}
+	cfg.ProtectFile = o.sync.protectFile
 	o.outputs.configure(&cfg)
 	res, err := job.Plan(ctx, cfg, o.env())
 	if res != nil && res.Plan != nil {

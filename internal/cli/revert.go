@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -144,35 +143,10 @@ func (o *revertOptions) run(ctx context.Context) error {
 
 // applyCommand is the command line that executes the revert of runID:
 // this one's flags (the same Encompass, profile and state folder) without
-// -o, --report and --trace, and --apply.
+// -o, --report and --trace (the plan's own outputs: it would write over
+// them), and --apply.
 func (o *revertOptions) applyCommand(runID string) string {
-	parts := []string{"encimport", "revert", shellWord(runID)}
-	if o.fs != nil {
-		o.fs.Visit(func(f *pflag.Flag) {
-			switch {
-			case f.Name == "output" || f.Name == "report" || f.Name == "trace":
-				// The plan's own outputs: the command would write over them.
-			case f.Value.Type() == "bool":
-				if f.Value.String() == "true" {
-					parts = append(parts, "--"+f.Name)
-				}
-			default:
-				v := f.Value.String()
-				if t, ok := f.Value.(interface{ text() string }); ok {
-					v = t.text()
-				}
-				parts = append(parts, "--"+f.Name+"="+shellWord(v))
-			}
-		})
-	}
-	return strings.Join(append(parts, "--apply"), " ")
-}
-
-// shellWord quotes s for a POSIX shell when it holds anything but
-// letters, digits and -_./:=@%+,
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return o.commandLine([]string{"revert", runID}, func(name string) bool {
+		return name != "output" && name != "report" && name != "trace"
+	}) + " --apply"
 }

@@ -99,6 +99,13 @@ type Config struct {
 	// only when there are such rows). Neither is written with NoReport.
 	HTML   string
 	Errors string
+	// SummaryJSON (--summary-json) and ProtectFile (--protect-file) are
+	// written and read by the command, not the job: they are here so that
+	// they are checked with the other files before the first call (an
+	// output that is an input or another output, a folder that cannot be
+	// written to).
+	SummaryJSON string
+	ProtectFile string
 }
 
 // Env is what a run reports to. The zero value is usable.

@@ -33,7 +33,8 @@ type named struct{ what, path string }
 // directory (apply: the lock and the journal). reportPath is the report's
 // path as the run will write it ("": none); input the file the run reads.
 func checkOutputs(cfg Config, input, reportPath string, apply bool) error {
-	inputs := []named{{"the input file", input}, {"the plan file (--plan)", cfg.PlanFile}, {"the sandbox world (--sandbox-state)", cfg.Target.SandboxState}}
+	inputs := []named{{"the input file", input}, {"the plan file (--plan)", cfg.PlanFile}, {"the sandbox world (--sandbox-state)", cfg.Target.SandboxState},
+		{"the protect file (--protect-file)", cfg.ProtectFile}}
 	var outputs []named
 	if reportPath != "" {
 		what := "the report (--report)"
@@ -46,6 +47,7 @@ func checkOutputs(cfg Config, input, reportPath string, apply bool) error {
 	if !cfg.NoReport {
 		outputs = append(outputs, named{"the HTML page (--html)", cfg.HTML}, named{"the file of rows to fix (--errors)", cfg.Errors})
 	}
+	outputs = append(outputs, named{"the summary (--summary-json)", cfg.SummaryJSON})
 
 	var seen []named
 	for _, out := range outputs {
