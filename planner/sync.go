@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/encimport/encimport/encompass"
@@ -86,8 +87,13 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 		}
 	}
 	protected := make(map[string]bool, len(so.Protect))
+	var unknown []string // protected ids of no user: a typo would leave the one meant unprotected
 	for _, id := range so.Protect {
-		protected[strings.ToLower(strings.TrimSpace(id))] = true
+		id = strings.TrimSpace(id)
+		protected[strings.ToLower(id)] = true
+		if id != "" && b.w.Users[strings.ToLower(id)] == nil && !slices.Contains(unknown, id) {
+			unknown = append(unknown, id)
+		}
 	}
 
 	ids := make([]string, 0, len(b.w.Users))
@@ -131,6 +137,11 @@ func (b *builder) sync(p *plan.Plan, recs []*importer.Record) {
 	s.Disable = len(leavers)
 	s.MaxDisable, s.MaxDisableRule = limit.Limit(s.Enabled)
 	s.Refused = refusal(s, recs, leavers)
+	if len(unknown) > 0 {
+		s.Refused = fmt.Sprintf("--protect or --protect-file names %s, which %s no user the calling user can see (a typo would leave the user meant unprotected); nothing was changed. "+
+			"Correct the id%s or remove %s; 'encimport export' lists the users with their ids",
+			quotedList(unknown), plural(len(unknown), "matches", "match"), plural(len(unknown), "", "s"), plural(len(unknown), "it", "them"))
+	}
 	p.Rows = append(p.Rows, leavers...)
 	b.warnDisabled(p, recs)
 }
@@ -263,4 +274,16 @@ func recheckNotInFile(reviewed *plan.Plan, rv, fresh []plan.Row) []plan.Row {
 		}
 	}
 	return out
+}
+
+// quotedList is "a", "b" and "c" for a message.
+func quotedList(ids []string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = strconv.Quote(id)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }

@@ -138,6 +138,7 @@ func TestSyncRefusals(t *testing.T) {
 		scopes   []string
 		refused  []string // substrings of the refusal; nil: not refused
 		disables int
+		protect  []string
 	}{
 		{name: "three of seven: at the default threshold", recs: feed(denver[:4]...), scopes: []string{"Denver Branch"}, disables: 3},
 		{name: "four of eleven: over the default threshold", recs: feed("lo.denver", "d1", "d2", "d3", "westadmin", "lo.phoenix"), scopes: []string{"Retail"},
@@ -152,10 +153,13 @@ func TestSyncRefusals(t *testing.T) {
 			refused: []string{"names only 2 of the 7", "fewer than half", "would disable 5", "d3 (Den 3)"}, disables: 5},
 		{name: "unknown scope", recs: feed("lo.denver"), scopes: []string{"Mars"}, refused: []string{`--sync "Mars"`, "no organization"}},
 		{name: "bad threshold", recs: feed("lo.denver"), max: "lots", scopes: []string{"Denver Branch"}, refused: []string{"--max-disable"}},
+		{name: "a protected id of no user (a typo)", recs: feed(denver[:4]...), scopes: []string{"Denver Branch"}, protect: []string{"d5", " lo.denvre ", "nobody"},
+			refused: []string{`names "lo.denvre" and "nobody", which match no user`, "nothing was changed", "Correct the ids"}, disables: 2},
+		{name: "protected ids in any case", recs: feed(denver[:4]...), scopes: []string{"Denver Branch"}, protect: []string{"D5", "UW.Boston"}, disables: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Build(tt.recs, syncWorld(), plan.Input{}, syncOpts(tt.max, nil, tt.scopes...))
+			p := Build(tt.recs, syncWorld(), plan.Input{}, syncOpts(tt.max, tt.protect, tt.scopes...))
 			err := p.Refusal()
 			if (err != nil) != (tt.refused != nil) {
 				t.Fatalf("refusal %v, want refused %v", err, tt.refused != nil)

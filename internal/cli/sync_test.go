@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -49,5 +51,30 @@ func TestSyncFlags(t *testing.T) {
 	res := runCLI(t, nil, "plan", "x.csv", "--sandbox", "--sync", "Retail", "--protect-file", dir+"/none.txt")
 	if res.code != ExitFatal || !strings.Contains(res.stder, "--protect-file") {
 		t.Errorf("missing protect file: exit %d, %s", res.code, res.stder)
+	}
+}
+
+// TestSyncRefusesAProtectedTypo: a protect file naming no user (a typo for
+// the one meant) refuses the sync from the command line: exit 1, the id
+// named, nothing changed.
+func TestSyncRefusesAProtectedTypo(t *testing.T) {
+	dir := t.TempDir()
+	feed := writeFile(t, dir, "feed.csv", "id\nlo.denver\n")
+	pf := writeFile(t, dir, "protect.txt", "uw.retial  # on leave\n")
+	world := filepath.Join(dir, "w.json")
+	if r := runCLI(t, nil, "plan", "--sandbox", "--sandbox-state", world, "--report", filepath.Join(dir, "p.csv"), feed); r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stder)
+	}
+	before, err := os.ReadFile(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, nil, "apply", "--yes", "--sandbox", "--sandbox-state", world, "--state-dir", filepath.Join(dir, "st"),
+		"--report", filepath.Join(dir, "r.csv"), feed, "--sync", "Denver Branch", "--protect-file", pf, "--max-disable", "100%")
+	if res.code != ExitFatal || !strings.Contains(res.stder, `"uw.retial", which matches no user`) || !strings.Contains(res.stder, "nothing was changed") {
+		t.Fatalf("exit %d:\n%s", res.code, res.stder)
+	}
+	if after, _ := os.ReadFile(world); string(after) != string(before) {
+		t.Error("the sandbox world changed")
 	}
 }
