@@ -57,6 +57,10 @@ func DefaultErrorsPath(input string, format importer.Format, now time.Time) stri
 	return freePath(strings.TrimSuffix(input, filepath.Ext(input))+"-errors-"+now.Format("20060102-150405"), ext)
 }
 
+// PasswordLeftOut ends the error of a row of the errors file whose
+// password cell was emptied: no password is ever written.
+const PasswordLeftOut = "its password is not copied into this file: type it again before running the file"
+
 // WriteErrors reads in again and writes its invalid and failed rows (by
 // rows, the run's report) to path, atomically: the header row as in the
 // input, each such row's cells as written (the password column emptied)
@@ -127,8 +131,9 @@ func WriteErrors(path string, in ErrorsInput, rows []Row) (string, int, error) {
 		}
 		cells := make([]string, len(header))
 		copy(cells, rec.Cells)
-		if pwCol >= 0 {
+		if pwCol >= 0 && cells[pwCol] != "" {
 			cells[pwCol] = ""
+			msg += "; " + PasswordLeftOut
 		}
 		cells[errCol] = msg
 		out = append(out, cells)

@@ -51,8 +51,8 @@ func TestWriteErrorsCSV(t *testing.T) {
 	}
 	want := [][]string{
 		{"User ID", "First Name", "Password", "Email Address", "Favourite", "error"},
-		{"bad.two", "=1+2", "", "not-an-email", "blue", `email: "not-an-email" is not an email address`},
-		{"fail.three", "Cy", "", "cy@example.com", "", "Bad Request: persona refused"},
+		{"bad.two", "=1+2", "", "not-an-email", "blue", `email: "not-an-email" is not an email address; ` + PasswordLeftOut},
+		{"fail.three", "Cy", "", "cy@example.com", "", "Bad Request: persona refused; " + PasswordLeftOut},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("errors file\n got %q\nwant %q", got, want)
@@ -121,7 +121,7 @@ func TestWriteErrorsXLSX(t *testing.T) {
 	}
 	defer out.Close()
 	got, _ := out.GetRows("Staff")
-	want := [][]string{{"id", "firstName", "password", "nmlsExpirationDate", "employeeId", "error"}, {"bad", "Bea", "", "2026-12-31", "42", "409 Conflict"}}
+	want := [][]string{{"id", "firstName", "password", "nmlsExpirationDate", "employeeId", "error"}, {"bad", "Bea", "", "2026-12-31", "42", "409 Conflict; " + PasswordLeftOut}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("errors workbook\n got %q\nwant %q", got, want)
 	}
