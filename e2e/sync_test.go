@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -116,9 +117,19 @@ func testSyncRefused(t *testing.T, dialect string) {
 			t.Errorf("plan shows no refusal:\n%s", res.stdout)
 		}
 	}
+	// The report and the page of a refused plan say so, for a reviewer who
+	// reads only them.
+	res := runCLI(ctx, env, "plan", phoenix, "--sync", "Phoenix Branch", "--report", filepath.Join(dir, "refused.csv"),
+		"--html", filepath.Join(dir, "refused.html"))
+	rep, _ := os.ReadFile(filepath.Join(dir, "refused.csv"))
+	page, _ := os.ReadFile(filepath.Join(dir, "refused.html"))
+	if res.code != 1 || strings.Count(string(rep), "not to be done: the --sync plan is refused (the file names only 2 of the 5") != 3 ||
+		!strings.Contains(string(page), "Refused: nothing will be done.") {
+		t.Errorf("refused plan: %s\nreport:\n%s", res, rep)
+	}
 	// An empty feed, whatever --max-disable says.
 	empty := writeCSV(t, dir, "empty.csv", [][]string{{"id", "title"}})
-	res := runCLI(ctx, env, "apply", empty, "--sync", "Retail", "--max-disable", "100%", "--report", filepath.Join(dir, "empty-report.csv"), "--state-dir", state)
+	res = runCLI(ctx, env, "apply", empty, "--sync", "Retail", "--max-disable", "100%", "--report", filepath.Join(dir, "empty-report.csv"), "--state-dir", state)
 	if res.code != 1 || !strings.Contains(res.stderr, "no data rows") {
 		t.Fatalf("empty feed: %s", res)
 	}

@@ -15,6 +15,11 @@ func (p *Plan) Message(r *Row) string {
 		if d := p.Describe(r); d != "" {
 			msgs = append([]string{d}, msgs...)
 		}
+		if p != nil && p.Sync != nil && p.Sync.Refused != "" {
+			// Whoever reads the report alone must see that nothing will run.
+			why, _, _ := strings.Cut(p.Sync.Refused, ";")
+			msgs = append([]string{"not to be done: the --sync plan is refused (" + why + ")"}, msgs...)
+		}
 	}
 	return strings.Join(msgs, "; ")
 }

@@ -60,6 +60,7 @@ type Page struct {
 	ActionCounts []Tally // rows per step (create, update, move, disable, enable), then none
 	Stats        []Tally // a run's calls, retries, 429s, reconciles, elapsed
 	Warnings     []string
+	Refused      string // why a --sync plan must not run ("" when it may)
 	Moves        []MoveGroup
 	People       []Person
 	Problems     int // rows with an error (invalid, failed, skipped)
@@ -127,6 +128,9 @@ func NewPage(p *plan.Plan, results []Row, sum *Summary, now time.Time) *Page {
 	}
 	for _, w := range p.Warnings {
 		pg.Warnings = append(pg.Warnings, w.Error())
+	}
+	if p.Sync != nil {
+		pg.Refused = p.Sync.Refused
 	}
 	byPos := map[[2]any]int{}
 	if results != nil && len(results) != len(p.Rows) {
