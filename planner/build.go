@@ -198,8 +198,27 @@ func (b *builder) row(rec *importer.Record, dup *importer.Record) plan.Row {
 	case act == encompass.ActionCreate && existing != nil:
 		// Re-running a create file must be safe: a user that already is
 		// what the row asks for is unchanged; one that differs is a problem.
-		if d := b.diff(rec, existing, personas, groups, folder); d != nil || (target != nil && target != b.currentOrg(existing)) {
-			add(importer.ColID, fmt.Sprintf("the user %q already exists%s and differs from this row; use update or upsert to change it", existing.ID, b.where(existing)))
+		d := b.diff(rec, existing, personas, groups, folder)
+		var what []string // the differences, as an update would list them
+		if d != nil {
+			for _, c := range d.Changes {
+				if c.Field == encompass.FieldPassword {
+					what = append(what, "the password (--reset-passwords)")
+					continue
+				}
+				what = append(what, c.Field+" "+c.Before+" on the server, "+c.After+" in the row")
+			}
+		}
+		if cur := b.currentOrg(existing); target != nil && target != cur {
+			now := "an organization this plan does not know"
+			if cur != nil {
+				now = cur.label()
+			}
+			what = append(what, "organization "+now+" on the server, "+target.label()+" in the row")
+		}
+		if len(what) > 0 {
+			add(importer.ColID, fmt.Sprintf("the user %q already exists%s and differs from this row (%s); use update or upsert to change it",
+				existing.ID, b.where(existing), strings.Join(what, "; ")))
 		}
 	case creates:
 		create = b.create(rec, target, personas, groups, folder)

@@ -184,7 +184,17 @@ func TestBuildRows(t *testing.T) {
 			rec: rec(2, "action", "create", "id", "lo.denver", "firstName", "Lou", "lastName", "Denver", "email", "lo.denver@example.com",
 				"password", "x", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Phoenix Branch"),
 			status: plan.StatusInvalid,
-			check:  func(t *testing.T, r plan.Row, p *plan.Plan) { mustProblem(t, r, "id", "already exists", "differs") }},
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				mustProblem(t, r, "id", "already exists", "differs", "organization Administration/Retail/West Region/Denver Branch (id 3) on the server, "+
+					"Administration/Retail/West Region/Phoenix Branch (id 4) in the row")
+			}},
+		{name: "create of an existing user names the fields that differ",
+			rec: rec(2, "action", "create", "id", "lo.denver", "firstName", "Lou", "lastName", "Denver", "email", "lo.denver@example.com",
+				"password", "x", "workingFolder", "My Pipeline", "personas", "Loan Officer", "orgId", "Denver Branch", "title", "VP"),
+			status: plan.StatusInvalid,
+			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
+				mustProblem(t, r, "id", "already exists", `differs from this row (title "Loan Officer" on the server, "VP" in the row)`)
+			}},
 		{name: "upsert creating needs required fields", rec: rec(2, "id", "newbie", "title", "VP"), status: plan.StatusInvalid,
 			check: func(t *testing.T, r plan.Row, p *plan.Plan) {
 				for _, c := range []string{"firstName", "lastName", "email", "password", "orgId", "personas", "workingFolder"} {
