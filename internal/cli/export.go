@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,8 +91,19 @@ func (o *exportOptions) run(ctx context.Context) error {
 		o.log.Info("exported", "users", res.Users, "scope", res.Scope, "file", where, "skipped", res.Skipped, "pages", res.Pages)
 		return nil
 	}
-	fmt.Fprintf(o.IO.Err, "Exported %d users of %s and below to %s (%d skipped: disabled or without the persona; %d user-list pages)\n",
-		res.Users, res.Scope, where, res.Skipped, res.Pages)
+	var why []string // what the export leaves out
+	if !o.includeDisabled {
+		why = append(why, "disabled")
+	}
+	if o.persona != "" {
+		why = append(why, "without the persona "+o.persona)
+	}
+	skipped := ""
+	if len(why) > 0 {
+		skipped = fmt.Sprintf("%d skipped: %s; ", res.Skipped, strings.Join(why, " or "))
+	}
+	fmt.Fprintf(o.IO.Err, "Exported %d %s of %s and below to %s (%s%d user-list %s)\n",
+		res.Users, plural(res.Users, "user", "users"), res.Scope, where, skipped, res.Pages, plural(res.Pages, "page", "pages"))
 	return nil
 }
 

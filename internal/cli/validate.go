@@ -68,7 +68,7 @@ func (o *validateOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: %d rows, %d valid, %d invalid\n", o.file, res.Rows, res.Rows-res.Invalid, res.Invalid)
+	fmt.Fprintf(out, "%s: %d %s, %d valid, %d invalid\n", o.file, res.Rows, plural(res.Rows, "row", "rows"), res.Rows-res.Invalid, res.Invalid)
 	if err := out.Flush(); err != nil {
 		return err
 	}
