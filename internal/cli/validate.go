@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -60,8 +61,12 @@ func (o *validateOptions) run(ctx context.Context) error {
 	cfg.Input = o.file
 	out := bufio.NewWriter(o.IO.Out)
 	defer out.Flush()
+	name := filepath.Base(o.file) // a csv's sheet: named once
 	res, err := job.Validate(ctx, cfg, o.env(), func(r plan.Row) {
 		for _, pr := range r.Problems {
+			if pr.File == "" {
+				pr.File = name // each line names the file, as the file's warnings do
+			}
 			fmt.Fprintln(out, pr.Error())
 		}
 	})
