@@ -58,22 +58,7 @@ func TestJournalResume(t *testing.T) {
 
 	f := newFake(existing("b", "5"), existing("c", "5"), existing("d", "9"))
 	f.users["b"].FirstName = "First b"
-	run := func() *Result {
-		t.Helper()
-		j, err := OpenJournal(dir, testDigest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		var s sleeps
-		opts := quickOpts(&s)
-		opts.Journal = j
-		res, err := Run(context.Background(), f, build(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	run := func() *Result { return runJournaled(t, dir, f, build()) }
 	res := run()
 	wantStatus := []plan.Status{"created", "created", "updated", "moved", "created", "failed", "created"}
 	for i, want := range wantStatus {
@@ -139,14 +124,9 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	// The rerun opens the journal again, as a new process would.
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if j, err = OpenJournal(dir, testDigest); err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
 	p := &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{
 		{Sheet: "People", Row: 2, ID: "a", Action: "create", Status: plan.StatusInvalid},
 		{Sheet: "People", Row: 3, ID: "b", Action: "disable", Status: plan.StatusUnchanged},
@@ -155,13 +135,7 @@ func TestJournalReportsRowsTheNewPlanFindsDone(t *testing.T) {
 		{Sheet: "People", Row: 6, ID: "e", Action: "create", Status: plan.StatusInvalid},
 	}}
 	f := newFake()
-	var s sleeps
-	opts := quickOpts(&s)
-	opts.Journal = j
-	res, err := Run(context.Background(), f, p, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runJournaled(t, dir, f, p) // the rerun, as a new process would
 	want := []struct {
 		status   plan.Status
 		corr     string
@@ -463,4 +437,23 @@ func TestJournalIndexesEarlierRuns(t *testing.T) {
 	if o := j2.rowStarted("People", 2, "jdoe"); o != "" {
 		t.Errorf("rowStarted of a finished step = %q", o)
 	}
+}
+
+// runJournaled runs p on f as a new process would: the journal of dir
+// opened for the run (what earlier runs recorded) and closed after it.
+func runJournaled(t *testing.T, dir string, f *fakeAPI, p *plan.Plan) *Result {
+	t.Helper()
+	j, err := OpenJournal(dir, testDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var s sleeps
+	opts := quickOpts(&s)
+	opts.Journal = j
+	res, err := Run(context.Background(), f, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -74,21 +73,7 @@ func TestCreate409Journal(t *testing.T) {
 	dir := t.TempDir()
 	f := newFake(existing("jdoe", "5"))
 	run := func() *Result {
-		t.Helper()
-		j, err := OpenJournal(dir, testDigest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		var s sleeps
-		opts := quickOpts(&s)
-		opts.Journal = j
-		p := &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{createRow(2, "jdoe", "5")}}
-		res, err := Run(context.Background(), f, p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
+		return runJournaled(t, dir, f, &plan.Plan{Input: plan.Input{SHA256: testDigest}, Rows: []plan.Row{createRow(2, "jdoe", "5")}})
 	}
 	if r := run().Rows[0]; r.Status != plan.StatusUnchanged || !strings.Contains(r.Message, "answered 409") {
 		t.Errorf("first run: %s %q", r.Status, r.Message)

@@ -230,13 +230,8 @@ func TestInterruptWritesReportExits130AndRerunFinishes(t *testing.T) {
 	}
 	defer run.Close()
 	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
 	const n = 120
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "create,int.%03d,F%d,L%d,int%d@example.com,Pw-%d!x,My Pipeline,Loan Officer,Denver Branch\n", i, i, i, i, i)
-	}
-	in := writeFile(t, dir, "people.csv", b.String())
+	in := peopleCSV(t, dir, "create", "int", n)
 	env := sandboxEnv(run.URL, dir)
 	state := filepath.Join(dir, "state")
 

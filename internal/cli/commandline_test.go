@@ -268,12 +268,7 @@ func TestProgressBarClearedOnInterrupt(t *testing.T) {
 	}
 	defer run.Close()
 	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
-	for i := range 80 {
-		b.WriteString("create,bar." + string(rune('a'+i/26)) + string(rune('a'+i%26)) + ",F,L,f@example.com,Pw-1!xyz,My Pipeline,Loan Officer,Denver Branch\n")
-	}
-	in := writeFile(t, dir, "people.csv", b.String())
+	in := peopleCSV(t, dir, "create", "bar", 80)
 	env := sandboxEnv(run.URL, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/encimport/encimport/internal/syncbuf"
 	"os"
 	"path/filepath"
@@ -24,6 +25,19 @@ import (
 
 // startSandbox is a sandbox the CLI reaches through the environment, as it
 // would reach Encompass, with its own lock directory.
+// peopleCSV writes dir/people.csv with n rows of action (create, upsert)
+// for users prefix.000, prefix.001, ... in Denver Branch, each with the
+// required cells, and returns its path.
+func peopleCSV(t *testing.T, dir, action, prefix string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%s,%s.%03d,F%d,L%d,%s%d@example.com,Pw-%d!x,My Pipeline,Loan Officer,Denver Branch\n", action, prefix, i, i, i, prefix, i, i)
+	}
+	return writeFile(t, dir, "people.csv", b.String())
+}
+
 func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Running, map[string]string, string) {
 	t.Helper()
 	run, err := sandbox.Start(opts)
@@ -399,13 +413,7 @@ func TestInputOptionsAndNoDataRows(t *testing.T) {
 // holder; --wait waits for it.
 func TestLockPerInstance(t *testing.T) {
 	run, env, dir := startSandbox(t, sandbox.Options{Latency: 20 * time.Millisecond})
-	var b strings.Builder
-	b.WriteString("action,id,firstName,lastName,email,password,workingFolder,personas,orgId\n")
-	for i := range 40 {
-		b.WriteString(strings.NewReplacer("N", string(rune('a'+i%26))+string(rune('a'+i/26))).Replace(
-			"upsert,lock.N,F,L,lockN@example.com,Pw-1!xyz,My Pipeline,Loan Officer,Denver Branch\n"))
-	}
-	in := writeFile(t, dir, "people.csv", b.String())
+	in := peopleCSV(t, dir, "upsert", "lock", 40)
 
 	// Held by hand: refused at once (exit 4), naming the holder.
 	id := plan.Target{APIURL: run.URL, InstanceID: "BE11111111"}
