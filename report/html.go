@@ -236,7 +236,8 @@ func encompassActions(p *plan.Plan) []string {
 }
 
 func newPerson(p *plan.Plan, pr *plan.Row, row Row, run bool) Person {
-	person := Person{Sheet: pr.Sheet, Row: pr.Row, ID: pr.ID, Name: pr.Who().Name(), Email: pr.Who().Email,
+	who := pr.Who() // once: for a create it unpacks the body
+	person := Person{Sheet: pr.Sheet, Row: pr.Row, ID: pr.ID, Name: who.Name(), Email: who.Email,
 		Status: string(row.Status), Took: row.Took(), Steps: row.Steps,
 		From: row.Organization, To: row.NewOrganization}
 	if person.Steps == "" {
