@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/encimport/encimport/report"
 )
 
 // A run with invalid rows leaves a file of them, with the input's own
@@ -43,8 +45,9 @@ func TestErrorsFileFixedAppliesCleanly(t *testing.T) {
 		t.Fatalf("errors file %q", recs)
 	}
 	row := recs[1]
-	if row[1] != "fix.me" || row[4] != "not-an-email" || row[5] != "" || row[9] != "(303) 555-0199" || !strings.Contains(row[10], "not an email address") {
-		t.Fatalf("errors row %q: want the input's values, no password, the error", row)
+	if row[1] != "fix.me" || row[4] != "not-an-email" || row[5] != "" || row[9] != "(303) 555-0199" || !strings.Contains(row[10], "not an email address") ||
+		!strings.Contains(row[10], report.PasswordLeftOut) {
+		t.Fatalf("errors row %q: want the input's values, no password, the error and the password note", row)
 	}
 
 	// Fix the email, give the password again, run the file as it is.
